@@ -1,0 +1,135 @@
+/** Public types of p13n-tag: the one place a user of the tag or the ES module reads. */
+type Region = 'us01' | 'eu01' | 'ap01' | 'co.jp' | 'ap03';
+type Consent = 'granted' | 'denied' | 'pending';
+type EventName = 'offers' | 'error' | 'ready';
+/** Event attributes: any JSON-compatible object. Values JSON cannot carry are dropped. */
+type Attributes = Record<string, unknown>;
+interface CookieOptions {
+    /** Cookie that holds `td_client_id`; td-js-sdk's `_td` by default, so both share one id. */
+    name?: string;
+    /** Lifetime in days (browsers cap it at 400). Default 730. */
+    expires?: number;
+    /** Defaults to the registrable domain, found by probing as td-js-sdk does. */
+    domain?: string;
+}
+interface Config {
+    database: string;
+    table: string;
+    /** `{account_id}/{40 hex}`, sent as `Authorization: TD1 {apiKey}`. Omit behind a first-party proxy. */
+    apiKey?: string;
+    /** `{account_id}/{instance_id}/{32 hex}`, sent as `WP13n-Token`. Omit behind a first-party proxy. */
+    token?: string;
+    region?: Region;
+    /** Base URL replacing the region's; may carry a path prefix (`https://host/public`, `/p13n-proxy`). */
+    endpoint?: string;
+    cookie?: CookieOptions | false;
+    clientId?: string;
+    attributes?: Attributes;
+    pageview?: boolean;
+    spa?: boolean;
+    /** Milliseconds `personalize` may take, retries included. Default 3000. */
+    timeout?: number;
+    consent?: Consent;
+    respectGPC?: boolean;
+    prehide?: string;
+    prehideTimeout?: number;
+    nonce?: string;
+    cache?: {
+        ttl: number;
+    } | false;
+    onOffers?: (detail: OffersDetail) => void;
+    onError?: (detail: ErrorDetail) => void;
+    debug?: boolean;
+}
+/**
+ * Why a call failed. `code` is the API's own number when its error body carried one (3001, 2003, 9999 ...),
+ * otherwise one of the tag's names.
+ */
+interface P13nError {
+    code: number | 'config' | 'usage' | 'invalid_event' | 'parse' | 'http' | 'network' | 'timeout';
+    message: string;
+    /** HTTP status, when a response came back. */
+    status?: number;
+    /** True when trying again later may succeed (429, 5xx, network, timeout). */
+    retryable?: boolean;
+}
+interface Offer {
+    attributes?: Record<string, unknown>;
+    batch_segments?: {
+        id: string;
+    }[];
+    [key: string]: unknown;
+}
+type Offers = Record<string, Offer>;
+type Result = {
+    ok: true;
+    status: number;
+    offers: Offers;
+    uuid: string;
+} | {
+    ok: false;
+    error: P13nError;
+    offers: Offers;
+    uuid?: string;
+};
+interface Outcome {
+    ok: boolean;
+    error?: P13nError;
+}
+interface ReadyDetail {
+    clientId: string | undefined;
+}
+interface OffersDetail {
+    offers: Offers;
+    names: string[];
+    uuid: string;
+    status: number;
+}
+interface ErrorDetail {
+    error: P13nError;
+    uuid?: string;
+}
+interface EventDetails {
+    ready: ReadyDetail;
+    offers: OffersDetail;
+    error: ErrorDetail;
+}
+type Handler<E extends EventName> = (detail: EventDetails[E]) => void;
+/** What `createClient` returns: the tag's commands as methods. No method throws, no promise rejects. */
+interface Client {
+    /** Resolves with the outcome of the configuration given to `createClient`. */
+    init(): Promise<Outcome>;
+    personalize(attributes?: Attributes): Promise<Result>;
+    track(attributes?: Attributes): Promise<Result>;
+    /** Merged into every later request; a key set to `null` is removed. */
+    set(attributes: Attributes): Promise<Outcome>;
+    consent(state: 'granted' | 'denied'): Promise<Outcome>;
+    on<E extends EventName>(event: E, handler: Handler<E>): Promise<Outcome>;
+    off<E extends EventName>(event: E, handler: Handler<E>): Promise<Outcome>;
+    clientId(): Promise<string | undefined>;
+    /** A new client id (for a logout), written to the cookie. */
+    reset(): Promise<Outcome>;
+}
+/** The global `p13n` function the IIFE defines. */
+interface P13n {
+    (command: 'init', config: Config): Promise<Outcome>;
+    (command: 'personalize' | 'track', attributes?: Attributes): Promise<Result>;
+    (command: 'set', attributes: Attributes): Promise<Outcome>;
+    (command: 'consent', state: 'granted' | 'denied'): Promise<Outcome>;
+    <E extends EventName>(command: 'on' | 'off', event: E, handler: Handler<E>): Promise<Outcome>;
+    (command: 'clientId'): Promise<string | undefined>;
+    (command: 'reset'): Promise<Outcome>;
+    /** The version of the loaded bundle. */
+    readonly v: string;
+}
+
+declare const VERSION = "0.1.0";
+/**
+ * A personalization client for one database/table. Nothing is sent until the config is checked; the checks,
+ * `p13n:ready` and the first page view run a microtask later, so handlers added right after this returns
+ * see them.
+ */
+declare function createClient(config: unknown): Client;
+
+export { VERSION, createClient };
+export type { Attributes, Client, Config, Consent, CookieOptions, ErrorDetail, EventDetails, EventName, Handler, Offer, Offers, OffersDetail, Outcome, P13n, P13nError, ReadyDetail, Region, Result };

@@ -1,0 +1,629 @@
+const isObject = (value) => !!value && typeof value == 'object' && !Array.isArray(value);
+const is = (type) => (value) => typeof value == type;
+const isString = (value) => typeof value == 'string';
+const isNumber = (min) => (value) => typeof value == 'number' && value >= min && value < Infinity;
+const matches = (pattern) => (value) => isString(value) && pattern.test(value);
+const NAME = [matches(/^[0-9a-z_]{3,128}$/), '3-128 characters of [0-9a-z_]'];
+const BOOLEAN = [is('boolean'), 'true or false'];
+const TEXT = [matches(/./), 'a non-empty string'];
+const FUNCTION = [is('function'), 'a function'];
+const PROXY = ' (omit both apiKey and token only behind a same-origin proxy endpoint)';
+/** Every key init knows, with what its value must be; a key not listed here is warned about and ignored. */
+const RULES = {
+    database: NAME,
+    table: NAME,
+    apiKey: [matches(/^\d+\/[0-9a-f]{40}$/i), '"{account_id}/{40 hex}"' + PROXY],
+    token: [matches(/^\d+\/\d+\/[0-9a-f]{32}$/i), '"{account_id}/{instance_id}/{32 hex}"' + PROXY],
+    region: [matches(/^(us01|eu01|ap01|ap03|co\.jp)$/), 'us01, eu01, ap01 (or co.jp) or ap03'],
+    endpoint: TEXT,
+    cookie: [
+        (c) => c === false || (isObject(c) && (c.name === undefined || matches(/^[\w!#$%&'*+\-.^`|~]+$/)(c.name)) &&
+            (c.expires === undefined || isNumber(1e-9)(c.expires)) && (c.domain === undefined || TEXT[0](c.domain))),
+        'false or { name, expires (days), domain }',
+    ],
+    clientId: TEXT,
+    attributes: [isObject, 'an object'],
+    pageview: BOOLEAN,
+    spa: BOOLEAN,
+    timeout: [isNumber(1), 'a number of ms, 1 or more'],
+    consent: [matches(/^(granted|denied|pending)$/), '"granted", "denied" or "pending"'],
+    respectGPC: BOOLEAN,
+    prehide: [(selector) => isString(selector) && document.querySelector(selector) !== undefined, 'a CSS selector'],
+    prehideTimeout: [isNumber(0), 'a number of ms, 0 or more'],
+    nonce: TEXT,
+    cache: [(cache) => cache === false || (isObject(cache) && isNumber(1)(cache.ttl)), 'false or { ttl } in seconds, 1 or more'],
+    onOffers: FUNCTION,
+    onError: FUNCTION,
+    debug: BOOLEAN,
+};
+function check(key, value, ok = value === undefined) {
+    try {
+        ok = ok || RULES[key][0](value);
+    }
+    catch { } // an invalid selector throws
+    if (!ok)
+        throw `config.${key} must be ${RULES[key][1]}`;
+}
+/**
+ * Checks `init`'s config against the contract. Returns the settings, or a `config` error whose message names
+ * the key and what it must be. Never throws.
+ */
+function readConfig(input, page = location) {
+    try {
+        if (!isObject(input))
+            throw 'config must be an object: { database, table, apiKey, token }';
+        // no prototype: a polluted Object.prototype cannot supply a setting
+        const config = Object.assign(Object.create(null), { attributes: {}, pageview: true, timeout: 3000, consent: 'granted', prehideTimeout: 1500 });
+        for (const key of Object.keys(input)) {
+            if (RULES.hasOwnProperty(key))
+                check(key, (config[key] = input[key]));
+            else
+                console.warn(`p13n: config.${key} is not a setting; ignored`);
+        }
+        const { database, table, apiKey, token, endpoint, region = 'us01', cookie } = config;
+        check('database', database, false);
+        check('table', table, false);
+        let base;
+        try {
+            base = new URL(endpoint || `https://${region == 'co.jp' ? 'ap01' : region}.p13n.in.treasuredata.com`, page.href);
+        }
+        catch { }
+        if (!base || !/^https?:$/.test(base.protocol) || base.search || base.hash || (base.protocol != 'https:' && page.protocol == 'https:')) {
+            throw 'config.endpoint must be an http(s) URL without ? or #, https on https pages';
+        }
+        config.url = base.href.replace(/\/$/, '') + `/${database}/${table}`;
+        config.headers = { 'Content-Type': 'application/vnd.treasuredata.v1+json', Accept: 'application/vnd.treasuredata.v1+json' };
+        // a first-party proxy adds the credentials server-side: the page may then carry neither
+        if (apiKey || token || base.origin != page.origin) {
+            check('apiKey', apiKey, false);
+            check('token', token, false);
+            if (apiKey.split('/')[0] != token.split('/')[0])
+                console.warn('p13n: apiKey and token are of different accounts: the API will answer 3002');
+            config.headers.Authorization = 'TD1 ' + apiKey;
+            config.headers['WP13n-Token'] = token;
+        }
+        config.cookie = cookie !== false && Object.assign({ name: '_td', expires: 730 }, cookie);
+        return config;
+    }
+    catch (problem) {
+        return { code: 'config', message: 'p13n: ' + (isString(problem) ? problem : 'config could not be read: ' + problem) };
+    }
+}
+
+/**
+ * The page fields td-js-sdk's pageview sends, with the same names and definitions, so one set of
+ * personalization rules serves both tags.
+ */
+function pageContext(version) {
+    const doc = document;
+    const root = doc.documentElement;
+    const nav = navigator;
+    const description = doc.querySelector('meta[name="description"]');
+    const uaPlatform = nav.userAgentData;
+    return {
+        td_version: version,
+        td_charset: (doc.characterSet || '-').toLowerCase(),
+        td_language: (nav.language || '').toLowerCase(),
+        td_color: screen.colorDepth + '-bit',
+        td_screen: screen.width + 'x' + screen.height,
+        td_viewport: Math.max(root.clientWidth, innerWidth || 0) + 'x' + Math.max(root.clientHeight, innerHeight || 0),
+        td_title: doc.title,
+        td_description: description ? description.content.slice(0, 8192) : '',
+        td_url: location.href.split('#')[0],
+        td_user_agent: nav.userAgent,
+        td_platform: nav.platform || (uaPlatform && uaPlatform.platform) || '',
+        td_host: location.host,
+        td_path: location.pathname,
+        td_referrer: doc.referrer,
+    };
+}
+
+/** Runs page code so that its exceptions reach the console, never the tag or the page. */
+function isolate(fn, detail) {
+    try {
+        fn(detail);
+    }
+    catch (error) {
+        console.error('p13n: a handler threw', error);
+    }
+}
+/**
+ * Each event goes to a `p13n:*` CustomEvent on `document`, to the `on()` handlers, then to the config callback,
+ * all with one `detail`. `ready` and `offers` are remembered: a handler added after they happened is called
+ * with the latest one, so a page that subscribes late still renders the offers already in.
+ */
+function createEvents(callbacks) {
+    const handlers = { ready: [], offers: [], error: [] };
+    const latest = {};
+    return {
+        emit(type, detail) {
+            if (type != 'error')
+                latest[type] = detail;
+            try {
+                document.dispatchEvent(new CustomEvent('p13n:' + type, { detail }));
+            }
+            catch { }
+            handlers[type].slice().forEach((fn) => isolate(fn, detail));
+            const callback = type == 'offers' ? callbacks.onOffers : type == 'error' ? callbacks.onError : 0;
+            if (callback)
+                isolate(callback, detail);
+        },
+        /** False when `type` is not an event name or `fn` not a function. */
+        on(type, fn) {
+            const list = handlers[type];
+            if (!handlers.hasOwnProperty(type) || typeof fn != 'function')
+                return false;
+            list.push(fn);
+            if (type in latest) {
+                // later, so the page's own code after on() runs first; skipped if off() came in between
+                Promise.resolve().then(() => list.indexOf(fn) >= 0 && isolate(fn, latest[type]));
+            }
+            return true;
+        },
+        off(type, fn) {
+            const list = handlers[type];
+            if (!handlers.hasOwnProperty(type))
+                return false;
+            const at = list.indexOf(fn);
+            if (at >= 0)
+                list.splice(at, 1);
+            return true;
+        },
+    };
+}
+
+/*! js-cookie v3.0.8 | MIT */
+function assign (target) {
+  for (var i = 1; i < arguments.length; i++) {
+    var source = arguments[i];
+    for (var key in source) {
+      if (key === '__proto__') continue
+      target[key] = source[key];
+    }
+  }
+  return target
+}
+
+var defaultConverter = {
+  read: function (value) {
+    if (value[0] === '"') {
+      value = value.slice(1, -1);
+    }
+    return value.replace(/(%[\dA-F]{2})+/gi, decodeURIComponent)
+  },
+  write: function (value) {
+    return encodeURIComponent(value).replace(
+      /%(2[346BF]|3[AC-F]|40|5[BDE]|60|7[BCD])/g,
+      decodeURIComponent
+    )
+  }
+};
+
+function init(converter, defaultAttributes) {
+  function set(name, value, attributes) {
+    if (typeof document === 'undefined') {
+      return
+    }
+
+    attributes = assign({}, defaultAttributes, attributes);
+
+    if (typeof attributes.expires === 'number') {
+      attributes.expires = new Date(Date.now() + attributes.expires * 864e5);
+    }
+    if (attributes.expires) {
+      attributes.expires = attributes.expires.toUTCString();
+    }
+
+    name = encodeURIComponent(name)
+      .replace(/%(2[346B]|5E|60|7C)/g, decodeURIComponent)
+      .replace(/[()]/g, escape);
+
+    var stringifiedAttributes = '';
+    for (var attributeName in attributes) {
+      if (!attributes[attributeName]) {
+        continue
+      }
+
+      stringifiedAttributes += '; ' + attributeName;
+
+      if (attributes[attributeName] === true) {
+        continue
+      }
+
+      // Considers RFC 6265 section 5.2:
+      // ...
+      // 3.  If the remaining unparsed-attributes contains a %x3B (";")
+      //     character:
+      // Consume the characters of the unparsed-attributes up to,
+      // not including, the first %x3B (";") character.
+      // ...
+      stringifiedAttributes += '=' + attributes[attributeName].split(';')[0];
+    }
+
+    return (document.cookie =
+      name + '=' + converter.write(value, name) + stringifiedAttributes)
+  }
+
+  function get(name) {
+    if (typeof document === 'undefined' || (arguments.length && !name)) {
+      return
+    }
+
+    // To prevent the for loop in the first place assign an empty array
+    // in case there are no cookies at all.
+    var cookies = document.cookie ? document.cookie.split('; ') : [];
+    var jar = {};
+    for (var i = 0; i < cookies.length; i++) {
+      var parts = cookies[i].split('=');
+      var value = parts.slice(1).join('=');
+
+      try {
+        var found = decodeURIComponent(parts[0]);
+        if (!(found in jar)) jar[found] = converter.read(value, found);
+        if (name === found) {
+          break
+        }
+      } catch (_e) {
+        // Do nothing...
+      }
+    }
+
+    return name ? jar[name] : jar
+  }
+
+  return Object.create(
+    {
+      set: set,
+      get: get,
+      remove: function (name, attributes) {
+        set(
+          name,
+          '',
+          assign({}, attributes, {
+            expires: -1
+          })
+        );
+      },
+      withAttributes: function (attributes) {
+        return init(this.converter, assign({}, this.attributes, attributes))
+      },
+      withConverter: function (converter) {
+        return init(assign({}, this.converter, converter), this.attributes)
+      }
+    },
+    {
+      attributes: { value: Object.freeze(defaultAttributes) },
+      converter: { value: Object.freeze(converter) }
+    }
+  )
+}
+
+var api = init(defaultConverter, { path: '/' });
+
+/** A v4 UUID from `crypto.getRandomValues`: plain-http pages have no `crypto.randomUUID`. */
+const uuid = () => '10000000-1000-4000-8000-100000000000'.replace(/[018]/g, (c) => (+c ^ (crypto.getRandomValues(new Uint8Array(1))[0] & (15 >> (+c / 4)))).toString(16));
+/** The one place that touches cookies: js-cookie with the attributes every write needs. */
+function cookieJar(name, expires, domain) {
+    const cookies = api.withAttributes({ path: '/', sameSite: 'Lax', secure: location.protocol == 'https:' });
+    return {
+        get: () => cookies.get(name),
+        set(value) {
+            domain = domain || registrableDomain(cookies);
+            cookies.set(name, value, { expires, domain });
+        },
+        remove: () => cookies.remove(name, { domain }),
+    };
+}
+/**
+ * The highest domain that accepts a cookie, found by trial writes from the top label down as td-js-sdk does
+ * (`test` and `co.jp` are refused as public suffixes, `shop.test` is kept). Undefined on IP addresses and where
+ * no write sticks: the cookie is then host-only.
+ */
+function registrableDomain(cookies) {
+    const host = location.hostname;
+    if (/^[\d.]+$|:/.test(host))
+        return;
+    const probe = '_p13n_probe';
+    const value = '' + Math.random();
+    const labels = host.split('.');
+    for (let i = labels.length; i--;) {
+        const domain = labels.slice(i).join('.');
+        cookies.set(probe, value, { domain });
+        if (cookies.get(probe) == value) {
+            cookies.remove(probe, { domain });
+            return domain;
+        }
+    }
+    return undefined;
+}
+/** `td_client_id`: the explicit one, else the cookie's (shared with td-js-sdk), else a new one. */
+function createIdentity(settings) {
+    const { cookie } = settings;
+    const jar = cookie && cookieJar(cookie.name, cookie.expires, cookie.domain);
+    let stored;
+    try {
+        stored = jar ? jar.get() : stored;
+    }
+    catch { } // document.cookie throws in sandboxed frames: the id then lives in memory
+    // td-js-sdk treats the literal 'undefined' and NUL characters as no id
+    let id = settings.clientId || (stored && stored != 'undefined' && stored.indexOf('\0') < 0 ? stored : uuid());
+    /** Writes the id with a fresh expiry: once per page view. Where cookies are blocked it lives in memory only. */
+    const save = () => {
+        try {
+            if (jar)
+                jar.set(id);
+        }
+        catch { }
+    };
+    return {
+        get: () => id,
+        save,
+        reset() {
+            id = uuid();
+            save();
+        },
+        forget() {
+            try {
+                if (jar)
+                    jar.remove();
+            }
+            catch { }
+        },
+    };
+}
+
+/** Later layers win; only own enumerable keys are read, so inherited or polluted properties never leak in. */
+function merge(layers) {
+    // no prototype: a "__proto__" key from JSON input stays data instead of becoming one
+    const out = Object.create(null);
+    for (let i = 0; i < layers.length; i++) {
+        const layer = layers[i];
+        const keys = layer ? Object.keys(layer) : [];
+        for (let k = 0; k < keys.length; k++)
+            out[keys[k]] = layer[keys[k]];
+    }
+    return out;
+}
+/**
+ * JSON text of `value`, written by hand rather than by `JSON.stringify(object)`: pages that replace
+ * `Array.prototype.toJSON` (Prototype.js) would turn arrays into strings, and a polluted `toJSON` could inject
+ * anything. Values JSON cannot carry are dropped (or `null` inside arrays, as JSON does); a cycle, or a getter
+ * or Proxy that throws, is an `invalid_event` error.
+ */
+function toJSON(value) {
+    const open = [];
+    const write = (v) => {
+        // JSON.stringify of a primitive never looks up toJSON, so it is safe for strings
+        if (typeof v == 'string')
+            return JSON.stringify(v);
+        if (typeof v == 'number')
+            return isFinite(v) ? '' + v : 'null';
+        if (typeof v == 'boolean' || v === null)
+            return '' + v;
+        if (typeof v != 'object')
+            return; // undefined, functions, symbols, bigints
+        if (v instanceof Date)
+            return write(isNaN(+v) ? null : v.toISOString());
+        if (open.indexOf(v) >= 0)
+            throw 'is circular: an object contains itself; send plain data';
+        open.push(v);
+        const parts = [];
+        if (Array.isArray(v)) {
+            for (let i = 0; i < v.length; i++)
+                parts.push(write(v[i]) || 'null');
+        }
+        else {
+            const keys = Object.keys(v);
+            for (let i = 0; i < keys.length; i++) {
+                const text = write(v[keys[i]]);
+                if (text)
+                    parts.push(JSON.stringify(keys[i]) + ':' + text);
+            }
+        }
+        open.pop();
+        return Array.isArray(v) ? '[' + parts.join() + ']' : '{' + parts.join() + '}';
+    };
+    try {
+        return write(value);
+    }
+    catch (problem) {
+        return { code: 'invalid_event', message: 'p13n: the event ' + (typeof problem == 'string' ? problem : 'could not be read: ' + problem) };
+    }
+}
+
+/** At most this many retries after the first attempt. */
+const RETRIES = 2;
+const BACKOFF_MS = 250;
+const own = (o, key) => (Object.prototype.hasOwnProperty.call(o, key) ? o[key] : undefined);
+const failure = (error) => ({ ok: false, error });
+/** Milliseconds a `Retry-After` header asks for: delta-seconds or an HTTP date. */
+function retryAfter(header) {
+    if (!header)
+        return 0;
+    const seconds = +header;
+    return seconds >= 0 ? seconds * 1000 : Math.max(0, Date.parse(header) - Date.now()) || 0;
+}
+/** Exponential with jitter: attempt 0 waits 125-250 ms, attempt 1 waits 250-500 ms. */
+const backoff = (attempt) => BACKOFF_MS * 2 ** attempt * (0.5 + Math.random() / 2);
+/** What a response means, following the contract's table. */
+function readReply(status, text, retryAfterHeader = null) {
+    let data;
+    let json = true;
+    try {
+        data = text.trim() ? JSON.parse(text) : null;
+    }
+    catch {
+        json = false;
+    }
+    if (status >= 200 && status < 300) {
+        const offers = isObject(data) ? own(data, 'offers') : undefined;
+        return json && (data === null || isObject(data)) && (offers == null || isObject(offers))
+            ? { ok: true, status, offers: (offers || {}) }
+            : failure({ code: 'parse', status, message: 'p13n: the response is not JSON of the form {"offers": {...}}' });
+    }
+    let retryable = status == 429 || status >= 500;
+    const code = isObject(data) ? own(data, 'code') : undefined;
+    if (typeof code == 'number') {
+        // 3xxx: the token or the event is wrong; sending it again cannot help
+        retryable = retryable && (code < 3000 || code > 3999);
+        const message = own(data, 'message');
+        return { ok: false, error: { code, status, message: typeof message == 'string' ? message : '', retryable }, wait: retryAfter(retryAfterHeader) };
+    }
+    return { ok: false, error: { code: 'http', status, message: 'p13n: HTTP ' + status, retryable }, wait: retryAfter(retryAfterHeader) };
+}
+/** One POST, bounded by `deadline`. Never throws. */
+async function attempt(request, deadline) {
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), deadline - Date.now());
+    const { url, headers, body, keepalive, log } = request;
+    try {
+        const response = await fetch(url, {
+            method: 'POST',
+            mode: 'cors',
+            credentials: 'omit',
+            headers,
+            body,
+            keepalive,
+            signal: controller.signal,
+        });
+        const text = await response.text();
+        if (log)
+            log('←', response.status, text);
+        return readReply(response.status, text, response.headers.get('Retry-After'));
+    }
+    catch (error) {
+        if (log)
+            log('←', error);
+        return controller.signal.aborted
+            ? failure({ code: 'timeout', message: `p13n: no answer within ${request.timeout} ms`, retryable: true })
+            : failure({ code: 'network', message: 'p13n: no response (offline, blocked, or refused by CORS) from ' + url, retryable: true });
+    }
+    finally {
+        clearTimeout(timer);
+    }
+}
+/**
+ * POST with retries: a retryable failure is tried again at most `RETRIES` times, after a backoff or the
+ * `Retry-After` the server asked for, whichever is longer, and only while the deadline allows. When attempts
+ * or time run out, the last real error is reported rather than a generic timeout.
+ */
+async function post(request) {
+    const deadline = Date.now() + request.timeout;
+    let last;
+    for (let tries = 0;; tries++) {
+        const reply = await attempt(request, deadline);
+        if (reply.ok)
+            return reply;
+        if (reply.error.code == 'timeout')
+            return last || reply;
+        const wait = Math.max(backoff(tries), reply.wait || 0);
+        if (!reply.error.retryable || tries == RETRIES || Date.now() + wait >= deadline)
+            return reply;
+        last = reply;
+        await new Promise((resolve) => setTimeout(resolve, wait));
+    }
+}
+
+const VERSION = '0.1.0';
+const resolved = (value) => Promise.resolve(value);
+const usage = (message) => ({ code: 'usage', message: 'p13n: ' + message });
+// masks the 40-hex key and the 32-hex token secret in anything logged
+const mask = (text) => text.replace(/[0-9a-f]{32,}/gi, '****');
+/**
+ * A personalization client for one database/table. Nothing is sent until the config is checked; the checks,
+ * `p13n:ready` and the first page view run a microtask later, so handlers added right after this returns
+ * see them.
+ */
+function createClient(config) {
+    const settings = readConfig(config);
+    const valid = !('code' in settings);
+    const events = createEvents(valid ? settings : {});
+    const identity = valid ? createIdentity(settings) : undefined;
+    let attributes = {};
+    const refuse = (error) => {
+        events.emit('error', { error });
+        return { ok: false, error };
+    };
+    const fail = (error, id) => {
+        events.emit('error', id ? { error, uuid: id } : { error });
+        return { ok: false, error, offers: {}, uuid: id };
+    };
+    const started = resolved(0).then(() => {
+        if (!valid) {
+            console.error(settings.message);
+            return refuse(settings);
+        }
+        identity.save();
+        events.emit('ready', { clientId: identity.get() });
+        if (settings.pageview)
+            send();
+        return { ok: true };
+    });
+    async function send(extra, track) {
+        const outcome = await started;
+        if (!valid)
+            return fail(outcome.error);
+        if (extra != null && !isObject(extra)) {
+            return fail({ code: 'invalid_event', message: 'p13n: attributes must be an object, e.g. { product_id: "42" }' });
+        }
+        const id = uuid();
+        let body;
+        try {
+            body = toJSON(merge([
+                { td_client_id: identity.get() },
+                pageContext(VERSION),
+                { time: Math.floor(Date.now() / 1000), uuid: id },
+                settings.attributes,
+                attributes,
+                extra,
+            ]));
+        }
+        catch (error) {
+            body = { code: 'invalid_event', message: 'p13n: the event could not be built: ' + error };
+        }
+        if (typeof body != 'string')
+            return fail(body, id);
+        const log = settings.debug ? (...data) => console.log('p13n', ...data) : undefined;
+        if (log)
+            log('→ POST', settings.url, mask(JSON.stringify(settings.headers)), JSON.parse(body));
+        const reply = await post({ url: settings.url, headers: settings.headers, body, timeout: settings.timeout, keepalive: track, log });
+        if (!reply.ok)
+            return fail(reply.error, id);
+        const { status, offers } = reply;
+        if (track)
+            return { ok: true, status, offers: {}, uuid: id };
+        events.emit('offers', { offers, names: Object.keys(offers), uuid: id, status });
+        return { ok: true, status, offers, uuid: id };
+    }
+    const subscribe = (add) => (type, handler) => resolved((add ? events.on : events.off)(type, handler)
+        ? { ok: true }
+        : refuse(usage(`${add ? 'on' : 'off'} takes 'offers', 'error' or 'ready' and a function`)));
+    return {
+        init: () => started,
+        personalize: (extra) => send(extra),
+        track: (extra) => send(extra, true),
+        set(update) {
+            if (!isObject(update))
+                return resolved(refuse(usage('set takes an object of attributes')));
+            const next = merge([attributes, update]);
+            for (const key in next)
+                if (next[key] === null)
+                    delete next[key];
+            attributes = next;
+            return resolved({ ok: true });
+        },
+        consent: () => resolved({ ok: false, error: usage('consent is not available yet') }),
+        on: subscribe(true),
+        off: subscribe(false),
+        clientId: () => started.then((outcome) => (outcome.ok ? identity.get() : undefined)),
+        reset: () => started.then((outcome) => {
+            if (!outcome.ok)
+                return outcome;
+            identity.reset();
+            attributes = {};
+            return { ok: true };
+        }),
+    };
+}
+
+export { VERSION, createClient };

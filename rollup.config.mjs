@@ -1,0 +1,21 @@
+import nodeResolve from '@rollup/plugin-node-resolve';
+import terser from '@rollup/plugin-terser';
+import typescript from '@rollup/plugin-typescript';
+import { dts } from 'rollup-plugin-dts';
+
+const plugins = () => [nodeResolve(), typescript({ include: ['src/**/*.ts'], exclude: ['src/**/*.test.ts'] })];
+const minify = terser({
+  ecma: 2019,
+  compress: { passes: 3, unsafe_arrows: true },
+  // names that start with _ are private and may be shortened (style: web-vitals, preact)
+  mangle: { properties: { regex: /^_/ } },
+  format: { comments: false },
+});
+
+export default [
+  // the tag: a <script> or a tag manager loads it; defines window.p13n only
+  { input: 'src/queue.ts', output: { file: 'dist/p13n.min.js', format: 'iife', plugins: [minify] }, plugins: plugins() },
+  // the library: import { createClient } from 'p13n-tag'
+  { input: 'src/index.ts', output: { file: 'dist/p13n.mjs', format: 'es' }, plugins: plugins() },
+  { input: 'src/index.ts', output: { file: 'dist/p13n.d.ts', format: 'es' }, plugins: [dts()] },
+];

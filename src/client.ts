@@ -1,0 +1,109 @@
+import { isObject, readConfig } from './config';
+import { pageContext } from './context';
+import { createEvents } from './events';
+import { createIdentity, uuid } from './identity';
+import { merge, toJSON } from './payload';
+import { post } from './transport';
+import type { Attributes, Client, EventName, Handler, Outcome, P13nError, Result } from './types';
+
+export const VERSION = '0.1.0';
+
+const resolved = <T>(value: T) => Promise.resolve(value);
+const usage = (message: string): P13nError => ({ code: 'usage', message: 'p13n: ' + message });
+// masks the 40-hex key and the 32-hex token secret in anything logged
+const mask = (text: string) => text.replace(/[0-9a-f]{32,}/gi, '****');
+
+/**
+ * A personalization client for one database/table. Nothing is sent until the config is checked; the checks,
+ * `p13n:ready` and the first page view run a microtask later, so handlers added right after this returns
+ * see them.
+ */
+export function createClient(config: unknown): Client {
+  const settings = readConfig(config);
+  const valid = !('code' in settings);
+  const events = createEvents(valid ? settings : {});
+  const identity = valid ? createIdentity(settings) : undefined;
+  let attributes: Attributes = {};
+
+  const refuse = (error: P13nError): Outcome => {
+    events.emit('error', { error });
+    return { ok: false, error };
+  };
+  const fail = (error: P13nError, id?: string): Result => {
+    events.emit('error', id ? { error, uuid: id } : { error });
+    return { ok: false, error, offers: {}, uuid: id };
+  };
+
+  const started: Promise<Outcome> = resolved(0).then(() => {
+    if (!valid) {
+      console.error(settings.message);
+      return refuse(settings);
+    }
+    identity!.save();
+    events.emit('ready', { clientId: identity!.get() });
+    if (settings.pageview) send();
+    return { ok: true };
+  });
+
+  async function send(extra?: Attributes, track?: boolean): Promise<Result> {
+    const outcome = await started;
+    if (!valid) return fail(outcome.error!);
+    if (extra != null && !isObject(extra)) {
+      return fail({ code: 'invalid_event', message: 'p13n: attributes must be an object, e.g. { product_id: "42" }' });
+    }
+    const id = uuid();
+    let body;
+    try {
+      body = toJSON(merge([
+        { td_client_id: identity!.get() },
+        pageContext(VERSION),
+        { time: Math.floor(Date.now() / 1000), uuid: id },
+        settings.attributes,
+        attributes,
+        extra,
+      ]));
+    } catch (error) {
+      body = { code: 'invalid_event', message: 'p13n: the event could not be built: ' + error } as P13nError;
+    }
+    if (typeof body != 'string') return fail(body, id);
+    const log = settings.debug ? (...data: unknown[]) => console.log('p13n', ...data) : undefined;
+    if (log) log('→ POST', settings.url, mask(JSON.stringify(settings.headers)), JSON.parse(body));
+    const reply = await post({ url: settings.url, headers: settings.headers, body, timeout: settings.timeout, keepalive: track, log });
+    if (!reply.ok) return fail(reply.error, id);
+    const { status, offers } = reply;
+    if (track) return { ok: true, status, offers: {}, uuid: id };
+    events.emit('offers', { offers, names: Object.keys(offers), uuid: id, status });
+    return { ok: true, status, offers, uuid: id };
+  }
+
+  const subscribe = (add: boolean) => <E extends EventName>(type: E, handler: Handler<E>): Promise<Outcome> =>
+    resolved(
+      (add ? events.on : events.off)(type, handler)
+        ? { ok: true }
+        : refuse(usage(`${add ? 'on' : 'off'} takes 'offers', 'error' or 'ready' and a function`)),
+    );
+
+  return {
+    init: () => started,
+    personalize: (extra) => send(extra),
+    track: (extra) => send(extra, true),
+    set(update) {
+      if (!isObject(update)) return resolved(refuse(usage('set takes an object of attributes')));
+      const next = merge([attributes, update]);
+      for (const key in next) if (next[key] === null) delete next[key];
+      attributes = next;
+      return resolved({ ok: true });
+    },
+    consent: () => resolved({ ok: false, error: usage('consent is not available yet') }),
+    on: subscribe(true),
+    off: subscribe(false),
+    clientId: () => started.then((outcome) => (outcome.ok ? identity!.get() : undefined)),
+    reset: () =>
+      started.then((outcome) => {
+        if (!outcome.ok) return outcome;
+        identity!.reset();
+        attributes = {};
+        return { ok: true };
+      }),
+  };
+}

@@ -1,0 +1,76 @@
+import Cookies from 'js-cookie';
+import type { Settings } from './config';
+
+/** A v4 UUID from `crypto.getRandomValues`: plain-http pages have no `crypto.randomUUID`. */
+export const uuid = (): string =>
+  '10000000-1000-4000-8000-100000000000'.replace(/[018]/g, (c) =>
+    (+c ^ (crypto.getRandomValues(new Uint8Array(1))[0] & (15 >> (+c / 4)))).toString(16));
+
+/** The one place that touches cookies: js-cookie with the attributes every write needs. */
+export function cookieJar(name: string, expires: number, domain?: string) {
+  const cookies = Cookies.withAttributes({ path: '/', sameSite: 'Lax', secure: location.protocol == 'https:' });
+  return {
+    get: () => cookies.get(name),
+    set(value: string) {
+      domain = domain || registrableDomain(cookies);
+      cookies.set(name, value, { expires, domain });
+    },
+    remove: () => cookies.remove(name, { domain }),
+  };
+}
+
+/**
+ * The highest domain that accepts a cookie, found by trial writes from the top label down as td-js-sdk does
+ * (`test` and `co.jp` are refused as public suffixes, `shop.test` is kept). Undefined on IP addresses and where
+ * no write sticks: the cookie is then host-only.
+ */
+function registrableDomain(cookies: Cookies.CookiesStatic): string | undefined {
+  const host = location.hostname;
+  if (/^[\d.]+$|:/.test(host)) return;
+  const probe = '_p13n_probe';
+  const value = '' + Math.random();
+  const labels = host.split('.');
+  for (let i = labels.length; i--; ) {
+    const domain = labels.slice(i).join('.');
+    cookies.set(probe, value, { domain });
+    if (cookies.get(probe) == value) {
+      cookies.remove(probe, { domain });
+      return domain;
+    }
+  }
+  return undefined;
+}
+
+/** `td_client_id`: the explicit one, else the cookie's (shared with td-js-sdk), else a new one. */
+export function createIdentity(settings: Pick<Settings, 'cookie' | 'clientId'>) {
+  const { cookie } = settings;
+  const jar = cookie && cookieJar(cookie.name, cookie.expires, cookie.domain);
+  let stored: string | undefined;
+  try {
+    stored = jar ? jar.get() : stored;
+  } catch {} // document.cookie throws in sandboxed frames: the id then lives in memory
+
+  // td-js-sdk treats the literal 'undefined' and NUL characters as no id
+  let id = settings.clientId || (stored && stored != 'undefined' && stored.indexOf('\0') < 0 ? stored : uuid());
+  /** Writes the id with a fresh expiry: once per page view. Where cookies are blocked it lives in memory only. */
+  const save = () => {
+    try {
+      if (jar) jar.set(id);
+    } catch {}
+  };
+  return {
+    get: () => id,
+    save,
+    reset() {
+      id = uuid();
+      save();
+    },
+    forget() {
+      try {
+        if (jar) jar.remove();
+      } catch {}
+    },
+  };
+}
+
+export type Identity = ReturnType<typeof createIdentity>;
