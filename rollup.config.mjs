@@ -6,7 +6,7 @@ import { dts } from 'rollup-plugin-dts';
 const plugins = () => [nodeResolve(), typescript({ include: ['src/**/*.ts'], exclude: ['src/**/*.test.ts'] })];
 const minify = terser({
   ecma: 2019,
-  compress: { passes: 3, unsafe_arrows: true },
+  compress: { passes: 3 },
   // names that start with _ are private and may be shortened (style: web-vitals, preact)
   mangle: { properties: { regex: /^_/ } },
   format: { comments: false },

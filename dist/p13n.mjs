@@ -36,6 +36,15 @@ const RULES = {
     onError: FUNCTION,
     debug: BOOLEAN,
 };
+/** Text for anything thrown: the checks throw strings; page code may throw a Symbol or an object with no toString. */
+function reason(problem) {
+    try {
+        return String(problem);
+    }
+    catch {
+        return 'an unreadable ' + typeof problem;
+    }
+}
 function check(key, value, ok = value === undefined) {
     try {
         ok = ok || RULES[key][0](value);
@@ -86,7 +95,7 @@ function readConfig(input, page = location) {
         return config;
     }
     catch (problem) {
-        return { code: 'config', message: 'p13n: ' + (isString(problem) ? problem : 'config could not be read: ' + problem) };
+        return { code: 'config', message: 'p13n: ' + (isString(problem) ? problem : 'config could not be read: ' + reason(problem)) };
     }
 }
 
@@ -154,9 +163,10 @@ function createEvents(callbacks) {
             if (!handlers.hasOwnProperty(type) || typeof fn != 'function')
                 return false;
             list.push(fn);
+            const seen = latest[type];
             if (type in latest) {
-                // later, so the page's own code after on() runs first; skipped if off() came in between
-                Promise.resolve().then(() => list.indexOf(fn) >= 0 && isolate(fn, latest[type]));
+                // later, so the page's own code after on() runs first; skipped if off() or a newer emit came in between
+                Promise.resolve().then(() => list.indexOf(fn) >= 0 && latest[type] === seen && isolate(fn, seen));
             }
             return true;
         },
@@ -311,7 +321,10 @@ function cookieJar(name, expires, domain) {
             domain = domain || registrableDomain(cookies);
             cookies.set(name, value, { expires, domain });
         },
-        remove: () => cookies.remove(name, { domain }),
+        remove() {
+            cookies.remove(name);
+            cookies.remove(name, { domain: domain || registrableDomain(cookies) });
+        },
     };
 }
 /**
@@ -427,49 +440,44 @@ function toJSON(value) {
         return write(value);
     }
     catch (problem) {
-        return { code: 'invalid_event', message: 'p13n: the event ' + (typeof problem == 'string' ? problem : 'could not be read: ' + problem) };
+        return { code: 'invalid_event', message: 'p13n: the event ' + (typeof problem == 'string' ? problem : 'could not be read: ' + reason(problem)) };
     }
 }
 
 /** At most this many retries after the first attempt. */
 const RETRIES = 2;
-const BACKOFF_MS = 250;
-const own = (o, key) => (Object.prototype.hasOwnProperty.call(o, key) ? o[key] : undefined);
-const failure = (error) => ({ ok: false, error });
+const failure = (code, message, status, retryable, wait) => 
+// the API's own messages pass through as they are; the tag's say where they come from
+({ ok: false, error: { code, message: (typeof code == 'string' ? 'p13n: ' : '') + message, status, retryable }, wait });
 /** Milliseconds a `Retry-After` header asks for: delta-seconds or an HTTP date. */
 function retryAfter(header) {
-    if (!header)
-        return 0;
-    const seconds = +header;
+    const seconds = header ? +header : 0;
     return seconds >= 0 ? seconds * 1000 : Math.max(0, Date.parse(header) - Date.now()) || 0;
 }
 /** Exponential with jitter: attempt 0 waits 125-250 ms, attempt 1 waits 250-500 ms. */
-const backoff = (attempt) => BACKOFF_MS * 2 ** attempt * (0.5 + Math.random() / 2);
-/** What a response means, following the contract's table. */
+const backoff = (attempt) => 250 * 2 ** attempt * (0.5 + Math.random() / 2);
+/** What a response means, following the contract's table. Only own properties of the body are read. */
 function readReply(status, text, retryAfterHeader = null) {
+    var _a;
     let data;
-    let json = true;
     try {
-        data = text.trim() ? JSON.parse(text) : null;
+        data = text.trim() ? JSON.parse(text) : {};
     }
-    catch {
-        json = false;
+    catch { }
+    const read = (key) => (isObject(data) && Object.prototype.hasOwnProperty.call(data, key) ? data[key] : undefined);
+    const offers = (_a = read('offers')) !== null && _a !== void 0 ? _a : {};
+    if (status > 199 && status < 300) {
+        return isObject(data) && isObject(offers)
+            ? { ok: true, status, offers }
+            : failure('parse', 'the response is not JSON like {"offers": {...}}', status);
     }
-    if (status >= 200 && status < 300) {
-        const offers = isObject(data) ? own(data, 'offers') : undefined;
-        return json && (data === null || isObject(data)) && (offers == null || isObject(offers))
-            ? { ok: true, status, offers: (offers || {}) }
-            : failure({ code: 'parse', status, message: 'p13n: the response is not JSON of the form {"offers": {...}}' });
-    }
-    let retryable = status == 429 || status >= 500;
-    const code = isObject(data) ? own(data, 'code') : undefined;
-    if (typeof code == 'number') {
-        // 3xxx: the token or the event is wrong; sending it again cannot help
-        retryable = retryable && (code < 3000 || code > 3999);
-        const message = own(data, 'message');
-        return { ok: false, error: { code, status, message: typeof message == 'string' ? message : '', retryable }, wait: retryAfter(retryAfterHeader) };
-    }
-    return { ok: false, error: { code: 'http', status, message: 'p13n: HTTP ' + status, retryable }, wait: retryAfter(retryAfterHeader) };
+    const code = read('code');
+    const message = read('message');
+    // 3xxx: the token or the event is wrong, so sending it again cannot help
+    const retryable = (status == 429 || status > 499) && !(code > 2999 && code < 4000);
+    return typeof code == 'number'
+        ? failure(code, typeof message == 'string' ? message : '', status, retryable, retryAfter(retryAfterHeader))
+        : failure('http', 'HTTP ' + status, status, retryable, retryAfter(retryAfterHeader));
 }
 /** One POST, bounded by `deadline`. Never throws. */
 async function attempt(request, deadline) {
@@ -477,15 +485,7 @@ async function attempt(request, deadline) {
     const timer = setTimeout(() => controller.abort(), deadline - Date.now());
     const { url, headers, body, keepalive, log } = request;
     try {
-        const response = await fetch(url, {
-            method: 'POST',
-            mode: 'cors',
-            credentials: 'omit',
-            headers,
-            body,
-            keepalive,
-            signal: controller.signal,
-        });
+        const response = await fetch(url, { method: 'POST', mode: 'cors', credentials: 'omit', headers, body, keepalive, signal: controller.signal });
         const text = await response.text();
         if (log)
             log('←', response.status, text);
@@ -495,8 +495,8 @@ async function attempt(request, deadline) {
         if (log)
             log('←', error);
         return controller.signal.aborted
-            ? failure({ code: 'timeout', message: `p13n: no answer within ${request.timeout} ms`, retryable: true })
-            : failure({ code: 'network', message: 'p13n: no response (offline, blocked, or refused by CORS) from ' + url, retryable: true });
+            ? failure('timeout', `no answer within ${request.timeout} ms`, undefined, true)
+            : failure('network', 'no response (offline, blocked, or refused by CORS) from ' + url, undefined, true);
     }
     finally {
         clearTimeout(timer);
@@ -535,10 +535,12 @@ const mask = (text) => text.replace(/[0-9a-f]{32,}/gi, '****');
  * see them.
  */
 function createClient(config) {
-    const settings = readConfig(config);
-    const valid = !('code' in settings);
-    const events = createEvents(valid ? settings : {});
-    const identity = valid ? createIdentity(settings) : undefined;
+    const checked = readConfig(config);
+    const valid = !('code' in checked);
+    // used only once `valid` says the config passed
+    const settings = checked;
+    const events = createEvents(settings);
+    const identity = createIdentity(valid ? settings : { cookie: false });
     let attributes = {};
     const refuse = (error) => {
         events.emit('error', { error });
@@ -550,19 +552,20 @@ function createClient(config) {
     };
     const started = resolved(0).then(() => {
         if (!valid) {
-            console.error(settings.message);
-            return refuse(settings);
+            console.error(checked.message);
+            return refuse(checked);
         }
         identity.save();
         events.emit('ready', { clientId: identity.get() });
-        if (settings.pageview)
-            send();
         return { ok: true };
     });
-    async function send(extra, track) {
-        const outcome = await started;
-        if (!valid)
-            return fail(outcome.error);
+    // registered first, so the page view goes out before calls made right after createClient
+    started.then((outcome) => {
+        if (outcome.ok && settings.pageview)
+            deliver();
+    });
+    const send = (extra, track) => started.then((outcome) => (outcome.ok ? deliver(extra, track) : fail(outcome.error)));
+    async function deliver(extra, track) {
         if (extra != null && !isObject(extra)) {
             return fail({ code: 'invalid_event', message: 'p13n: attributes must be an object, e.g. { product_id: "42" }' });
         }
@@ -579,7 +582,7 @@ function createClient(config) {
             ]));
         }
         catch (error) {
-            body = { code: 'invalid_event', message: 'p13n: the event could not be built: ' + error };
+            body = { code: 'invalid_event', message: 'p13n: the event could not be built: ' + reason(error) };
         }
         if (typeof body != 'string')
             return fail(body, id);

@@ -1,4 +1,4 @@
-import { isObject, readConfig } from './config';
+import { isObject, readConfig, reason, type Settings } from './config';
 import { pageContext } from './context';
 import { createEvents } from './events';
 import { createIdentity, uuid } from './identity';
@@ -19,10 +19,12 @@ const mask = (text: string) => text.replace(/[0-9a-f]{32,}/gi, '****');
  * see them.
  */
 export function createClient(config: unknown): Client {
-  const settings = readConfig(config);
-  const valid = !('code' in settings);
-  const events = createEvents(valid ? settings : {});
-  const identity = valid ? createIdentity(settings) : undefined;
+  const checked = readConfig(config);
+  const valid = !('code' in checked);
+  // used only once `valid` says the config passed
+  const settings = checked as Settings;
+  const events = createEvents(settings);
+  const identity = createIdentity(valid ? settings : { cookie: false });
   let attributes: Attributes = {};
 
   const refuse = (error: P13nError): Outcome => {
@@ -36,18 +38,21 @@ export function createClient(config: unknown): Client {
 
   const started: Promise<Outcome> = resolved(0).then(() => {
     if (!valid) {
-      console.error(settings.message);
-      return refuse(settings);
+      console.error((checked as P13nError).message);
+      return refuse(checked as P13nError);
     }
-    identity!.save();
-    events.emit('ready', { clientId: identity!.get() });
-    if (settings.pageview) send();
+    identity.save();
+    events.emit('ready', { clientId: identity.get() });
     return { ok: true };
   });
+  // registered first, so the page view goes out before calls made right after createClient
+  started.then((outcome) => {
+    if (outcome.ok && settings.pageview) deliver();
+  });
+  const send = (extra?: Attributes, track?: boolean) =>
+    started.then((outcome) => (outcome.ok ? deliver(extra, track) : fail(outcome.error!)));
 
-  async function send(extra?: Attributes, track?: boolean): Promise<Result> {
-    const outcome = await started;
-    if (!valid) return fail(outcome.error!);
+  async function deliver(extra?: Attributes, track?: boolean): Promise<Result> {
     if (extra != null && !isObject(extra)) {
       return fail({ code: 'invalid_event', message: 'p13n: attributes must be an object, e.g. { product_id: "42" }' });
     }
@@ -55,7 +60,7 @@ export function createClient(config: unknown): Client {
     let body;
     try {
       body = toJSON(merge([
-        { td_client_id: identity!.get() },
+        { td_client_id: identity.get() },
         pageContext(VERSION),
         { time: Math.floor(Date.now() / 1000), uuid: id },
         settings.attributes,
@@ -63,7 +68,7 @@ export function createClient(config: unknown): Client {
         extra,
       ]));
     } catch (error) {
-      body = { code: 'invalid_event', message: 'p13n: the event could not be built: ' + error } as P13nError;
+      body = { code: 'invalid_event', message: 'p13n: the event could not be built: ' + reason(error) } as P13nError;
     }
     if (typeof body != 'string') return fail(body, id);
     const log = settings.debug ? (...data: unknown[]) => console.log('p13n', ...data) : undefined;
@@ -97,11 +102,11 @@ export function createClient(config: unknown): Client {
     consent: () => resolved({ ok: false, error: usage('consent is not available yet') }),
     on: subscribe(true),
     off: subscribe(false),
-    clientId: () => started.then((outcome) => (outcome.ok ? identity!.get() : undefined)),
+    clientId: () => started.then((outcome) => (outcome.ok ? identity.get() : undefined)),
     reset: () =>
       started.then((outcome) => {
         if (!outcome.ok) return outcome;
-        identity!.reset();
+        identity.reset();
         attributes = {};
         return { ok: true };
       }),

@@ -51,6 +51,15 @@ const RULES: Record<string, Rule> = {
   debug: BOOLEAN,
 };
 
+/** Text for anything thrown: the checks throw strings; page code may throw a Symbol or an object with no toString. */
+export function reason(problem: unknown): string {
+  try {
+    return String(problem);
+  } catch {
+    return 'an unreadable ' + typeof problem;
+  }
+}
+
 function check(key: string, value: unknown, ok: unknown = value === undefined) {
   try {
     ok = ok || RULES[key][0](value);
@@ -94,6 +103,6 @@ export function readConfig(input: unknown, page: Location = location): Settings 
     config.cookie = cookie !== false && Object.assign({ name: '_td', expires: 730 }, cookie);
     return config;
   } catch (problem) {
-    return { code: 'config', message: 'p13n: ' + (isString(problem) ? problem : 'config could not be read: ' + problem) };
+    return { code: 'config', message: 'p13n: ' + (isString(problem) ? problem : 'config could not be read: ' + reason(problem)) };
   }
 }

@@ -34,9 +34,10 @@ export function createEvents(callbacks: { onOffers?: Handler<'offers'>; onError?
       const list = handlers[type];
       if (!handlers.hasOwnProperty(type) || typeof fn != 'function') return false;
       list.push(fn as AnyHandler);
+      const seen = latest[type];
       if (type in latest) {
-        // later, so the page's own code after on() runs first; skipped if off() came in between
-        Promise.resolve().then(() => list.indexOf(fn as AnyHandler) >= 0 && isolate(fn as AnyHandler, latest[type]));
+        // later, so the page's own code after on() runs first; skipped if off() or a newer emit came in between
+        Promise.resolve().then(() => list.indexOf(fn as AnyHandler) >= 0 && latest[type] === seen && isolate(fn as AnyHandler, seen));
       }
       return true;
     },

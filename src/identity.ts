@@ -15,7 +15,10 @@ export function cookieJar(name: string, expires: number, domain?: string) {
       domain = domain || registrableDomain(cookies);
       cookies.set(name, value, { expires, domain });
     },
-    remove: () => cookies.remove(name, { domain }),
+    remove() {
+      cookies.remove(name);
+      cookies.remove(name, { domain: domain || registrableDomain(cookies) });
+    },
   };
 }
 

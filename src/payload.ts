@@ -1,3 +1,4 @@
+import { reason } from './config';
 import type { Attributes, P13nError } from './types';
 
 /** Later layers win; only own enumerable keys are read, so inherited or polluted properties never leak in. */
@@ -45,6 +46,6 @@ export function toJSON(value: Attributes): string | P13nError {
   try {
     return write(value)!;
   } catch (problem) {
-    return { code: 'invalid_event', message: 'p13n: the event ' + (typeof problem == 'string' ? problem : 'could not be read: ' + problem) };
+    return { code: 'invalid_event', message: 'p13n: the event ' + (typeof problem == 'string' ? problem : 'could not be read: ' + reason(problem)) };
   }
 }

@@ -12,7 +12,9 @@ const COMMANDS = ['personalize', 'track', 'set', 'consent', 'on', 'off', 'client
 
 function install(queued: Queued[]): Live {
   let client: Client | undefined;
-  let held: [Queued, (value: unknown) => void][] = [];
+  let created: (client: Client) => void;
+  // commands made before init wait on this, in call order
+  const initialized = new Promise<Client>((resolve) => (created = resolve));
 
   const run = (args: Queued): Promise<unknown> => {
     const command = args[0] as string;
@@ -24,14 +26,12 @@ function install(queued: Queued[]): Live {
     };
     if (command == 'init') {
       if (client) return refuse('init was already called on this page; it runs once');
-      client = createClient(rest[0]);
-      held.forEach(([args, resolve]) => resolve(run(args)));
-      held = [];
+      created((client = createClient(rest[0])));
       return client.init();
     }
     if (COMMANDS.indexOf(command) < 0) return refuse(`unknown command "${command}"; use init, ${COMMANDS.join(', ')}`);
-    if (!client) return new Promise((resolve) => held.push([args, resolve]));
-    return (client[command as keyof Client] as (...args: never[]) => Promise<unknown>)(...rest);
+    const call = (client: Client) => (client[command as keyof Client] as (...args: never[]) => Promise<unknown>)(...rest);
+    return client ? call(client) : initialized.then(call);
   };
 
   const p13n = function () {

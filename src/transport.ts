@@ -15,45 +15,40 @@ export interface Request {
 
 /** At most this many retries after the first attempt. */
 export const RETRIES = 2;
-const BACKOFF_MS = 250;
 
-const own = (o: Record<string, unknown>, key: string) => (Object.prototype.hasOwnProperty.call(o, key) ? o[key] : undefined);
-const failure = (error: P13nError): Reply => ({ ok: false, error });
+export const failure = (code: P13nError['code'], message: string, status?: number, retryable?: boolean, wait?: number) =>
+  // the API's own messages pass through as they are; the tag's say where they come from
+  ({ ok: false, error: { code, message: (typeof code == 'string' ? 'p13n: ' : '') + message, status, retryable }, wait }) as const;
 
 /** Milliseconds a `Retry-After` header asks for: delta-seconds or an HTTP date. */
 export function retryAfter(header: string | null): number {
-  if (!header) return 0;
-  const seconds = +header;
-  return seconds >= 0 ? seconds * 1000 : Math.max(0, Date.parse(header) - Date.now()) || 0;
+  const seconds = header ? +header : 0;
+  return seconds >= 0 ? seconds * 1000 : Math.max(0, Date.parse(header!) - Date.now()) || 0;
 }
 
 /** Exponential with jitter: attempt 0 waits 125-250 ms, attempt 1 waits 250-500 ms. */
-export const backoff = (attempt: number) => BACKOFF_MS * 2 ** attempt * (0.5 + Math.random() / 2);
+export const backoff = (attempt: number) => 250 * 2 ** attempt * (0.5 + Math.random() / 2);
 
-/** What a response means, following the contract's table. */
+/** What a response means, following the contract's table. Only own properties of the body are read. */
 export function readReply(status: number, text: string, retryAfterHeader: string | null = null): Reply {
   let data: unknown;
-  let json = true;
   try {
-    data = text.trim() ? JSON.parse(text) : null;
-  } catch {
-    json = false;
+    data = text.trim() ? JSON.parse(text) : {};
+  } catch {}
+  const read = (key: string) => (isObject(data) && Object.prototype.hasOwnProperty.call(data, key) ? data[key] : undefined);
+  const offers = read('offers') ?? {};
+  if (status > 199 && status < 300) {
+    return isObject(data) && isObject(offers)
+      ? { ok: true, status, offers }
+      : failure('parse', 'the response is not JSON like {"offers": {...}}', status);
   }
-  if (status >= 200 && status < 300) {
-    const offers = isObject(data) ? own(data, 'offers') : undefined;
-    return json && (data === null || isObject(data)) && (offers == null || isObject(offers))
-      ? { ok: true, status, offers: (offers || {}) as Offers }
-      : failure({ code: 'parse', status, message: 'p13n: the response is not JSON of the form {"offers": {...}}' });
-  }
-  let retryable = status == 429 || status >= 500;
-  const code = isObject(data) ? own(data, 'code') : undefined;
-  if (typeof code == 'number') {
-    // 3xxx: the token or the event is wrong; sending it again cannot help
-    retryable = retryable && (code < 3000 || code > 3999);
-    const message = own(data as Record<string, unknown>, 'message');
-    return { ok: false, error: { code, status, message: typeof message == 'string' ? message : '', retryable }, wait: retryAfter(retryAfterHeader) };
-  }
-  return { ok: false, error: { code: 'http', status, message: 'p13n: HTTP ' + status, retryable }, wait: retryAfter(retryAfterHeader) };
+  const code = read('code');
+  const message = read('message');
+  // 3xxx: the token or the event is wrong, so sending it again cannot help
+  const retryable = (status == 429 || status > 499) && !(code > 2999 && code < 4000);
+  return typeof code == 'number'
+    ? failure(code, typeof message == 'string' ? message : '', status, retryable, retryAfter(retryAfterHeader))
+    : failure('http', 'HTTP ' + status, status, retryable, retryAfter(retryAfterHeader));
 }
 
 /** One POST, bounded by `deadline`. Never throws. */
@@ -62,23 +57,15 @@ async function attempt(request: Request, deadline: number): Promise<Reply> {
   const timer = setTimeout(() => controller.abort(), deadline - Date.now());
   const { url, headers, body, keepalive, log } = request;
   try {
-    const response = await fetch(url, {
-      method: 'POST',
-      mode: 'cors',
-      credentials: 'omit',
-      headers,
-      body,
-      keepalive,
-      signal: controller.signal,
-    });
+    const response = await fetch(url, { method: 'POST', mode: 'cors', credentials: 'omit', headers, body, keepalive, signal: controller.signal });
     const text = await response.text();
     if (log) log('←', response.status, text);
     return readReply(response.status, text, response.headers.get('Retry-After'));
   } catch (error) {
     if (log) log('←', error);
     return controller.signal.aborted
-      ? failure({ code: 'timeout', message: `p13n: no answer within ${request.timeout} ms`, retryable: true })
-      : failure({ code: 'network', message: 'p13n: no response (offline, blocked, or refused by CORS) from ' + url, retryable: true });
+      ? failure('timeout', `no answer within ${request.timeout} ms`, undefined, true)
+      : failure('network', 'no response (offline, blocked, or refused by CORS) from ' + url, undefined, true);
   } finally {
     clearTimeout(timer);
   }

@@ -1,0 +1,155 @@
+// One HTTP port, two sites, told apart by the Host header: `localhost` is the Personalization API
+// emulator, any other name (127.0.0.1, www.shop.test ...) is the demo shop. The shop's calls to the
+// API are therefore cross-origin, and browsers send real CORS preflights, as in production.
+import http from 'node:http';
+import { lookup } from 'node:dns/promises';
+import { readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { createEmulator } from './emulator.mjs';
+import { send, hostName } from './http.mjs';
+
+const DEMO = path.dirname(fileURLToPath(import.meta.url));
+const SHOP = path.join(DEMO, 'shop');
+const DIST = path.join(DEMO, '..', 'dist');
+export const DEFAULT_RULES = path.join(DEMO, 'rules.json');
+
+const TYPES = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json',
+  '.map': 'application/json',
+  '.ts': 'text/plain; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+};
+// The demo is for watching the tag change: a cached p13n.min.js after a rebuild would only confuse.
+const NO_CACHE = { 'Cache-Control': 'no-store' };
+
+/** Reads the settings file (`tokens` and `rules`), naming the file in any error. */
+export async function loadSettings(file = DEFAULT_RULES) {
+  try {
+    return JSON.parse(await readFile(file, 'utf8'));
+  } catch (error) {
+    throw new Error(`cannot read settings from ${file}: ${error.message}`);
+  }
+}
+
+function textError(res, status, message) {
+  send(res, status, message + '\n', { ...NO_CACHE, 'Content-Type': 'text/plain; charset=utf-8' });
+}
+
+/**
+ * Static files: the shop's pages from demo/shop/, the built tag from dist/ under /dist/. `pages` holds pages
+ * made at run time (path -> { body, headers }), so end-to-end tests load theirs from this very server, as a
+ * site would, with the headers (CSP) they need.
+ */
+async function serveSite(req, res, pages) {
+  if (req.method !== 'GET' && req.method !== 'HEAD') return textError(res, 405, 'Method Not Allowed');
+  let pathname;
+  try {
+    pathname = decodeURIComponent(new URL(req.url, 'http://site').pathname);
+  } catch {
+    return textError(res, 400, 'Bad Request');
+  }
+  const made = pages.get(pathname);
+  if (made) return send(res, 200, made.body, { ...NO_CACHE, 'Content-Type': TYPES['.html'], ...made.headers });
+  const inDist = pathname.startsWith('/dist/');
+  const root = inDist ? DIST : SHOP;
+  let file = path.join(root, inDist ? pathname.slice('/dist/'.length) : pathname);
+  // path.join has resolved any `..`; whatever lands outside the root is not ours to serve.
+  if (file !== root && !file.startsWith(root + path.sep)) return textError(res, 403, 'Forbidden');
+  try {
+    if ((await stat(file)).isDirectory()) file = path.join(file, 'index.html');
+    const body = await readFile(file);
+    const headers = { ...NO_CACHE, 'Content-Type': TYPES[path.extname(file)] || 'application/octet-stream' };
+    if (req.method === 'HEAD') return void res.writeHead(200, { ...headers, 'Content-Length': body.length }).end();
+    send(res, 200, body, headers);
+  } catch (error) {
+    if (error.code !== 'ENOENT' && error.code !== 'ENOTDIR') throw error;
+    textError(res, 404, inDist ? `Not found: ${pathname} (run \`npm run build\` first)` : `Not found: ${pathname}`);
+  }
+}
+
+function listen(server, port, host) {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve(server.address().port);
+    });
+  });
+}
+
+/**
+ * Starts the emulator and the shop on one port of the loopback interface.
+ * @param {{ port?: number, latencyMs?: number, rulesFile?: string }} options  port 0 picks a free one.
+ */
+export async function startServer({ port = 0, latencyMs = 0, rulesFile = DEFAULT_RULES } = {}) {
+  const settings = await loadSettings(rulesFile);
+  const emulator = createEmulator({ tokens: settings.tokens, rules: settings.rules, latencyMs });
+  const pages = new Map();
+  const handler = (req, res) => {
+    const work = hostName(req) === 'localhost' ? emulator.handle(req, res) : serveSite(req, res, pages);
+    Promise.resolve(work).catch((error) => textError(res, 500, `demo server error: ${error.message}`));
+  };
+
+  // Loopback only: the demo has no business on the LAN. Browsers may resolve `localhost` to ::1
+  // first, so the same port is opened there too when the machine has IPv6.
+  const servers = [http.createServer(handler)];
+  const actualPort = await listen(servers[0], port, '127.0.0.1');
+  const v6 = http.createServer(handler);
+  try {
+    await listen(v6, actualPort, '::1');
+    servers.push(v6);
+  } catch {
+    // No IPv6 loopback (or the port is taken there): clients fall back to 127.0.0.1.
+  }
+  const addresses = await lookup('localhost', { all: true }).catch(() => []);
+  if (!addresses.some((a) => a.address === '127.0.0.1' || (a.address === '::1' && servers.length > 1))) {
+    console.warn(`warning: "localhost" resolves to ${JSON.stringify(addresses)}, not to an address this server listens on`);
+  }
+
+  return {
+    port: actualPort,
+    siteUrl: `http://127.0.0.1:${actualPort}`,
+    apiUrl: `http://localhost:${actualPort}`,
+    emulator,
+    pages,
+    close() {
+      // closeAllConnections: a `hang` fault or a keep-alive socket must not keep the tests waiting.
+      return Promise.all(
+        servers.map((server) => new Promise((resolve) => {
+          server.close(() => resolve());
+          server.closeAllConnections();
+        })),
+      );
+    },
+  };
+}
+
+function option(args, name, fallback) {
+  const i = args.indexOf(name);
+  return i === -1 ? fallback : args[i + 1];
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
+  const args = process.argv.slice(2);
+  const server = await startServer({
+    port: Number(option(args, '--port', 8080)),
+    latencyMs: Number(option(args, '--latency', 0)),
+    rulesFile: option(args, '--rules', DEFAULT_RULES),
+  });
+  console.log(`p13n-tag demo shop:  ${server.siteUrl}/`);
+  console.log(`API emulator:        ${server.apiUrl}/  (log: ${server.apiUrl}/_emulator/log)\n`);
+  console.log(
+    'Open the shop URL (127.0.0.1, not localhost: the shop and the API must be different origins so the ' +
+      'browser sends real CORS preflights). Browse the categories, add to cart, and watch the offers change; ' +
+      'the panel at the bottom right shows each event and what the emulator received and answered. The tag ' +
+      'is served from dist/p13n.min.js, so run `npm run build` after changing src/. Offer rules and tokens ' +
+      'live in demo/rules.json; faults can be injected with POST /_emulator/faults (see demo/README.md). Ctrl+C stops.',
+  );
+}

@@ -1,0 +1,157 @@
+// @vitest-environment node
+// The one-port server (Host routing, static files, settings, latency) and the rules language.
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import http from 'node:http';
+import { existsSync } from 'node:fs';
+import { mkdtemp, writeFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { start, ORIGIN } from './test-helpers.mjs';
+import { createEmulator, MAX_TOKENS } from './emulator.mjs';
+import { compileRules, evaluate, newProfile } from './rules.mjs';
+
+const DIST_TAG = fileURLToPath(new URL('../dist/p13n.min.js', import.meta.url));
+
+let server;
+beforeAll(async () => { server = await start(); });
+afterAll(() => server.close());
+
+/** A GET with a chosen Host header, which fetch does not let a caller set. */
+function getWithHost(host, urlPath, address = '127.0.0.1') {
+  return new Promise((resolve, reject) => {
+    http.get({ host: address, port: server.port, path: urlPath, headers: { Host: `${host}:${server.port}` } }, (res) => {
+      let body = '';
+      res.on('data', (c) => { body += c; });
+      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body }));
+    }).on('error', reject);
+  });
+}
+
+describe('one port, routed by host name', () => {
+  it('reports its URLs, and localhost resolves to it', async () => {
+    expect(server.siteUrl).toBe(`http://127.0.0.1:${server.port}`);
+    expect(server.apiUrl).toBe(`http://localhost:${server.port}`);
+    expect((await fetch(server.apiUrl + '/_emulator/log')).status).toBe(200);
+  });
+
+  it('serves the shop on 127.0.0.1 and any other name, the API only on localhost', async () => {
+    const page = await fetch(server.siteUrl + '/');
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(page.headers.get('cache-control')).toBe('no-store');
+    expect(await page.text()).toContain("p13n('init'");
+    expect((await getWithHost('www.shop.test', '/category/shoes.html')).body).toContain('data-p13n-offer="category_pick"');
+    expect((await fetch(server.siteUrl + '/_emulator/log')).status).toBe(404);
+    const api = await fetch(server.apiUrl + '/');
+    expect(api.status).toBe(404);
+    expect((await api.json()).code).toBe(404);
+  });
+
+  it('answers on the IPv6 loopback too when the machine has one (browsers try ::1 for localhost)', async () => {
+    const v6 = await getWithHost('localhost', '/_emulator/faults', '::1').catch((e) => e);
+    if (v6 instanceof Error) expect(v6.code).toMatch(/EADDRNOTAVAIL|ENETUNREACH|EAFNOSUPPORT|ECONNREFUSED/);
+    else expect([v6.status, v6.body]).toEqual([200, '[]']);
+  });
+});
+
+describe('static files', () => {
+  it.each([
+    ['/shop.js', 'text/javascript; charset=utf-8'],
+    ['/shop.css', 'text/css; charset=utf-8'],
+    ['/img/shoes.svg', 'image/svg+xml'],
+    ['/category/bags.html', 'text/html; charset=utf-8'],
+    ['/product/trail-runner.html', 'text/html; charset=utf-8'],
+    ['/cart.html', 'text/html; charset=utf-8'],
+  ])('%s as %s', async (file, type) => {
+    const response = await fetch(server.siteUrl + file);
+    expect([response.status, response.headers.get('content-type')]).toEqual([200, type]);
+  });
+
+  it('serves the built tag from dist/, or a clean 404 naming the build when it is not built', async () => {
+    const response = await fetch(server.siteUrl + '/dist/p13n.min.js');
+    if (existsSync(DIST_TAG)) {
+      expect([response.status, response.headers.get('content-type')]).toEqual([200, 'text/javascript; charset=utf-8']);
+    } else {
+      expect([response.status, await response.text()]).toEqual([404, 'Not found: /dist/p13n.min.js (run `npm run build` first)\n']);
+    }
+    const missing = await fetch(server.siteUrl + '/dist/nothing.js');
+    expect([missing.status, await missing.text()]).toEqual([404, 'Not found: /dist/nothing.js (run `npm run build` first)\n']);
+  });
+
+  it('never serves a file outside its roots', async () => {
+    for (const p of ['/..%2frules.json', '/..%2f..%2fpackage.json', '/dist/..%2f..%2fpackage.json', '/%2e%2e/server.mjs']) {
+      const response = await getWithHost('127.0.0.1', p);
+      expect([403, 404]).toContain(response.status);
+      expect(response.body).not.toContain('"tokens"');
+    }
+  });
+
+  it('refuses methods other than GET and HEAD', async () => {
+    expect((await fetch(server.siteUrl + '/', { method: 'POST', body: 'x' })).status).toBe(405);
+  });
+});
+
+describe('settings and options', () => {
+  const token = (i) => `1/${i}/${i.toString(16).padStart(32, '0')}`;
+
+  it(`accepts ${MAX_TOKENS} tokens and refuses ${MAX_TOKENS + 1}, like the API`, () => {
+    const fifty = Array.from({ length: MAX_TOKENS }, (_, i) => token(i));
+    expect(() => createEmulator({ tokens: fifty })).not.toThrow();
+    expect(() => createEmulator({ tokens: [...fifty, token(99)] })).toThrow(/51 tokens configured.*at most 50 per service/);
+    expect(() => createEmulator({ tokens: ['1/2/short'] })).toThrow(/not \{account_id\}\/\{instance_id\}\/\{32 hex\}/);
+  });
+
+  it('refuses to start with a settings file over the token limit, naming the problem', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'p13n-demo-'));
+    const file = path.join(dir, 'rules.json');
+    await writeFile(file, JSON.stringify({ tokens: Array.from({ length: 51 }, (_, i) => token(i)), rules: [] }));
+    await expect(start({ rulesFile: file })).rejects.toThrow(/at most 50/);
+    await writeFile(file, '{ not json');
+    await expect(start({ rulesFile: file })).rejects.toThrow(/cannot read settings from .*rules\.json/);
+    await rm(dir, { recursive: true });
+  });
+
+  it('adds latencyMs to every API answer, preflights included', async () => {
+    const slow = await start({ latencyMs: 120 });
+    try {
+      const started = Date.now();
+      const response = await fetch(slow.apiUrl + '/demo_db/pageviews', { method: 'OPTIONS', headers: { Origin: ORIGIN } });
+      expect(response.status).toBe(204);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(110);
+    } finally {
+      await slow.close();
+    }
+  });
+});
+
+describe('rules', () => {
+  const run = (when, event, profile = {}) =>
+    Object.keys(evaluate(compileRules([{ offer: 'o', when }]), event, { ...newProfile(), ...profile }));
+
+  it('matches equality, operators, arrays, any and not', () => {
+    expect(run({ 'attr.product_category': 'shoes' }, { product_category: 'shoes' })).toEqual(['o']);
+    expect(run({ 'attr.product_category': 'shoes' }, { product_category: 'bags' })).toEqual([]);
+    expect(run({ 'attr.product_list': 'kids-hoodie' }, { product_list: ['tank-top', 'kids-hoodie'] })).toEqual(['o']);
+    expect(run({ 'attr.td_path': { prefix: '/category/' } }, { td_path: '/category/shoes.html' })).toEqual(['o']);
+    expect(run({ 'attr.td_path': ['/a', '/b'] }, { td_path: '/b' })).toEqual(['o']);
+    expect(run({ 'profile.pageViews': { gte: 2, lt: 4 } }, {}, { pageViews: 4 })).toEqual([]);
+    expect(run({ 'profile.categoryViews.shoes': { gte: 2 } }, {}, { categoryViews: { shoes: 2 } })).toEqual(['o']);
+    expect(run({ any: [{ 'attr.a': 1 }, { 'attr.b': 2 }] }, { b: 2 })).toEqual(['o']);
+    expect(run({ not: { 'attr.a': { exists: true } } }, { a: null })).toEqual(['o']);
+    expect(run({ 'attr.email': { matches: '@example\\.com$' } }, { email: 'x@example.com' })).toEqual(['o']);
+  });
+
+  it('fills {{profile.x}} and {{attr.x}} in offer texts', () => {
+    const rules = compileRules([{ offer: 'o', attributes: { text: '{{profile.cartItems}} for {{attr.name}}{{attr.none}}' }, segments: [7] }]);
+    expect(evaluate(rules, { name: 'Ann' }, { ...newProfile(), cartItems: 3 })).toEqual({
+      o: { attributes: { text: '3 for Ann' }, batch_segments: [{ id: '7' }] },
+    });
+  });
+
+  it('refuses a rule it could never evaluate, at start', () => {
+    expect(() => compileRules([{ offer: 'o', when: { 'attr.a': { gte: 1, around: 2 } } }])).toThrow(/rules\[0\]: unknown operator "around"/);
+    expect(() => compileRules([{ offer: 'o', when: { product_category: 'shoes' } }])).toThrow(/must start with "attr." or "profile."/);
+    expect(() => compileRules([{ when: {} }])).toThrow(/"offer" must be a name/);
+  });
+});
