@@ -47,6 +47,15 @@ test.describe('responses and errors', () => {
     expect(posts()).toHaveLength(2);
   });
 
+  test('415 and 400 are typed and not retried', async ({ open, emulator, posts }) => {
+    const personalize = await ready(open);
+    fault(emulator, { status: 415, times: 1 });
+    expect(await personalize()).toMatchObject({ ok: false, error: { code: 415, status: 415, retryable: false } });
+    fault(emulator, { status: 400, code: 3004, times: 1 });
+    expect(await personalize()).toMatchObject({ ok: false, error: { code: 3004, status: 400, message: 'Invalid event object.', retryable: false } });
+    expect(posts()).toHaveLength(2);
+  });
+
   test('a 500 with a 3xxx code is not retried either', async ({ open, emulator, posts }) => {
     const personalize = await ready(open);
     fault(emulator, { status: 500, code: 3010 });
