@@ -121,6 +121,21 @@ describe('createIdentity', () => {
     expect(writes.slice(before).some((text) => text.startsWith(`_td=${SDK_ID};`))).toBe(true);
   });
 
+  it('writes the cookie Secure on an https page', () => {
+    const happyDOM = (window as unknown as { happyDOM: { setURL(url: string): void } }).happyDOM;
+    const page = location.href;
+    happyDOM.setURL('https://www.shop.test/checkout');
+    try {
+      const writes = recordCookieWrites();
+      createIdentity({ cookie: TD }).save();
+      const write = writes.filter((text) => text.startsWith('_td=')).pop()!;
+      expect(write).toMatch(/;\s*secure/i);
+      expect(write).toMatch(/;\s*samesite=lax/i);
+    } finally {
+      happyDOM.setURL(page);
+    }
+  });
+
   it.each([
     ['the literal "undefined"', 'undefined'],
     ['a value with a NUL character', '%00' + SDK_ID],
