@@ -33,4 +33,7 @@ export default [
   // the library: import { createClient } from 'p13n-tag'
   { input: 'src/index.ts', output: { file: 'dist/p13n.mjs', format: 'es' }, plugins: plugins() },
   { input: 'src/index.ts', output: { file: 'dist/p13n.d.ts', format: 'es' }, plugins: [dts()] },
+  // the reference first-party proxy, for servers: import { createProxy } from 'p13n-tag/proxy'
+  { input: 'src/proxy.ts', output: { file: 'dist/proxy.mjs', format: 'es' }, plugins: plugins() },
+  { input: 'src/proxy.ts', output: { file: 'dist/proxy.d.ts', format: 'es' }, plugins: [dts()] },
 ];

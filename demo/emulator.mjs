@@ -8,6 +8,8 @@ import { createFaultStore, normalizeFault } from './faults.mjs';
 
 /** The API's limit: "a maximum of 50 tokens per personalization service". */
 export const MAX_TOKENS = 50;
+/** The longest a `hang` fault without `forMs` holds a request. */
+export const HANG_MS = 30_000;
 export const MEDIA_TYPE = 'application/vnd.treasuredata.v1+json';
 const NAME = /^[0-9a-z_]{3,128}$/;
 const API_PATH = /^(?:\/public)?\/([^/]+)\/([^/]+)$/;
@@ -92,7 +94,11 @@ export function createEmulator({ tokens = [], rules = [], latencyMs = 0, logLimi
       return true;
     }
     if (fault.hang) {
-      entry.response = '(hanging: no answer until the client gives up)';
+      // an outage ends the way a load balancer ends it: the connection is cut, unanswered, when the fault ends
+      // (after HANG_MS for a fault counted in `times`), or earlier if the client gives up
+      entry.response = '(hanging: no answer; the connection is cut when the fault ends)';
+      const cut = setTimeout(() => req.socket.destroy(), fault.endsInMs ?? HANG_MS);
+      req.socket.once('close', () => clearTimeout(cut));
       return true;
     }
     if (fault.status === undefined) return false;

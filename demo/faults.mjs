@@ -59,7 +59,8 @@ export function createFaultStore(now = Date.now) {
       if (!fault) return null;
       fault.used += 1;
       const { used, until, ...description } = fault;
-      return description;
+      // how long this fault still lasts: a hung request is cut off then
+      return until === undefined ? description : { ...description, endsInMs: until - now() };
     },
     list() {
       faults = faults.filter(active);

@@ -7,12 +7,17 @@ import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createEmulator } from './emulator.mjs';
+import { createProxy, toNodeHandler } from '../dist/proxy.mjs';
 import { send, hostName } from './http.mjs';
 
 const DEMO = path.dirname(fileURLToPath(import.meta.url));
 const SHOP = path.join(DEMO, 'shop');
 const DIST = path.join(DEMO, '..', 'dist');
 export const DEFAULT_RULES = path.join(DEMO, 'rules.json');
+/** The write key the demo's pages (direct mode) and its first-party proxy (server side) use. */
+export const DEMO_API_KEY = '1/4d8a87c9b3e40e7380bf709c601f6f169a24a90d';
+/** Where the site serves the reference first-party proxy: pages in proxy mode use `endpoint: '/p13n'`. */
+export const PROXY_PATH = '/p13n/';
 
 const TYPES = {
   '.html': 'text/html; charset=utf-8',
@@ -92,8 +97,11 @@ export async function startServer({ port = 0, latencyMs = 0, rulesFile = DEFAULT
   const settings = await loadSettings(rulesFile);
   const emulator = createEmulator({ tokens: settings.tokens, rules: settings.rules, latencyMs });
   const pages = new Map();
+  let proxy; // made once the port is known: it forwards to the emulator as the real one does to the region
   const handler = (req, res) => {
-    const work = hostName(req) === 'localhost' ? emulator.handle(req, res) : serveSite(req, res, pages);
+    const work = hostName(req) === 'localhost'
+      ? emulator.handle(req, res)
+      : req.url.startsWith(PROXY_PATH) ? proxy(req, res) : serveSite(req, res, pages);
     Promise.resolve(work).catch((error) => textError(res, 500, `demo server error: ${error.message}`));
   };
 
@@ -108,6 +116,12 @@ export async function startServer({ port = 0, latencyMs = 0, rulesFile = DEFAULT
   } catch {
     // No IPv6 loopback (or the port is taken there): clients fall back to 127.0.0.1.
   }
+  proxy = toNodeHandler(createProxy({
+    apiKey: DEMO_API_KEY,
+    token: settings.tokens[0],
+    tables: ['demo_db/pageviews'],
+    endpoint: `http://localhost:${actualPort}/public`,
+  }));
   const addresses = await lookup('localhost', { all: true }).catch(() => []);
   if (!addresses.some((a) => a.address === '127.0.0.1' || (a.address === '::1' && servers.length > 1))) {
     console.warn(`warning: "localhost" resolves to ${JSON.stringify(addresses)}, not to an address this server listens on`);

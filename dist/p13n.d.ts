@@ -46,7 +46,7 @@ interface Config {
  * otherwise one of the tag's names.
  */
 interface P13nError {
-    code: number | 'config' | 'usage' | 'invalid_event' | 'parse' | 'http' | 'network' | 'timeout';
+    code: number | 'config' | 'usage' | 'invalid_event' | 'too_large' | 'parse' | 'http' | 'network' | 'timeout' | 'dropped';
     message: string;
     /** HTTP status, when a response came back. */
     status?: number;

@@ -127,6 +127,396 @@ function pageContext(version) {
     };
 }
 
+/** Later layers win; only own enumerable keys are read, so inherited or polluted properties never leak in. */
+function merge(layers) {
+    // no prototype: a "__proto__" key from JSON input stays data instead of becoming one
+    const out = Object.create(null);
+    for (let i = 0; i < layers.length; i++) {
+        const layer = layers[i];
+        const keys = layer ? Object.keys(layer) : [];
+        for (let k = 0; k < keys.length; k++)
+            out[keys[k]] = layer[keys[k]];
+    }
+    return out;
+}
+/**
+ * JSON text of `value`, written by hand rather than by `JSON.stringify(object)`: pages that replace
+ * `Array.prototype.toJSON` (Prototype.js) would turn arrays into strings, and a polluted `toJSON` could inject
+ * anything. Values JSON cannot carry are dropped (or `null` inside arrays, as JSON does); a cycle, or a getter
+ * or Proxy that throws, is an `invalid_event` error.
+ */
+function toJSON(value) {
+    const open = [];
+    const write = (v) => {
+        // JSON.stringify of a primitive never looks up toJSON, so it is safe for strings
+        if (typeof v == 'string')
+            return JSON.stringify(v);
+        if (typeof v == 'number')
+            return isFinite(v) ? '' + v : 'null';
+        if (typeof v == 'boolean' || v === null)
+            return '' + v;
+        if (typeof v != 'object')
+            return; // undefined, functions, symbols, bigints
+        if (v instanceof Date)
+            return write(isNaN(+v) ? null : v.toISOString());
+        if (open.indexOf(v) >= 0)
+            throw 'is circular: an object contains itself; send plain data';
+        open.push(v);
+        const parts = [];
+        if (Array.isArray(v)) {
+            for (let i = 0; i < v.length; i++)
+                parts.push(write(v[i]) || 'null');
+        }
+        else {
+            const keys = Object.keys(v);
+            for (let i = 0; i < keys.length; i++) {
+                const text = write(v[keys[i]]);
+                if (text)
+                    parts.push(JSON.stringify(keys[i]) + ':' + text);
+            }
+        }
+        open.pop();
+        return Array.isArray(v) ? '[' + parts.join() + ']' : '{' + parts.join() + '}';
+    };
+    try {
+        return write(value);
+    }
+    catch (problem) {
+        return { code: 'invalid_event', message: 'p13n: the event ' + (typeof problem == 'string' ? problem : 'could not be read: ' + reason(problem)) };
+    }
+}
+
+/** Bounds: enough for a long outage of a busy page, far below localStorage's quota (about 5 MB per site). */
+const MAX_EVENTS = 200;
+const MAX_BYTES = 256 * 1024;
+/**
+ * How long a claim holds unless renewed. A tab renews the claims of the requests it has out (a keepalive
+ * request cannot be cancelled, so it is never given up on), so this bounds only how long a claim outlives a tab
+ * that was closed or left.
+ */
+const LEASE_MS = 30000;
+/** UTF-8 bytes: what the bounds and the keepalive quota count. */
+const size = (text) => new TextEncoder().encode(text).length;
+const valid = (entry) => !!entry && typeof entry.id == 'string' && typeof entry.body == 'string' && entry.tries >= 0 && entry.next >= 0 && entry.lease >= 0;
+/**
+ * The events of one endpoint and table, kept in `localStorage` under `key`, or in memory from the first time
+ * storage throws (Safari private mode, storage disabled, quota full). Every change is a read-modify-write of
+ * the whole list under a Web Lock named `key` where the browser has them (secure pages), so two tabs never
+ * claim one event; elsewhere the leases and the single-threaded page keep that window to a few milliseconds.
+ */
+function createOutbox(key) {
+    let memory = [];
+    let stored = true;
+    const read = () => {
+        try {
+            const list = stored && JSON.parse(localStorage.getItem(key) || '[]');
+            if (Array.isArray(list))
+                memory = list.filter(valid);
+        }
+        catch {
+            stored = false;
+        }
+        return memory;
+    };
+    const write = (entries) => {
+        memory = entries;
+        try {
+            if (entries.length)
+                localStorage.setItem(key, toJSON(entries));
+            else
+                localStorage.removeItem(key);
+        }
+        catch {
+            stored = false;
+        }
+    };
+    /** `sync` skips the lock and runs at once: for a page being left, whose later tasks may never run. */
+    const update = (change, sync) => {
+        const run = () => {
+            const entries = read();
+            const result = change(entries);
+            write(entries);
+            return result;
+        };
+        const locks = navigator.locks;
+        return sync ? Promise.resolve(run()) : locks ? locks.request(key, run) : Promise.resolve().then(run);
+    };
+    const find = (entries, id) => entries.filter((entry) => entry.id == id)[0];
+    /** Drops the oldest entries beyond the bounds, and returns them. */
+    const bound = (entries) => {
+        const dropped = [];
+        let bytes = entries.reduce((sum, entry) => sum + size(entry.body), 0);
+        while (entries.length > MAX_EVENTS || bytes > MAX_BYTES) {
+            const oldest = entries.shift();
+            bytes -= size(oldest.body);
+            dropped.push(oldest);
+        }
+        return dropped;
+    };
+    return {
+        /** Stores a new entry; returns those dropped, oldest first, to stay within the bounds. */
+        add: (entry) => update((entries) => (entries.push(entry), bound(entries))),
+        /**
+         * Claims, in order, at most `count` entries that are due, not claimed by a live tab, and whose bytes fit
+         * `room`; renews the claims on `mine` (this tab's requests still out). With `sync`, at once, and removes
+         * what it claims: a page being left hands it to keepalive.
+         */
+        claim: (now, room, count = Infinity, sync, mine = []) => update((entries) => {
+            const claimed = entries.filter((entry) => {
+                if (mine.indexOf(entry.id) >= 0)
+                    return !(entry.lease = now + LEASE_MS);
+                const due = count > 0 && entry.next <= now && entry.lease <= now && size(entry.body) <= room;
+                if (due) {
+                    count--;
+                    room -= size(entry.body);
+                    entry.lease = now + LEASE_MS;
+                }
+                return due;
+            });
+            if (sync)
+                claimed.forEach((entry) => entries.splice(entries.indexOf(entry), 1));
+            return claimed;
+        }, sync),
+        /** Delivered, refused for good, or handed to keepalive as the page goes: gone. */
+        remove: (ids, sync) => update((entries) => {
+            for (const id of ids) {
+                const at = entries.indexOf(find(entries, id));
+                if (at >= 0)
+                    entries.splice(at, 1);
+            }
+        }, sync),
+        /** Claimed but never sent (the page is being left): free for the next page at once. */
+        release: (ids, sync) => update((entries) => {
+            for (const id of ids) {
+                const entry = find(entries, id);
+                if (entry)
+                    entry.lease = 0;
+            }
+        }, sync),
+        /**
+         * Failed for now: free to be claimed again from `next` on. `back` puts it back if it is gone, which only an
+         * event handed over as the page was hidden may be (one dropped meanwhile stays dropped); returns what that
+         * drops to stay within the bounds.
+         */
+        retry: (failed, next, back) => update((entries) => {
+            const entry = find(entries, failed.id) || (back ? (entries.unshift(failed), failed) : undefined);
+            if (entry) {
+                entry.tries++;
+                entry.next = next;
+                entry.lease = 0;
+            }
+            return bound(entries);
+        }),
+        /** Every entry, for the earliest next attempt; `due` makes all of them due now (the network is back). */
+        list: (due) => update((entries) => (due && entries.forEach((entry) => (entry.next = 0)), entries.slice())),
+        clear: () => update((entries) => void entries.splice(0)),
+    };
+}
+
+/** At most this many retries after the first attempt. */
+const RETRIES = 2;
+const failure = (code, message, status, retryable, wait) => 
+// the API's own messages pass through as they are; the tag's say where they come from
+({ ok: false, error: { code, message: (typeof code == 'string' ? 'p13n: ' : '') + message, status, retryable }, wait });
+/** Milliseconds a `Retry-After` header asks for: delta-seconds or an HTTP date. */
+function retryAfter(header) {
+    const seconds = header ? +header : 0;
+    return seconds >= 0 ? seconds * 1000 : Math.max(0, Date.parse(header) - Date.now()) || 0;
+}
+/** Exponential with jitter: attempt 0 waits 125-250 ms, attempt 1 waits 250-500 ms. */
+const backoff = (attempt) => 250 * 2 ** attempt * (0.5 + Math.random() / 2);
+/** What a response means, following the contract's table. Only own properties of the body are read. */
+function readReply(status, text, retryAfterHeader = null) {
+    var _a;
+    let data;
+    try {
+        data = text.trim() ? JSON.parse(text) : {};
+    }
+    catch { }
+    const read = (key) => (isObject(data) && Object.prototype.hasOwnProperty.call(data, key) ? data[key] : undefined);
+    const offers = (_a = read('offers')) !== null && _a !== void 0 ? _a : {};
+    if (status > 199 && status < 300) {
+        return isObject(data) && isObject(offers)
+            ? { ok: true, status, offers }
+            : failure('parse', 'the response is not JSON like {"offers": {...}}', status);
+    }
+    const code = read('code');
+    const message = read('message');
+    // 3xxx: the token or the event is wrong, so sending it again cannot help
+    const retryable = (status == 429 || status > 499) && !(code > 2999 && code < 4000);
+    return typeof code == 'number'
+        ? failure(code, typeof message == 'string' ? message : '', status, retryable, retryAfter(retryAfterHeader))
+        : failure('http', 'HTTP ' + status, status, retryable, retryAfter(retryAfterHeader));
+}
+/**
+ * One POST, bounded by `deadline`, except with keepalive: Chromium goes on with an aborted keepalive request
+ * (it belongs to the browser, not the page), so it is left to settle, however long. Never throws.
+ */
+async function attempt(request, deadline) {
+    const controller = new AbortController();
+    const timer = request.keepalive || setTimeout(() => controller.abort(), deadline - Date.now());
+    const { url, headers, body, keepalive, log } = request;
+    try {
+        const response = await fetch(url, { method: 'POST', mode: 'cors', credentials: 'omit', headers, body, keepalive, signal: controller.signal });
+        const text = await response.text();
+        if (log)
+            log('←', response.status, text);
+        return readReply(response.status, text, response.headers.get('Retry-After'));
+    }
+    catch (error) {
+        if (log)
+            log('←', error);
+        return controller.signal.aborted
+            ? failure('timeout', `no answer within ${request.timeout} ms`, undefined, true)
+            : failure('network', 'no response (offline, blocked, or refused by CORS) from ' + url, undefined, true);
+    }
+    finally {
+        clearTimeout(timer);
+    }
+}
+/**
+ * POST with retries: a retryable failure is tried again at most `RETRIES` times, after a backoff or the
+ * `Retry-After` the server asked for, whichever is longer, and only while the deadline allows. When attempts
+ * or time run out, the last real error is reported rather than a generic timeout.
+ */
+async function post(request) {
+    var _a;
+    const deadline = Date.now() + request.timeout;
+    let last;
+    for (let tries = 0;; tries++) {
+        const reply = await attempt(request, deadline);
+        if (reply.ok)
+            return reply;
+        if (reply.error.code == 'timeout')
+            return last || reply;
+        const wait = Math.max(backoff(tries), reply.wait || 0);
+        if (!reply.error.retryable || tries == ((_a = request.retries) !== null && _a !== void 0 ? _a : RETRIES) || Date.now() + wait >= deadline)
+            return reply;
+        last = reply;
+        await new Promise((resolve) => setTimeout(resolve, wait));
+    }
+}
+
+/** Keepalive bytes in flight at once: every keepalive fetch and beacon of a page shares 64 KiB (Fetch spec). */
+const BUDGET = 60 * 1024;
+/**
+ * Requests in flight at once. Few, so that few are ever out when the page is left: such a request completes
+ * in the browser, but no page can read its answer any more.
+ */
+const PARALLEL = 4;
+/** Backoff between attempts of one event: 1 s doubling to 60 s, each between half and all of that. */
+const redelay = (tries) => Math.min(60000, 1000 * 2 ** tries) * (0.5 + Math.random() / 2);
+/**
+ * `track` delivery. Each event is stored in the outbox before it is sent, with keepalive so the request outlives
+ * the page, and leaves the outbox on a 2xx or an answer that retrying cannot change. What fails for now is sent
+ * again with the same uuid after a backoff (or the server's Retry-After), on `online`, when the page is hidden,
+ * and on the next page load. `report` hears of events given up on: dropped to keep the outbox within its
+ * bounds, or refused by the API on a resend.
+ */
+function createDelivery(settings, report, log) {
+    const outbox = createOutbox('p13n:' + settings.url);
+    const inFlight = new Map(); // -> when it was sent
+    const handedOver = new Set();
+    let queue = []; // claimed by this tab, waiting for room
+    let answered = 0; // when the service last answered well; 0 after a retryable failure
+    let left = false; // pagehide came: what this page still hears is the browser tearing it down
+    let timer;
+    const room = () => {
+        let bytes = BUDGET;
+        inFlight.forEach((_, entry) => (bytes -= size(entry.body)));
+        return bytes;
+    };
+    const fits = (entry) => inFlight.size < PARALLEL && size(entry.body) <= room();
+    const mine = () => queue.map(([entry]) => entry.id).concat([...inFlight.keys()].map((entry) => entry.id));
+    const dropped = (entries) => entries.forEach((entry) => report({ code: 'dropped', message: 'p13n: the outbox was full: its oldest event was dropped' }, entry.id));
+    async function attempt(entry) {
+        inFlight.set(entry, Date.now());
+        // no timeout: a keepalive request goes on whatever the page does, so it is waited for, never doubled
+        const reply = await post({ url: settings.url, headers: settings.headers, body: entry.body, timeout: 0, keepalive: true, retries: 0, log });
+        inFlight.delete(entry);
+        // Chromium fails the fetches of a page it unloads, though they go on: such a failure says nothing
+        if (left)
+            return reply;
+        const done = reply.ok || !reply.error.retryable;
+        answered = done ? Date.now() : 0;
+        await (done
+            ? outbox.remove([entry.id])
+            : outbox.retry(entry, Date.now() + Math.max(redelay(entry.tries), reply.wait || 0), handedOver.has(entry.id)).then(dropped));
+        handedOver.delete(entry.id);
+        while (queue[0] && fits(queue[0][0])) {
+            const [next, resolve] = queue.shift();
+            attempt(next).then(resolve);
+        }
+        flush();
+        return reply;
+    }
+    /** Sends what is due and has room, renews this tab's claims, then sets the timer for what waits. */
+    async function flush(due) {
+        const now = Date.now();
+        const entries = await outbox.list(due);
+        const claimed = await outbox.claim(now, room(), queue.length ? 0 : PARALLEL - inFlight.size, false, mine());
+        for (const entry of claimed) {
+            attempt(entry).then((reply) => reply.ok || reply.error.retryable || report(reply.error, entry.id));
+        }
+        clearTimeout(timer);
+        // back before this tab's own claims lapse, to renew them while its requests are out
+        const next = Math.min(...entries.map((entry) => Math.max(entry.next, entry.lease)), mine().length ? now + LEASE_MS / 2 : Infinity);
+        if (next < Infinity)
+            timer = setTimeout(flush, Math.max(next - now, 50));
+    }
+    /**
+     * The page is hidden or being left, and may never run again. A request it has out will complete, but its
+     * answer may never be read. When the service answered well after every such request was sent, they are
+     * counted delivered (and put back should this page live on and see one fail), and on pagehide up to PARALLEL
+     * due events go out with them, counted the same way. Otherwise nothing more is sent, what is out stays
+     * claimed, and the next page sends it again once the claim lapses: never lost, at worst sent twice. Whatever
+     * else this page holds goes to the next page at once.
+     */
+    function leave(event) {
+        const now = Date.now();
+        let trusted = answered && navigator.onLine;
+        inFlight.forEach((since) => (trusted = trusted && since < answered));
+        const handOver = (entries) => {
+            entries.forEach((entry) => handedOver.add(entry.id));
+            outbox.remove(entries.map((entry) => entry.id), true);
+        };
+        if (trusted)
+            handOver([...inFlight.keys()]);
+        if (event.type != 'pagehide')
+            return void flush();
+        left = true;
+        const held = queue;
+        queue = [];
+        outbox.release(held.map(([entry]) => entry.id), true);
+        const gone = failure('network', 'the page was left before this event was sent: the next page sends it', undefined, true);
+        held.forEach(([, resolve]) => resolve(gone));
+        if (trusted) {
+            outbox.claim(now, room(), PARALLEL - inFlight.size, true).then((entries) => {
+                handOver(entries);
+                entries.forEach(attempt);
+            });
+        }
+    }
+    addEventListener('online', () => flush(true));
+    addEventListener('pagehide', leave);
+    addEventListener('pageshow', (event) => event.persisted && !(left = false) && flush());
+    document.addEventListener('visibilitychange', (event) => document.visibilityState == 'hidden' && leave(event));
+    flush();
+    return {
+        /** Stores the event, claimed by this tab, and sends it as soon as there is room. */
+        async send(id, body) {
+            const entry = { id, body, tries: 0, next: 0, lease: Date.now() + LEASE_MS };
+            dropped(await outbox.add(entry));
+            const sent = fits(entry) && !queue.length ? attempt(entry) : new Promise((resolve) => queue.push([entry, resolve]));
+            // the caller hears within its timeout; the event stays in flight, or queued, until it settles
+            const late = failure('timeout', `not confirmed within ${settings.timeout} ms; still trying`, undefined, true);
+            return Promise.race([sent, new Promise((resolve) => setTimeout(resolve, settings.timeout, late))]);
+        },
+        flush,
+        clear: outbox.clear,
+    };
+}
+
 /** Runs page code so that its exceptions reach the console, never the tag or the page. */
 function isolate(fn, detail) {
     try {
@@ -385,150 +775,13 @@ function createIdentity(settings) {
     };
 }
 
-/** Later layers win; only own enumerable keys are read, so inherited or polluted properties never leak in. */
-function merge(layers) {
-    // no prototype: a "__proto__" key from JSON input stays data instead of becoming one
-    const out = Object.create(null);
-    for (let i = 0; i < layers.length; i++) {
-        const layer = layers[i];
-        const keys = layer ? Object.keys(layer) : [];
-        for (let k = 0; k < keys.length; k++)
-            out[keys[k]] = layer[keys[k]];
-    }
-    return out;
-}
-/**
- * JSON text of `value`, written by hand rather than by `JSON.stringify(object)`: pages that replace
- * `Array.prototype.toJSON` (Prototype.js) would turn arrays into strings, and a polluted `toJSON` could inject
- * anything. Values JSON cannot carry are dropped (or `null` inside arrays, as JSON does); a cycle, or a getter
- * or Proxy that throws, is an `invalid_event` error.
- */
-function toJSON(value) {
-    const open = [];
-    const write = (v) => {
-        // JSON.stringify of a primitive never looks up toJSON, so it is safe for strings
-        if (typeof v == 'string')
-            return JSON.stringify(v);
-        if (typeof v == 'number')
-            return isFinite(v) ? '' + v : 'null';
-        if (typeof v == 'boolean' || v === null)
-            return '' + v;
-        if (typeof v != 'object')
-            return; // undefined, functions, symbols, bigints
-        if (v instanceof Date)
-            return write(isNaN(+v) ? null : v.toISOString());
-        if (open.indexOf(v) >= 0)
-            throw 'is circular: an object contains itself; send plain data';
-        open.push(v);
-        const parts = [];
-        if (Array.isArray(v)) {
-            for (let i = 0; i < v.length; i++)
-                parts.push(write(v[i]) || 'null');
-        }
-        else {
-            const keys = Object.keys(v);
-            for (let i = 0; i < keys.length; i++) {
-                const text = write(v[keys[i]]);
-                if (text)
-                    parts.push(JSON.stringify(keys[i]) + ':' + text);
-            }
-        }
-        open.pop();
-        return Array.isArray(v) ? '[' + parts.join() + ']' : '{' + parts.join() + '}';
-    };
-    try {
-        return write(value);
-    }
-    catch (problem) {
-        return { code: 'invalid_event', message: 'p13n: the event ' + (typeof problem == 'string' ? problem : 'could not be read: ' + reason(problem)) };
-    }
-}
-
-/** At most this many retries after the first attempt. */
-const RETRIES = 2;
-const failure = (code, message, status, retryable, wait) => 
-// the API's own messages pass through as they are; the tag's say where they come from
-({ ok: false, error: { code, message: (typeof code == 'string' ? 'p13n: ' : '') + message, status, retryable }, wait });
-/** Milliseconds a `Retry-After` header asks for: delta-seconds or an HTTP date. */
-function retryAfter(header) {
-    const seconds = header ? +header : 0;
-    return seconds >= 0 ? seconds * 1000 : Math.max(0, Date.parse(header) - Date.now()) || 0;
-}
-/** Exponential with jitter: attempt 0 waits 125-250 ms, attempt 1 waits 250-500 ms. */
-const backoff = (attempt) => 250 * 2 ** attempt * (0.5 + Math.random() / 2);
-/** What a response means, following the contract's table. Only own properties of the body are read. */
-function readReply(status, text, retryAfterHeader = null) {
-    var _a;
-    let data;
-    try {
-        data = text.trim() ? JSON.parse(text) : {};
-    }
-    catch { }
-    const read = (key) => (isObject(data) && Object.prototype.hasOwnProperty.call(data, key) ? data[key] : undefined);
-    const offers = (_a = read('offers')) !== null && _a !== void 0 ? _a : {};
-    if (status > 199 && status < 300) {
-        return isObject(data) && isObject(offers)
-            ? { ok: true, status, offers }
-            : failure('parse', 'the response is not JSON like {"offers": {...}}', status);
-    }
-    const code = read('code');
-    const message = read('message');
-    // 3xxx: the token or the event is wrong, so sending it again cannot help
-    const retryable = (status == 429 || status > 499) && !(code > 2999 && code < 4000);
-    return typeof code == 'number'
-        ? failure(code, typeof message == 'string' ? message : '', status, retryable, retryAfter(retryAfterHeader))
-        : failure('http', 'HTTP ' + status, status, retryable, retryAfter(retryAfterHeader));
-}
-/** One POST, bounded by `deadline`. Never throws. */
-async function attempt(request, deadline) {
-    const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(), deadline - Date.now());
-    const { url, headers, body, keepalive, log } = request;
-    try {
-        const response = await fetch(url, { method: 'POST', mode: 'cors', credentials: 'omit', headers, body, keepalive, signal: controller.signal });
-        const text = await response.text();
-        if (log)
-            log('←', response.status, text);
-        return readReply(response.status, text, response.headers.get('Retry-After'));
-    }
-    catch (error) {
-        if (log)
-            log('←', error);
-        return controller.signal.aborted
-            ? failure('timeout', `no answer within ${request.timeout} ms`, undefined, true)
-            : failure('network', 'no response (offline, blocked, or refused by CORS) from ' + url, undefined, true);
-    }
-    finally {
-        clearTimeout(timer);
-    }
-}
-/**
- * POST with retries: a retryable failure is tried again at most `RETRIES` times, after a backoff or the
- * `Retry-After` the server asked for, whichever is longer, and only while the deadline allows. When attempts
- * or time run out, the last real error is reported rather than a generic timeout.
- */
-async function post(request) {
-    const deadline = Date.now() + request.timeout;
-    let last;
-    for (let tries = 0;; tries++) {
-        const reply = await attempt(request, deadline);
-        if (reply.ok)
-            return reply;
-        if (reply.error.code == 'timeout')
-            return last || reply;
-        const wait = Math.max(backoff(tries), reply.wait || 0);
-        if (!reply.error.retryable || tries == RETRIES || Date.now() + wait >= deadline)
-            return reply;
-        last = reply;
-        await new Promise((resolve) => setTimeout(resolve, wait));
-    }
-}
-
 const VERSION = '0.1.0';
 const resolved = (value) => Promise.resolve(value);
 const usage = (message) => ({ code: 'usage', message: 'p13n: ' + message });
 // masks the 40-hex key and the 32-hex token secret in anything logged
 const mask = (text) => text.replace(/[0-9a-f]{32,}/gi, '****');
+/** Bytes an event may have: what one keepalive request can carry (64 KiB a page), less room for headers. */
+const MAX_EVENT_BYTES = 60 * 1024;
 /**
  * A personalization client for one database/table. Nothing is sent until the config is checked; the checks,
  * `p13n:ready` and the first page view run a microtask later, so handlers added right after this returns
@@ -542,6 +795,8 @@ function createClient(config) {
     const events = createEvents(settings);
     const identity = createIdentity(valid ? settings : { cookie: false });
     let attributes = {};
+    const log = settings.debug ? (...data) => console.log('p13n', ...data) : undefined;
+    let delivery;
     const refuse = (error) => {
         events.emit('error', { error });
         return { ok: false, error };
@@ -556,6 +811,8 @@ function createClient(config) {
             return refuse(checked);
         }
         identity.save();
+        // resends what earlier pages left in the outbox
+        delivery = createDelivery(settings, (error, id) => events.emit('error', { error, uuid: id }), log);
         events.emit('ready', { clientId: identity.get() });
         return { ok: true };
     });
@@ -569,27 +826,36 @@ function createClient(config) {
         if (extra != null && !isObject(extra)) {
             return fail({ code: 'invalid_event', message: 'p13n: attributes must be an object, e.g. { product_id: "42" }' });
         }
-        const id = uuid();
+        let id = uuid();
         let body;
         try {
-            body = toJSON(merge([
+            const event = merge([
                 { td_client_id: identity.get() },
                 pageContext(VERSION),
                 { time: Math.floor(Date.now() / 1000), uuid: id },
                 settings.attributes,
                 attributes,
                 extra,
-            ]));
+            ]);
+            // a uuid of the page's own (an order id, say) is the event's idempotency key
+            if (typeof event.uuid == 'string')
+                id = event.uuid;
+            body = toJSON(event);
         }
         catch (error) {
             body = { code: 'invalid_event', message: 'p13n: the event could not be built: ' + reason(error) };
         }
         if (typeof body != 'string')
             return fail(body, id);
-        const log = settings.debug ? (...data) => console.log('p13n', ...data) : undefined;
+        const size = new TextEncoder().encode(body).length;
+        if (size > MAX_EVENT_BYTES) {
+            return fail({ code: 'too_large', message: `p13n: the event is ${size} bytes of JSON; at most ${MAX_EVENT_BYTES} fit one request` }, id);
+        }
         if (log)
             log('→ POST', settings.url, mask(JSON.stringify(settings.headers)), JSON.parse(body));
-        const reply = await post({ url: settings.url, headers: settings.headers, body, timeout: settings.timeout, keepalive: track, log });
+        const reply = await (track
+            ? delivery.send(id, body)
+            : post({ url: settings.url, headers: settings.headers, body, timeout: settings.timeout, log }));
         if (!reply.ok)
             return fail(reply.error, id);
         const { status, offers } = reply;

@@ -19,3 +19,22 @@ test('the demo shop shows offers that change as the visitor browses', async ({ p
   expect(tracked).toHaveLength(1);
   expect(pageErrors).toEqual([]);
 });
+
+test('the demo runs keyless through the first-party proxy', async ({ page, server, emulator, pageErrors }) => {
+  await page.goto(server.siteUrl + '/');
+  await page.evaluate(() => localStorage.setItem('p13n_demo_mode', 'proxy'));
+  emulator.reset(); // forget the direct-mode page view
+  const sent: Record<string, string>[] = [];
+  page.on('request', (request) => request.url().includes('/p13n/') && sent.push(request.headers()));
+  await page.reload();
+  await expect(page.locator('[data-p13n-offer="welcome"]')).toBeVisible();
+  // the browser sent no credentials, to its own origin; the proxy added them on the way to the service
+  expect(sent.length).toBeGreaterThan(0);
+  expect(sent[0]).not.toHaveProperty('authorization');
+  expect(sent[0]).not.toHaveProperty('wp13n-token');
+  const received = (emulator.log as { method: string; headers: Record<string, string> }[]).filter((entry) => entry.method == 'POST');
+  expect(received.at(-1)!.headers.authorization).toMatch(/^TD1 1\//);
+  expect(received.at(-1)!.headers['wp13n-token']).toBe('1/2/6b6ea5f8df5845fa8e7962f9e1ba84a3');
+  expect((emulator.log as { method: string }[]).some((entry) => entry.method == 'OPTIONS')).toBe(false);
+  expect(pageErrors).toEqual([]);
+});

@@ -12,6 +12,7 @@ let calls: Call[];
 let answer: () => Response | Promise<Response>;
 
 beforeEach(() => {
+  localStorage.clear(); // the outbox of track() lives there
   calls = [];
   answer = () => json(200, { offers: { hero: { attributes: { headline: 'Hi' } } } });
   vi.stubGlobal('fetch', vi.fn(async (url: string, init: RequestInit) => {

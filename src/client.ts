@@ -1,5 +1,6 @@
 import { isObject, readConfig, reason, type Settings } from './config';
 import { pageContext } from './context';
+import { createDelivery } from './delivery';
 import { createEvents } from './events';
 import { createIdentity, uuid } from './identity';
 import { merge, toJSON } from './payload';
@@ -12,6 +13,8 @@ const resolved = <T>(value: T) => Promise.resolve(value);
 const usage = (message: string): P13nError => ({ code: 'usage', message: 'p13n: ' + message });
 // masks the 40-hex key and the 32-hex token secret in anything logged
 const mask = (text: string) => text.replace(/[0-9a-f]{32,}/gi, '****');
+/** Bytes an event may have: what one keepalive request can carry (64 KiB a page), less room for headers. */
+export const MAX_EVENT_BYTES = 60 * 1024;
 
 /**
  * A personalization client for one database/table. Nothing is sent until the config is checked; the checks,
@@ -26,6 +29,8 @@ export function createClient(config: unknown): Client {
   const events = createEvents(settings);
   const identity = createIdentity(valid ? settings : { cookie: false });
   let attributes: Attributes = {};
+  const log = settings.debug ? (...data: unknown[]) => console.log('p13n', ...data) : undefined;
+  let delivery: ReturnType<typeof createDelivery>;
 
   const refuse = (error: P13nError): Outcome => {
     events.emit('error', { error });
@@ -42,6 +47,8 @@ export function createClient(config: unknown): Client {
       return refuse(checked as P13nError);
     }
     identity.save();
+    // resends what earlier pages left in the outbox
+    delivery = createDelivery(settings, (error, id) => events.emit('error', { error, uuid: id }), log);
     events.emit('ready', { clientId: identity.get() });
     return { ok: true };
   });
@@ -56,24 +63,32 @@ export function createClient(config: unknown): Client {
     if (extra != null && !isObject(extra)) {
       return fail({ code: 'invalid_event', message: 'p13n: attributes must be an object, e.g. { product_id: "42" }' });
     }
-    const id = uuid();
+    let id = uuid();
     let body;
     try {
-      body = toJSON(merge([
+      const event = merge([
         { td_client_id: identity.get() },
         pageContext(VERSION),
         { time: Math.floor(Date.now() / 1000), uuid: id },
         settings.attributes,
         attributes,
         extra,
-      ]));
+      ]);
+      // a uuid of the page's own (an order id, say) is the event's idempotency key
+      if (typeof event.uuid == 'string') id = event.uuid;
+      body = toJSON(event);
     } catch (error) {
       body = { code: 'invalid_event', message: 'p13n: the event could not be built: ' + reason(error) } as P13nError;
     }
     if (typeof body != 'string') return fail(body, id);
-    const log = settings.debug ? (...data: unknown[]) => console.log('p13n', ...data) : undefined;
+    const size = new TextEncoder().encode(body).length;
+    if (size > MAX_EVENT_BYTES) {
+      return fail({ code: 'too_large', message: `p13n: the event is ${size} bytes of JSON; at most ${MAX_EVENT_BYTES} fit one request` }, id);
+    }
     if (log) log('→ POST', settings.url, mask(JSON.stringify(settings.headers)), JSON.parse(body));
-    const reply = await post({ url: settings.url, headers: settings.headers, body, timeout: settings.timeout, keepalive: track, log });
+    const reply = await (track
+      ? delivery.send(id, body)
+      : post({ url: settings.url, headers: settings.headers, body, timeout: settings.timeout, log }));
     if (!reply.ok) return fail(reply.error, id);
     const { status, offers } = reply;
     if (track) return { ok: true, status, offers: {}, uuid: id };

@@ -25,6 +25,7 @@ async function load() {
 const settle = () => new Promise((resolve) => setTimeout(resolve, 0));
 
 beforeEach(() => {
+  localStorage.clear(); // the outbox of track() lives there
   delete win.p13n;
   bodies = [];
   vi.stubGlobal('fetch', vi.fn(async (_url: string, init: RequestInit) => {

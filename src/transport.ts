@@ -10,6 +10,8 @@ export interface Request {
   /** Milliseconds for the whole call, retries included. */
   timeout: number;
   keepalive?: boolean;
+  /** Retries within `timeout`; `track` leaves them to the outbox. Default RETRIES. */
+  retries?: number;
   log?: (...data: unknown[]) => void;
 }
 
@@ -51,10 +53,13 @@ export function readReply(status: number, text: string, retryAfterHeader: string
     : failure('http', 'HTTP ' + status, status, retryable, retryAfter(retryAfterHeader));
 }
 
-/** One POST, bounded by `deadline`. Never throws. */
+/**
+ * One POST, bounded by `deadline`, except with keepalive: Chromium goes on with an aborted keepalive request
+ * (it belongs to the browser, not the page), so it is left to settle, however long. Never throws.
+ */
 async function attempt(request: Request, deadline: number): Promise<Reply> {
   const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(), deadline - Date.now());
+  const timer = request.keepalive || setTimeout(() => controller.abort(), deadline - Date.now());
   const { url, headers, body, keepalive, log } = request;
   try {
     const response = await fetch(url, { method: 'POST', mode: 'cors', credentials: 'omit', headers, body, keepalive, signal: controller.signal });
@@ -67,7 +72,7 @@ async function attempt(request: Request, deadline: number): Promise<Reply> {
       ? failure('timeout', `no answer within ${request.timeout} ms`, undefined, true)
       : failure('network', 'no response (offline, blocked, or refused by CORS) from ' + url, undefined, true);
   } finally {
-    clearTimeout(timer);
+    clearTimeout(timer as ReturnType<typeof setTimeout>);
   }
 }
 
@@ -84,7 +89,7 @@ export async function post(request: Request): Promise<Reply> {
     if (reply.ok) return reply;
     if (reply.error.code == 'timeout') return last || reply;
     const wait = Math.max(backoff(tries), reply.wait || 0);
-    if (!reply.error.retryable || tries == RETRIES || Date.now() + wait >= deadline) return reply;
+    if (!reply.error.retryable || tries == (request.retries ?? RETRIES) || Date.now() + wait >= deadline) return reply;
     last = reply;
     await new Promise((resolve) => setTimeout(resolve, wait));
   }

@@ -9,6 +9,17 @@
   const items = [];
   let list, tagState;
 
+  const PROXY_MODE = localStorage.getItem('p13n_demo_mode') === 'proxy';
+
+  /** How pages reach the API: direct, with the credentials in the page, or through this site's /p13n proxy. */
+  window.shopConnection = () => PROXY_MODE
+    ? { endpoint: '/p13n' }
+    : {
+        apiKey: '1/4d8a87c9b3e40e7380bf709c601f6f169a24a90d',
+        token: '1/2/6b6ea5f8df5845fa8e7962f9e1ba84a3',
+        endpoint: API + '/public',
+      };
+
   // Works before the tag has loaded too: the snippet's stub queues the call and returns nothing.
   const p13n = (...args) => Promise.resolve(window.p13n && window.p13n(...args));
 
@@ -75,6 +86,10 @@
           button('Refresh offers', () => p13n('personalize', { event: 'refresh' })),
           button('Fail next 2 calls (503)', failTwice),
           button('New visitor', newVisitor),
+          button(PROXY_MODE ? 'Use direct mode' : 'Use proxy mode', () => {
+            localStorage.setItem('p13n_demo_mode', PROXY_MODE ? 'direct' : 'proxy');
+            location.reload();
+          }),
         ),
         tagState,
         list,
@@ -217,7 +232,7 @@
   });
   window.addEventListener('load', () => {
     tagState.textContent = window.p13n && window.p13n.v
-      ? `tag p13n ${window.p13n.v} loaded · API ${API}`
+      ? `tag p13n ${window.p13n.v} loaded · ${PROXY_MODE ? 'proxy mode: /p13n on this site, no key in the page' : 'direct mode: API ' + API}`
       : 'tag not loaded: /dist/p13n.min.js is missing or failed (run `npm run build`)';
   });
 })();

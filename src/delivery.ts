@@ -1,0 +1,128 @@
+import type { Settings } from './config';
+import { createOutbox, LEASE_MS, size, type Entry } from './outbox';
+import { failure, post, type Reply } from './transport';
+import type { P13nError } from './types';
+
+/** Keepalive bytes in flight at once: every keepalive fetch and beacon of a page shares 64 KiB (Fetch spec). */
+export const BUDGET = 60 * 1024;
+/**
+ * Requests in flight at once. Few, so that few are ever out when the page is left: such a request completes
+ * in the browser, but no page can read its answer any more.
+ */
+export const PARALLEL = 4;
+/** Backoff between attempts of one event: 1 s doubling to 60 s, each between half and all of that. */
+export const redelay = (tries: number) => Math.min(60_000, 1000 * 2 ** tries) * (0.5 + Math.random() / 2);
+
+/**
+ * `track` delivery. Each event is stored in the outbox before it is sent, with keepalive so the request outlives
+ * the page, and leaves the outbox on a 2xx or an answer that retrying cannot change. What fails for now is sent
+ * again with the same uuid after a backoff (or the server's Retry-After), on `online`, when the page is hidden,
+ * and on the next page load. `report` hears of events given up on: dropped to keep the outbox within its
+ * bounds, or refused by the API on a resend.
+ */
+export function createDelivery(settings: Settings, report: (error: P13nError, id: string) => void, log?: (...data: unknown[]) => void) {
+  const outbox = createOutbox('p13n:' + settings.url);
+  const inFlight = new Map<Entry, number>(); // -> when it was sent
+  const handedOver = new Set<string>();
+  let queue: [Entry, (reply: Reply) => void][] = []; // claimed by this tab, waiting for room
+  let answered = 0; // when the service last answered well; 0 after a retryable failure
+  let left = false; // pagehide came: what this page still hears is the browser tearing it down
+  let timer: ReturnType<typeof setTimeout> | undefined;
+
+  const room = () => {
+    let bytes = BUDGET;
+    inFlight.forEach((_, entry) => (bytes -= size(entry.body)));
+    return bytes;
+  };
+  const fits = (entry: Entry) => inFlight.size < PARALLEL && size(entry.body) <= room();
+  const mine = () => queue.map(([entry]) => entry.id).concat([...inFlight.keys()].map((entry) => entry.id));
+  const dropped = (entries: Entry[]) =>
+    entries.forEach((entry) => report({ code: 'dropped', message: 'p13n: the outbox was full: its oldest event was dropped' }, entry.id));
+
+  async function attempt(entry: Entry): Promise<Reply> {
+    inFlight.set(entry, Date.now());
+    // no timeout: a keepalive request goes on whatever the page does, so it is waited for, never doubled
+    const reply = await post({ url: settings.url, headers: settings.headers, body: entry.body, timeout: 0, keepalive: true, retries: 0, log });
+    inFlight.delete(entry);
+    // Chromium fails the fetches of a page it unloads, though they go on: such a failure says nothing
+    if (left) return reply;
+    const done = reply.ok || !reply.error.retryable;
+    answered = done ? Date.now() : 0;
+    await (done
+      ? outbox.remove([entry.id])
+      : outbox.retry(entry, Date.now() + Math.max(redelay(entry.tries), reply.wait || 0), handedOver.has(entry.id)).then(dropped));
+    handedOver.delete(entry.id);
+    while (queue[0] && fits(queue[0][0])) {
+      const [next, resolve] = queue.shift()!;
+      attempt(next).then(resolve);
+    }
+    flush();
+    return reply;
+  }
+
+  /** Sends what is due and has room, renews this tab's claims, then sets the timer for what waits. */
+  async function flush(due?: boolean) {
+    const now = Date.now();
+    const entries = await outbox.list(due);
+    const claimed = await outbox.claim(now, room(), queue.length ? 0 : PARALLEL - inFlight.size, false, mine());
+    for (const entry of claimed) {
+      attempt(entry).then((reply) => reply.ok || reply.error.retryable || report(reply.error, entry.id));
+    }
+    clearTimeout(timer);
+    // back before this tab's own claims lapse, to renew them while its requests are out
+    const next = Math.min(...entries.map((entry) => Math.max(entry.next, entry.lease)), mine().length ? now + LEASE_MS / 2 : Infinity);
+    if (next < Infinity) timer = setTimeout(flush, Math.max(next - now, 50));
+  }
+
+  /**
+   * The page is hidden or being left, and may never run again. A request it has out will complete, but its
+   * answer may never be read. When the service answered well after every such request was sent, they are
+   * counted delivered (and put back should this page live on and see one fail), and on pagehide up to PARALLEL
+   * due events go out with them, counted the same way. Otherwise nothing more is sent, what is out stays
+   * claimed, and the next page sends it again once the claim lapses: never lost, at worst sent twice. Whatever
+   * else this page holds goes to the next page at once.
+   */
+  function leave(event: Event) {
+    const now = Date.now();
+    let trusted = answered && navigator.onLine;
+    inFlight.forEach((since) => (trusted = trusted && since < answered));
+    const handOver = (entries: Entry[]) => {
+      entries.forEach((entry) => handedOver.add(entry.id));
+      outbox.remove(entries.map((entry) => entry.id), true);
+    };
+    if (trusted) handOver([...inFlight.keys()]);
+    if (event.type != 'pagehide') return void flush();
+    left = true;
+    const held = queue;
+    queue = [];
+    outbox.release(held.map(([entry]) => entry.id), true);
+    const gone = failure('network', 'the page was left before this event was sent: the next page sends it', undefined, true);
+    held.forEach(([, resolve]) => resolve(gone));
+    if (trusted) {
+      outbox.claim(now, room(), PARALLEL - inFlight.size, true).then((entries) => {
+        handOver(entries);
+        entries.forEach(attempt);
+      });
+    }
+  }
+
+  addEventListener('online', () => flush(true));
+  addEventListener('pagehide', leave);
+  addEventListener('pageshow', (event) => event.persisted && !(left = false) && flush());
+  document.addEventListener('visibilitychange', (event) => document.visibilityState == 'hidden' && leave(event));
+  flush();
+
+  return {
+    /** Stores the event, claimed by this tab, and sends it as soon as there is room. */
+    async send(id: string, body: string): Promise<Reply> {
+      const entry: Entry = { id, body, tries: 0, next: 0, lease: Date.now() + LEASE_MS };
+      dropped(await outbox.add(entry));
+      const sent = fits(entry) && !queue.length ? attempt(entry) : new Promise<Reply>((resolve) => queue.push([entry, resolve]));
+      // the caller hears within its timeout; the event stays in flight, or queued, until it settles
+      const late = failure('timeout', `not confirmed within ${settings.timeout} ms; still trying`, undefined, true);
+      return Promise.race([sent, new Promise<Reply>((resolve) => setTimeout(resolve, settings.timeout, late))]);
+    },
+    flush,
+    clear: outbox.clear,
+  };
+}

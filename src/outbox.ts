@@ -1,0 +1,141 @@
+import { toJSON } from './payload';
+
+/** One event not yet confirmed: its JSON body, and when it may be sent. */
+export interface Entry {
+  id: string;
+  body: string;
+  /** Failed attempts so far. */
+  tries: number;
+  /** Not to be sent before this time (ms): the backoff, or the server's Retry-After. */
+  next: number;
+  /** Claimed by a tab until this time (ms): claims let the tabs of a site share one outbox. */
+  lease: number;
+}
+
+/** Bounds: enough for a long outage of a busy page, far below localStorage's quota (about 5 MB per site). */
+export const MAX_EVENTS = 200;
+export const MAX_BYTES = 256 * 1024;
+/**
+ * How long a claim holds unless renewed. A tab renews the claims of the requests it has out (a keepalive
+ * request cannot be cancelled, so it is never given up on), so this bounds only how long a claim outlives a tab
+ * that was closed or left.
+ */
+export const LEASE_MS = 30_000;
+
+/** UTF-8 bytes: what the bounds and the keepalive quota count. */
+export const size = (text: string) => new TextEncoder().encode(text).length;
+const valid = (entry: Entry) =>
+  !!entry && typeof entry.id == 'string' && typeof entry.body == 'string' && entry.tries >= 0 && entry.next >= 0 && entry.lease >= 0;
+
+/**
+ * The events of one endpoint and table, kept in `localStorage` under `key`, or in memory from the first time
+ * storage throws (Safari private mode, storage disabled, quota full). Every change is a read-modify-write of
+ * the whole list under a Web Lock named `key` where the browser has them (secure pages), so two tabs never
+ * claim one event; elsewhere the leases and the single-threaded page keep that window to a few milliseconds.
+ */
+export function createOutbox(key: string) {
+  let memory: Entry[] = [];
+  let stored = true;
+  const read = (): Entry[] => {
+    try {
+      const list = stored && JSON.parse(localStorage.getItem(key) || '[]');
+      if (Array.isArray(list)) memory = list.filter(valid);
+    } catch {
+      stored = false;
+    }
+    return memory;
+  };
+  const write = (entries: Entry[]) => {
+    memory = entries;
+    try {
+      if (entries.length) localStorage.setItem(key, toJSON(entries as never) as string);
+      else localStorage.removeItem(key);
+    } catch {
+      stored = false;
+    }
+  };
+  /** `sync` skips the lock and runs at once: for a page being left, whose later tasks may never run. */
+  const update = <T>(change: (entries: Entry[]) => T, sync?: boolean): Promise<T> => {
+    const run = () => {
+      const entries = read();
+      const result = change(entries);
+      write(entries);
+      return result;
+    };
+    const locks = navigator.locks;
+    return sync ? Promise.resolve(run()) : locks ? locks.request(key, run) : Promise.resolve().then(run);
+  };
+  const find = (entries: Entry[], id: string) => entries.filter((entry) => entry.id == id)[0];
+  /** Drops the oldest entries beyond the bounds, and returns them. */
+  const bound = (entries: Entry[]) => {
+    const dropped: Entry[] = [];
+    let bytes = entries.reduce((sum, entry) => sum + size(entry.body), 0);
+    while (entries.length > MAX_EVENTS || bytes > MAX_BYTES) {
+      const oldest = entries.shift()!;
+      bytes -= size(oldest.body);
+      dropped.push(oldest);
+    }
+    return dropped;
+  };
+
+  return {
+    /** Stores a new entry; returns those dropped, oldest first, to stay within the bounds. */
+    add: (entry: Entry) => update((entries) => (entries.push(entry), bound(entries))),
+    /**
+     * Claims, in order, at most `count` entries that are due, not claimed by a live tab, and whose bytes fit
+     * `room`; renews the claims on `mine` (this tab's requests still out). With `sync`, at once, and removes
+     * what it claims: a page being left hands it to keepalive.
+     */
+    claim: (now: number, room: number, count = Infinity, sync?: boolean, mine: string[] = []) =>
+      update((entries) => {
+        const claimed = entries.filter((entry) => {
+          if (mine.indexOf(entry.id) >= 0) return !(entry.lease = now + LEASE_MS);
+          const due = count > 0 && entry.next <= now && entry.lease <= now && size(entry.body) <= room;
+          if (due) {
+            count--;
+            room -= size(entry.body);
+            entry.lease = now + LEASE_MS;
+          }
+          return due;
+        });
+        if (sync) claimed.forEach((entry) => entries.splice(entries.indexOf(entry), 1));
+        return claimed;
+      }, sync),
+    /** Delivered, refused for good, or handed to keepalive as the page goes: gone. */
+    remove: (ids: string[], sync?: boolean) =>
+      update((entries) => {
+        for (const id of ids) {
+          const at = entries.indexOf(find(entries, id));
+          if (at >= 0) entries.splice(at, 1);
+        }
+      }, sync),
+    /** Claimed but never sent (the page is being left): free for the next page at once. */
+    release: (ids: string[], sync?: boolean) =>
+      update((entries) => {
+        for (const id of ids) {
+          const entry = find(entries, id);
+          if (entry) entry.lease = 0;
+        }
+      }, sync),
+    /**
+     * Failed for now: free to be claimed again from `next` on. `back` puts it back if it is gone, which only an
+     * event handed over as the page was hidden may be (one dropped meanwhile stays dropped); returns what that
+     * drops to stay within the bounds.
+     */
+    retry: (failed: Entry, next: number, back?: boolean) =>
+      update((entries) => {
+        const entry = find(entries, failed.id) || (back ? (entries.unshift(failed), failed) : undefined);
+        if (entry) {
+          entry.tries++;
+          entry.next = next;
+          entry.lease = 0;
+        }
+        return bound(entries);
+      }),
+    /** Every entry, for the earliest next attempt; `due` makes all of them due now (the network is back). */
+    list: (due?: boolean) => update((entries) => (due && entries.forEach((entry) => (entry.next = 0)), entries.slice())),
+    clear: () => update((entries) => void entries.splice(0)),
+  };
+}
+
+export type Outbox = ReturnType<typeof createOutbox>;
