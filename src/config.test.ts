@@ -274,8 +274,7 @@ describe('readConfig: hostile input', () => {
     expect(readConfig(proxy)).toMatchObject({ code: 'config' });
   });
 
-  // Finding: the catch in readConfig concatenates the thrown value into a string, which itself throws for a
-  // Symbol or an object without toString; see the report.
+  // turning such a thrown value into text throws too: the message must still be built without throwing
   it.each([Symbol('nope'), Object.create(null)])('returns a config error when a getter throws %s', (thrown) => {
     const input = { ...BASE };
     Object.defineProperty(input, 'table', { enumerable: true, get: () => { throw thrown; } });

@@ -353,8 +353,8 @@ describe('createDelivery: keepalive budget', () => {
     expect(net.doubles).toEqual([]);
   });
 
-  // Finding: the budget adds up body.length (UTF-16 units), but the keepalive quota counts bytes on the wire:
-  // two 45 KB events of Japanese text pass as 30 K "bytes" and the browser refuses the second keepalive fetch.
+  // the keepalive quota counts bytes on the wire, not UTF-16 units: two 45 KB events of Japanese text must not
+  // be out at once
   it('counts the budget in UTF-8 bytes', async () => {
     const net = stubFetch();
     const delivery = createDelivery(SETTINGS, report);
@@ -369,8 +369,7 @@ describe('createDelivery: keepalive budget', () => {
     expect(net.ids()).toEqual(['a', 'b']);
   });
 
-  // Finding: an event's lease is stamped once, when it is stored, and never renewed: one that waited for the
-  // budget, or whose request is slow, is claimed again while its request is out.
+  // a tab renews the claims of what it has out or queued, and never claims its own queued events again
   it('never has two requests out for one event, even after a long wait for the budget', async () => {
     const net = stubFetch();
     const delivery = createDelivery(SETTINGS, report);
@@ -392,8 +391,7 @@ describe('createDelivery: keepalive budget', () => {
 });
 
 describe('createDelivery: leaving the page', () => {
-  // Finding: issue 4 asks for a flush on visibilitychange to hidden and on pagehide; leave() sends nothing,
-  // so due events wait for a next visit that may never come.
+  // issue 4: flushed on visibilitychange to hidden and on pagehide
   it('sends due events when the page is hidden', async () => {
     const net = stubFetch(() => answer(200));
     const delivery = createDelivery(SETTINGS, report);
@@ -461,9 +459,7 @@ describe('createDelivery: leaving the page', () => {
     expect(pageErrors).toEqual([]);
   });
 
-  // Finding: a page being left hands queued events that do not fit the keepalive quota back to the outbox with
-  // outbox.retry, which waits for a Web Lock (granted in a later task, which a page being left may never run)
-  // after outbox.remove(..., true) has already taken them out of storage: those events are lost.
+  // a page being left may never run another task: what it keeps must be in storage at once, not after a lock
   it('keeps in storage, at once, the queued events a page being left cannot send (with Web Locks)', async () => {
     fakeLocks();
     const net = stubFetch((call) => (call.id == 'ok' ? answer(200) : undefined));
@@ -513,8 +509,7 @@ describe('createDelivery: the next page and other tabs', () => {
     expect(stored()).toEqual([]);
   });
 
-  // Finding: a keepalive request has no timeout and its lease is never renewed, so a request slower than
-  // LEASE_MS is sent again by another tab while it is still out.
+  // a keepalive request has no timeout: its tab renews the claim, so no other tab sends it meanwhile
   it('a second tab does not send an event whose request is slow, while it is still out', async () => {
     const net = stubFetch();
     createDelivery(SETTINGS, report).send('e1', body('e1'));

@@ -10,6 +10,8 @@ export const BUDGET = 60 * 1024;
  * in the browser, but no page can read its answer any more.
  */
 export const PARALLEL = 4;
+/** A request out longer than this as the page is left shows a service in trouble: what is out is kept. */
+const SLOW_MS = 2000;
 /** Backoff between attempts of one event: 1 s doubling to 60 s, each between half and all of that. */
 export const redelay = (tries: number) => Math.min(60_000, 1000 * 2 ** tries) * (0.5 + Math.random() / 2);
 
@@ -85,7 +87,7 @@ export function createDelivery(settings: Settings, report: (error: P13nError, id
   function leave(event: Event) {
     const now = Date.now();
     let trusted = answered && navigator.onLine;
-    inFlight.forEach((since) => (trusted = trusted && since < answered));
+    inFlight.forEach((since) => (trusted = trusted && since < answered && now - since < SLOW_MS));
     const handOver = (entries: Entry[]) => {
       entries.forEach((entry) => handedOver.add(entry.id));
       outbox.remove(entries.map((entry) => entry.id), true);
@@ -108,7 +110,13 @@ export function createDelivery(settings: Settings, report: (error: P13nError, id
 
   addEventListener('online', () => flush(true));
   addEventListener('pagehide', leave);
-  addEventListener('pageshow', (event) => event.persisted && !(left = false) && flush());
+  addEventListener('pageshow', (event) => {
+    // back from the back/forward cache: this page lives again
+    if (event.persisted) {
+      left = false;
+      flush();
+    }
+  });
   document.addEventListener('visibilitychange', (event) => document.visibilityState == 'hidden' && leave(event));
   flush();
 

@@ -206,8 +206,7 @@ describe('late subscribers', () => {
     expect(handler).toHaveBeenCalledTimes(1);
   });
 
-  // Finding: the replay queued by on() runs even when a newer emit already reached the handler, so that
-  // handler gets the same detail twice; see the report.
+  // a newer emit between on() and its replay already reached the handler: the replay must not repeat it
   it('does not deliver one detail twice when an emit comes between on() and the replay', async () => {
     const events = createEvents({});
     events.emit('offers', offers('old'));

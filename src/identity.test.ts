@@ -196,8 +196,7 @@ describe('createIdentity', () => {
     expect(cookies()).not.toHaveProperty('_td');
   });
 
-  // Finding: forget() removes the cookie on the domain a save() of the same instance found; on a later page
-  // view (no save yet) it removes a host-only cookie and the registrable-domain one stays. See the report.
+  // on a later page view forget() comes before any save(): it must find the registrable domain itself
   it('forget() on a later page view removes the cookie an earlier page view wrote', () => {
     createIdentity({ cookie: TD }).save();
     const nextPage = createIdentity({ cookie: TD });

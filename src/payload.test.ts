@@ -139,8 +139,7 @@ describe('toJSON', () => {
     refused({ p: proxy });
   });
 
-  // Finding: toJSON's catch concatenates the thrown value into its message, which itself throws for a Symbol
-  // or an object without toString; see the report.
+  // turning such a thrown value into text throws too: the message must still be built without throwing
   it.each([Symbol('nope'), Object.create(null)])('refuses, without throwing, a getter that throws %s', (thrown) => {
     refused({ nested: getterThrowing(thrown) });
   });

@@ -81,7 +81,7 @@ describe('readReply', () => {
     },
   );
 
-  // Finding: `read('offers') || {}` turns a falsy non-object (0, false, "") into "no offers"; see the report.
+  // only a missing or null offers means "no offers"; any other non-object is a malformed answer
   it.each(['{"offers": 0}', '{"offers": false}', '{"offers": ""}'])('2xx with falsy non-object offers (%s): parse error', (text) => {
     expect(readReply(200, text)).toMatchObject({ ok: false, error: { code: 'parse' } });
   });
