@@ -94,10 +94,10 @@ export function createEmulator({ tokens = [], rules = [], latencyMs = 0, logLimi
       return true;
     }
     if (fault.hang) {
-      // an outage ends the way a load balancer ends it: the connection is cut, unanswered, when the fault ends
-      // (after HANG_MS for a fault counted in `times`), or earlier if the client gives up
-      entry.response = '(hanging: no answer; the connection is cut when the fault ends)';
-      const cut = setTimeout(() => req.socket.destroy(), fault.endsInMs ?? HANG_MS);
+      // an outage ends the way a load balancer ends it: 504 Gateway Timeout once the fault is over (after HANG_MS
+      // for a fault counted in `times`), unless the client gave up first
+      entry.response = '(hanging: 504 when the fault ends)';
+      const cut = setTimeout(() => finish(entry, res, 504, 'Gateway Timeout', { 'Content-Type': 'text/plain' }), fault.endsInMs ?? HANG_MS);
       req.socket.once('close', () => clearTimeout(cut));
       return true;
     }

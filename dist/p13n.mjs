@@ -195,6 +195,8 @@ const MAX_BYTES = 256 * 1024;
  * that was closed or left.
  */
 const LEASE_MS = 30000;
+/** How long a tab keeps the outbox's lock after its write, for the write to reach the other tabs. */
+const SETTLE_MS = 20;
 /** UTF-8 bytes: what the bounds and the keepalive quota count. */
 const size = (text) => new TextEncoder().encode(text).length;
 const valid = (entry) => !!entry && typeof entry.id == 'string' && typeof entry.body == 'string' && entry.tries >= 0 && entry.next >= 0 && entry.lease >= 0;
@@ -239,7 +241,12 @@ function createOutbox(key) {
             return result;
         };
         const locks = navigator.locks;
-        return sync ? Promise.resolve(run()) : locks ? locks.request(key, run) : Promise.resolve().then(run);
+        // Chromium hands a localStorage write to other tabs a moment later: the lock is held until it is theirs
+        const settled = () => {
+            const result = run();
+            return new Promise((resolve) => setTimeout(resolve, SETTLE_MS, result));
+        };
+        return sync ? Promise.resolve(run()) : locks ? locks.request(key, settled) : Promise.resolve().then(run);
     };
     const find = (entries, id) => entries.filter((entry) => entry.id == id)[0];
     /** Drops the oldest entries beyond the bounds, and returns them. */
@@ -263,7 +270,8 @@ function createOutbox(key) {
          */
         claim: (now, room, count = Infinity, sync, mine = []) => update((entries) => {
             const claimed = entries.filter((entry) => {
-                if (mine.indexOf(entry.id) >= 0)
+                // renewed only while still claimed: `mine` may be a moment old, and a retry frees the claim
+                if (mine.indexOf(entry.id) >= 0 && entry.lease > now)
                     return !(entry.lease = now + LEASE_MS);
                 const due = count > 0 && entry.next <= now && entry.lease <= now && size(entry.body) <= room;
                 if (due) {
@@ -420,7 +428,7 @@ function createDelivery(settings, report, log) {
     const inFlight = new Map(); // -> when it was sent
     const handedOver = new Set();
     let queue = []; // claimed by this tab, waiting for room
-    let answered = 0; // when the service last answered well; 0 after a retryable failure
+    let healthy = true; // no retryable failure seen since the service last answered well
     let left = false; // pagehide came: what this page still hears is the browser tearing it down
     let timer;
     const room = () => {
@@ -439,8 +447,7 @@ function createDelivery(settings, report, log) {
         // Chromium fails the fetches of a page it unloads, though they go on: such a failure says nothing
         if (left)
             return reply;
-        const done = reply.ok || !reply.error.retryable;
-        answered = done ? Date.now() : 0;
+        const done = (healthy = reply.ok || !reply.error.retryable);
         await (done
             ? outbox.remove([entry.id])
             : outbox.retry(entry, Date.now() + Math.max(redelay(entry.tries), reply.wait || 0), handedOver.has(entry.id)).then(dropped));
@@ -468,16 +475,17 @@ function createDelivery(settings, report, log) {
     }
     /**
      * The page is hidden or being left, and may never run again. A request it has out will complete, but its
-     * answer may never be read. When the service answered well after every such request was sent, they are
-     * counted delivered (and put back should this page live on and see one fail), and on pagehide up to PARALLEL
-     * due events go out with them, counted the same way. Otherwise nothing more is sent, what is out stays
-     * claimed, and the next page sends it again once the claim lapses: never lost, at worst sent twice. Whatever
-     * else this page holds goes to the next page at once.
+     * answer may never be read. Unless this page saw the service fail or hang, or the browser is offline, those
+     * requests are counted delivered (and put back should the page live on and see one fail), and on pagehide up
+     * to PARALLEL due events go out with them, counted the same way: the common case, a `track` and a link
+     * followed at once, is sent once. Otherwise nothing more is sent, what is out stays claimed, and the next page
+     * sends it again once the claim lapses: never lost, at worst sent twice. Whatever else this page holds goes to
+     * the next page at once.
      */
     function leave(event) {
         const now = Date.now();
-        let trusted = answered && navigator.onLine;
-        inFlight.forEach((since) => (trusted = trusted && since < answered && now - since < SLOW_MS));
+        let trusted = healthy && navigator.onLine;
+        inFlight.forEach((since) => (trusted = trusted && now - since < SLOW_MS));
         const handOver = (entries) => {
             entries.forEach((entry) => handedOver.add(entry.id));
             outbox.remove(entries.map((entry) => entry.id), true);

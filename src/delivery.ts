@@ -27,7 +27,7 @@ export function createDelivery(settings: Settings, report: (error: P13nError, id
   const inFlight = new Map<Entry, number>(); // -> when it was sent
   const handedOver = new Set<string>();
   let queue: [Entry, (reply: Reply) => void][] = []; // claimed by this tab, waiting for room
-  let answered = 0; // when the service last answered well; 0 after a retryable failure
+  let healthy = true; // no retryable failure seen since the service last answered well
   let left = false; // pagehide came: what this page still hears is the browser tearing it down
   let timer: ReturnType<typeof setTimeout> | undefined;
 
@@ -48,8 +48,7 @@ export function createDelivery(settings: Settings, report: (error: P13nError, id
     inFlight.delete(entry);
     // Chromium fails the fetches of a page it unloads, though they go on: such a failure says nothing
     if (left) return reply;
-    const done = reply.ok || !reply.error.retryable;
-    answered = done ? Date.now() : 0;
+    const done = (healthy = reply.ok || !reply.error.retryable);
     await (done
       ? outbox.remove([entry.id])
       : outbox.retry(entry, Date.now() + Math.max(redelay(entry.tries), reply.wait || 0), handedOver.has(entry.id)).then(dropped));
@@ -78,16 +77,17 @@ export function createDelivery(settings: Settings, report: (error: P13nError, id
 
   /**
    * The page is hidden or being left, and may never run again. A request it has out will complete, but its
-   * answer may never be read. When the service answered well after every such request was sent, they are
-   * counted delivered (and put back should this page live on and see one fail), and on pagehide up to PARALLEL
-   * due events go out with them, counted the same way. Otherwise nothing more is sent, what is out stays
-   * claimed, and the next page sends it again once the claim lapses: never lost, at worst sent twice. Whatever
-   * else this page holds goes to the next page at once.
+   * answer may never be read. Unless this page saw the service fail or hang, or the browser is offline, those
+   * requests are counted delivered (and put back should the page live on and see one fail), and on pagehide up
+   * to PARALLEL due events go out with them, counted the same way: the common case, a `track` and a link
+   * followed at once, is sent once. Otherwise nothing more is sent, what is out stays claimed, and the next page
+   * sends it again once the claim lapses: never lost, at worst sent twice. Whatever else this page holds goes to
+   * the next page at once.
    */
   function leave(event: Event) {
     const now = Date.now();
-    let trusted = answered && navigator.onLine;
-    inFlight.forEach((since) => (trusted = trusted && since < answered && now - since < SLOW_MS));
+    let trusted = healthy && navigator.onLine;
+    inFlight.forEach((since) => (trusted = trusted && now - since < SLOW_MS));
     const handOver = (entries: Entry[]) => {
       entries.forEach((entry) => handedOver.add(entry.id));
       outbox.remove(entries.map((entry) => entry.id), true);

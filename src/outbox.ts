@@ -22,6 +22,8 @@ export const MAX_BYTES = 256 * 1024;
  */
 export const LEASE_MS = 30_000;
 
+/** How long a tab keeps the outbox's lock after its write, for the write to reach the other tabs. */
+const SETTLE_MS = 20;
 /** UTF-8 bytes: what the bounds and the keepalive quota count. */
 export const size = (text: string) => new TextEncoder().encode(text).length;
 const valid = (entry: Entry) =>
@@ -63,7 +65,12 @@ export function createOutbox(key: string) {
       return result;
     };
     const locks = navigator.locks;
-    return sync ? Promise.resolve(run()) : locks ? locks.request(key, run) : Promise.resolve().then(run);
+    // Chromium hands a localStorage write to other tabs a moment later: the lock is held until it is theirs
+    const settled = () => {
+      const result = run();
+      return new Promise<T>((resolve) => setTimeout(resolve, SETTLE_MS, result));
+    };
+    return sync ? Promise.resolve(run()) : locks ? locks.request(key, settled) : Promise.resolve().then(run);
   };
   const find = (entries: Entry[], id: string) => entries.filter((entry) => entry.id == id)[0];
   /** Drops the oldest entries beyond the bounds, and returns them. */
@@ -89,7 +96,8 @@ export function createOutbox(key: string) {
     claim: (now: number, room: number, count = Infinity, sync?: boolean, mine: string[] = []) =>
       update((entries) => {
         const claimed = entries.filter((entry) => {
-          if (mine.indexOf(entry.id) >= 0) return !(entry.lease = now + LEASE_MS);
+          // renewed only while still claimed: `mine` may be a moment old, and a retry frees the claim
+          if (mine.indexOf(entry.id) >= 0 && entry.lease > now) return !(entry.lease = now + LEASE_MS);
           const due = count > 0 && entry.next <= now && entry.lease <= now && size(entry.body) <= room;
           if (due) {
             count--;

@@ -1,0 +1,74 @@
+import { config, expect, test, type LogEntry } from './fixtures';
+
+const PAGE = `<script src="{{TAG}}"></script><script>
+  p13n('init', ${config({ pageview: false })});
+</script>
+<a id="next" href="/next">next page</a>
+<button id="buy" onclick="p13n('track', { event: 'add_to_cart', product_id: '42' }); document.getElementById('next').click()">buy</button>`;
+
+const tracked = (posts: () => LogEntry[], event: string) =>
+  posts().filter((entry) => entry.body.event == event && entry.status == 200);
+
+test.describe('track delivery', () => {
+  test('track on a button, follow a link at once: delivered once', async ({ open, server, page, posts }) => {
+    server.pages.set('/next', { headers: {}, body: PAGE.replace(/\{\{TAG\}\}/g, '/dist/p13n.min.js').replace(/\{\{API\}\}/g, server.apiUrl) });
+    await open({ body: PAGE });
+    await page.waitForFunction(() => (window as any).p13n?.v);
+    await Promise.all([page.waitForURL('**/next'), page.click('#buy')]);
+    await page.waitForFunction(() => (window as any).p13n?.v);
+    await expect.poll(() => tracked(posts, 'add_to_cart').length).toBe(1);
+    await page.waitForTimeout(1500); // the next page would resend here if it held a copy
+    expect(tracked(posts, 'add_to_cart')).toHaveLength(1);
+    expect(await page.evaluate(() => Object.keys(localStorage).length)).toBe(0);
+  });
+
+  test('the network goes away, the page reloads: every event arrives, none twice', async ({ open, context, page, posts }) => {
+    await open({ head: `<script src="{{TAG}}"></script><script>p13n('init', ${config({ pageview: false })})</script>` });
+    await page.waitForFunction(() => (window as any).p13n?.v);
+    await context.setOffline(true);
+    const results = await page.evaluate(() =>
+      Promise.all([1, 2, 3].map((n) => (window as any).p13n('track', { event: 'offline_buy', n }))),
+    );
+    expect(results.map((result: any) => result.error.code)).toEqual(['network', 'network', 'network']);
+    expect(results.every((result: any) => result.error.retryable)).toBe(true);
+    await page.reload().catch(() => {}); // offline: the reload itself fails, as it would for a visitor
+    await context.setOffline(false);
+    await page.reload();
+    await expect.poll(() => tracked(posts, 'offline_buy').map((entry) => entry.body.n).sort()).toEqual([1, 2, 3]);
+    await page.waitForTimeout(1500);
+    expect(tracked(posts, 'offline_buy')).toHaveLength(3);
+    expect(new Set(tracked(posts, 'offline_buy').map((entry) => entry.body.uuid)).size).toBe(3);
+  });
+
+  // An https site: Web Locks exist only in secure contexts, so this browser treats the test origin as one. On a
+  // plain-http page the leases alone guard the outbox, and two tabs claiming at the same instant can both send.
+  test('two tabs of one site share the outbox and never send one event twice', async ({ playwright, posts, emulator, server }) => {
+    const origin = `http://www.shop.test:${server.port}`;
+    const launch = test.info().project.use.launchOptions!;
+    const browser = await playwright.chromium.launch({ ...launch, args: [...launch.args!, '--unsafely-treat-insecure-origin-as-secure=' + origin] });
+    try {
+      const context = await browser.newContext();
+      server.pages.set('/tabs', {
+        headers: {},
+        body: `<script src="/dist/p13n.min.js"></script><script>p13n('init', ${config({ pageview: false }).replace('{{API}}', server.apiUrl)})</script>`,
+      });
+      emulator.setFault({ status: 503, forMs: 1500 });
+      const first = await context.newPage();
+      await first.goto(origin + '/tabs');
+      await first.waitForFunction(() => (window as any).p13n?.v);
+      expect(await first.evaluate(() => !!navigator.locks)).toBe(true);
+      await first.evaluate(() => {
+        for (let n = 0; n < 20; n++) (window as any).p13n('track', { event: 'two_tabs', n });
+      });
+      // two more tabs open while the first still has them waiting out their backoff
+      for (let i = 0; i < 2; i++) await (await context.newPage()).goto(origin + '/tabs');
+      await expect.poll(() => tracked(posts, 'two_tabs').length, { timeout: 20_000 }).toBe(20);
+      await first.waitForTimeout(2000);
+      const uuids = tracked(posts, 'two_tabs').map((entry) => entry.body.uuid);
+      expect(uuids).toHaveLength(20);
+      expect(new Set(uuids).size).toBe(20);
+    } finally {
+      await browser.close();
+    }
+  });
+});
