@@ -24,11 +24,15 @@ const CHAOS_PAGE = `<script src="{{TAG}}"></script><script>
 </script>`;
 
 type Fault = Record<string, unknown> | null;
-/** Each round: a fault, 40 calls, how long the visitor stays on the page (0: leaves at once), how it leaves. */
+/**
+ * Each round: a fault, 40 calls, how long the visitor stays on the page (0: leaves at once), how it leaves. A
+ * page leaves at once only while the service is well: a service that starts failing at the very instant a page
+ * is left, before the page can see it, is the one window README.md says can lose what is then in flight.
+ */
 const ROUNDS: [string, Fault, number, 'goto' | 'reload'][] = [
   ['calm', null, 0, 'goto'],
   ['errors500', { status: 500, code: 9999, forMs: 1500 }, 2500, 'goto'],
-  ['throttled', { status: 429, code: 2003, retryAfter: 1, forMs: 1500 }, 0, 'reload'],
+  ['throttled', { status: 429, code: 2003, retryAfter: 1, forMs: 1500 }, 300, 'reload'],
   ['dropped', { drop: true, forMs: 1500 }, 2500, 'goto'],
   ['hanging', { hang: true, forMs: 4000 }, 2500, 'reload'],
   ['mixed', { status: 503, times: 25 }, 2500, 'goto'],
