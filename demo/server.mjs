@@ -43,6 +43,22 @@ export async function loadSettings(file = DEFAULT_RULES) {
   }
 }
 
+const INCLUDE = /<!--#include file="(\w[\w.-]*)"((?:\s+\w+="[^"]*")*)\s*-->/g;
+
+/**
+ * Server-side includes, as a static site's templates would do: `<!--#include file="_top.html" key="value" -->`
+ * becomes demo/shop/_top.html with each {{key}} replaced. The shop's pages share their head (with the tag's
+ * snippet), header and promotion slots this way instead of repeating them.
+ */
+async function expand(html) {
+  const parts = await Promise.all([...html.matchAll(INCLUDE)].map(async ([, file, params]) => {
+    let partial = await readFile(path.join(SHOP, file), 'utf8');
+    for (const [, key, value] of params.matchAll(/(\w+)="([^"]*)"/g)) partial = partial.replaceAll(`{{${key}}}`, value);
+    return partial;
+  }));
+  return html.replace(INCLUDE, () => parts.shift());
+}
+
 function textError(res, status, message) {
   send(res, status, message + '\n', { ...NO_CACHE, 'Content-Type': 'text/plain; charset=utf-8' });
 }
@@ -69,7 +85,8 @@ async function serveSite(req, res, pages) {
   if (file !== root && !file.startsWith(root + path.sep)) return textError(res, 403, 'Forbidden');
   try {
     if ((await stat(file)).isDirectory()) file = path.join(file, 'index.html');
-    const body = await readFile(file);
+    const raw = await readFile(file);
+    const body = path.extname(file) === '.html' ? Buffer.from(await expand(raw.toString('utf8'))) : raw;
     const headers = { ...NO_CACHE, 'Content-Type': TYPES[path.extname(file)] || 'application/octet-stream' };
     if (req.method === 'HEAD') return void res.writeHead(200, { ...headers, 'Content-Length': body.length }).end();
     send(res, 200, body, headers);

@@ -68,6 +68,19 @@ describe('static files', () => {
     expect([response.status, response.headers.get('content-type')]).toEqual([200, type]);
   });
 
+  it('puts the shared top of the pages in place of their include, with its keys filled in', async () => {
+    const cart = await (await fetch(server.siteUrl + '/cart.html')).text();
+    expect(cart).not.toContain('#include');
+    expect(cart).not.toMatch(/\{\{\w+\}\}/);
+    expect(cart).toContain('<title>Cart · Stride &amp; Carry</title>');
+    expect(cart).toContain("attributes: { page_type: 'cart' },");
+    expect(cart).toContain('data-p13n-offer="free_shipping"');
+    expect(cart).toContain("window.p13n=function(){(p13n.q=p13n.q||[]).push(arguments)}");
+    const home = await (await fetch(server.siteUrl + '/')).text();
+    expect(home).toContain('data-p13n-offer="complete_order"');
+    expect(home).not.toContain('data-p13n-offer="free_shipping"');
+  });
+
   it('serves the built tag from dist/, or a clean 404 naming the build when it is not built', async () => {
     const response = await fetch(server.siteUrl + '/dist/p13n.min.js');
     if (existsSync(DIST_TAG)) {
