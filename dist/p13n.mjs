@@ -486,12 +486,11 @@ function createDelivery(settings, report, log) {
         const now = Date.now();
         let trusted = healthy && navigator.onLine;
         inFlight.forEach((since) => (trusted = trusted && now - since < SLOW_MS));
-        const handOver = (entries) => {
-            entries.forEach((entry) => handedOver.add(entry.id));
-            outbox.remove(entries.map((entry) => entry.id), true);
-        };
-        if (trusted)
-            handOver([...inFlight.keys()]);
+        const out = [...inFlight.keys()];
+        if (trusted) {
+            out.forEach((entry) => handedOver.add(entry.id));
+            outbox.remove(out.map((entry) => entry.id), true);
+        }
         if (event.type != 'pagehide')
             return void flush();
         left = true;
@@ -501,10 +500,11 @@ function createDelivery(settings, report, log) {
         const gone = failure('network', 'the page was left before this event was sent: the next page sends it', undefined, true);
         held.forEach(([, resolve]) => resolve(gone));
         if (trusted) {
-            outbox.claim(now, room(), PARALLEL - inFlight.size, true).then((entries) => {
-                handOver(entries);
-                entries.forEach(attempt);
-            });
+            // a claim with `sync` takes them out of storage at once: handed over like those already out
+            outbox.claim(now, room(), PARALLEL - inFlight.size, true).then((entries) => entries.forEach((entry) => {
+                handedOver.add(entry.id);
+                attempt(entry);
+            }));
         }
     }
     addEventListener('online', () => flush(true));
@@ -791,6 +791,31 @@ function createIdentity(settings) {
     };
 }
 
+/** `object[key]` if it is the object's own: a polluted Object.prototype never renders. */
+const read = (object, key) => key != null && isObject(object) && Object.prototype.hasOwnProperty.call(object, key) ? object[key] : undefined;
+const own = (object, key) => {
+    const value = read(object, key);
+    return isObject(value) ? value : undefined;
+};
+/**
+ * Rendering without code: each `[data-p13n-offer="NAME"]` is shown (its `hidden` removed) when offer NAME came
+ * back and hidden when it did not; inside it, each `[data-p13n-attr="KEY"]` gets `offers[NAME].attributes[KEY]`
+ * as text. Only `textContent` is ever set, so no offer value is parsed as HTML, and pages enforcing Trusted Types
+ * need nothing more. A field whose key the offer lacks keeps its default text.
+ */
+function render(offers) {
+    document.querySelectorAll('[data-p13n-offer]').forEach((slot) => {
+        const offer = own(offers, slot.getAttribute('data-p13n-offer'));
+        slot.hidden = !offer;
+        const attributes = offer && own(offer, 'attributes');
+        slot.querySelectorAll('[data-p13n-attr]').forEach((field) => {
+            const value = read(attributes, field.getAttribute('data-p13n-attr'));
+            if (value != null && typeof value != 'object')
+                field.textContent = '' + value;
+        });
+    });
+}
+
 const VERSION = '0.1.0';
 const resolved = (value) => Promise.resolve(value);
 const usage = (message) => ({ code: 'usage', message: 'p13n: ' + message });
@@ -877,6 +902,11 @@ function createClient(config) {
         const { status, offers } = reply;
         if (track)
             return { ok: true, status, offers: {}, uuid: id };
+        // slots first, so handlers of p13n:offers see the page as rendered
+        try {
+            render(offers);
+        }
+        catch { } // a page's odd DOM must not cost it the offers
         events.emit('offers', { offers, names: Object.keys(offers), uuid: id, status });
         return { ok: true, status, offers, uuid: id };
     }

@@ -22,6 +22,8 @@ test('the demo shop shows offers that change as the visitor browses', async ({ p
 
 test('the demo runs keyless through the first-party proxy', async ({ page, server, emulator, pageErrors }) => {
   await page.goto(server.siteUrl + '/');
+  // the direct-mode page view must be in before the emulator forgets it
+  await expect(page.locator('[data-p13n-offer="welcome"]')).toBeVisible();
   await page.evaluate(() => localStorage.setItem('p13n_demo_mode', 'proxy'));
   emulator.reset(); // forget the direct-mode page view
   const sent: Record<string, string>[] = [];

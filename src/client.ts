@@ -4,6 +4,7 @@ import { createDelivery } from './delivery';
 import { createEvents } from './events';
 import { createIdentity, uuid } from './identity';
 import { merge, toJSON } from './payload';
+import { render } from './render';
 import { post } from './transport';
 import type { Attributes, Client, EventName, Handler, Outcome, P13nError, Result } from './types';
 
@@ -92,6 +93,10 @@ export function createClient(config: unknown): Client {
     if (!reply.ok) return fail(reply.error, id);
     const { status, offers } = reply;
     if (track) return { ok: true, status, offers: {}, uuid: id };
+    // slots first, so handlers of p13n:offers see the page as rendered
+    try {
+      render(offers);
+    } catch {} // a page's odd DOM must not cost it the offers
     events.emit('offers', { offers, names: Object.keys(offers), uuid: id, status });
     return { ok: true, status, offers, uuid: id };
   }

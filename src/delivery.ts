@@ -88,11 +88,11 @@ export function createDelivery(settings: Settings, report: (error: P13nError, id
     const now = Date.now();
     let trusted = healthy && navigator.onLine;
     inFlight.forEach((since) => (trusted = trusted && now - since < SLOW_MS));
-    const handOver = (entries: Entry[]) => {
-      entries.forEach((entry) => handedOver.add(entry.id));
-      outbox.remove(entries.map((entry) => entry.id), true);
-    };
-    if (trusted) handOver([...inFlight.keys()]);
+    const out = [...inFlight.keys()];
+    if (trusted) {
+      out.forEach((entry) => handedOver.add(entry.id));
+      outbox.remove(out.map((entry) => entry.id), true);
+    }
     if (event.type != 'pagehide') return void flush();
     left = true;
     const held = queue;
@@ -101,10 +101,13 @@ export function createDelivery(settings: Settings, report: (error: P13nError, id
     const gone = failure('network', 'the page was left before this event was sent: the next page sends it', undefined, true);
     held.forEach(([, resolve]) => resolve(gone));
     if (trusted) {
-      outbox.claim(now, room(), PARALLEL - inFlight.size, true).then((entries) => {
-        handOver(entries);
-        entries.forEach(attempt);
-      });
+      // a claim with `sync` takes them out of storage at once: handed over like those already out
+      outbox.claim(now, room(), PARALLEL - inFlight.size, true).then((entries) =>
+        entries.forEach((entry) => {
+          handedOver.add(entry.id);
+          attempt(entry);
+        }),
+      );
     }
   }
 

@@ -1,6 +1,6 @@
 // Demo-shop glue: the cart (kept in localStorage), the shop's buttons, and a panel that shows what
-// the tag reported and what the emulator received and answered. A real site needs none of this:
-// the tag renders [data-p13n-offer] slots by itself.
+// the tag reported and what the emulator received and answered. A real site needs none of this: the tag
+// renders the [data-p13n-offer] slots by itself; only the offers' links and images are set here.
 (function () {
   'use strict';
   // The emulator: same server, host name `localhost`, so a different origin from this page.
