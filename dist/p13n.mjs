@@ -246,7 +246,8 @@ function createOutbox(key) {
             const result = run();
             return new Promise((resolve) => setTimeout(resolve, SETTLE_MS, result));
         };
-        return sync ? Promise.resolve(run()) : locks ? locks.request(key, settled) : Promise.resolve().then(run);
+        // a lock manager that refuses (a sandboxed frame, say) leaves the page's own ordering to serialize changes
+        return sync ? Promise.resolve(run()) : locks ? locks.request(key, settled).catch(run) : Promise.resolve().then(run);
     };
     const find = (entries, id) => entries.filter((entry) => entry.id == id)[0];
     /** Drops the oldest entries beyond the bounds, and returns them. */
@@ -460,7 +461,9 @@ function createDelivery(settings, report, log) {
         return reply;
     }
     /** Sends what is due and has room, renews this tab's claims, then sets the timer for what waits. */
-    async function flush(due) {
+    // called from timers and page events: whatever went wrong must not become the page's unhandled rejection
+    const flush = (due) => flushNow(due).catch(() => { });
+    async function flushNow(due) {
         const now = Date.now();
         const entries = await outbox.list(due);
         const claimed = await outbox.claim(now, room(), queue.length ? 0 : PARALLEL - inFlight.size, false, mine());

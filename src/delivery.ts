@@ -62,7 +62,9 @@ export function createDelivery(settings: Settings, report: (error: P13nError, id
   }
 
   /** Sends what is due and has room, renews this tab's claims, then sets the timer for what waits. */
-  async function flush(due?: boolean) {
+  // called from timers and page events: whatever went wrong must not become the page's unhandled rejection
+  const flush = (due?: boolean) => flushNow(due).catch(() => {});
+  async function flushNow(due?: boolean) {
     const now = Date.now();
     const entries = await outbox.list(due);
     const claimed = await outbox.claim(now, room(), queue.length ? 0 : PARALLEL - inFlight.size, false, mine());

@@ -250,6 +250,16 @@ describe('createOutbox: claims', () => {
 });
 
 describe('createOutbox: bad storage', () => {
+  it('works when the lock manager refuses (a sandboxed frame), without a rejection reaching the page', async () => {
+    const request = vi.fn(() => Promise.reject(new DOMException('The request was denied.', 'SecurityError')));
+    Object.defineProperty(navigator, 'locks', { value: { request }, configurable: true });
+    const outbox = createOutbox(KEY);
+    await outbox.add(entry('a'));
+    expect(ids(await outbox.list())).toEqual(['a']);
+    expect(ids(await outbox.claim(NOW, Infinity))).toEqual(['a']);
+    expect(request).toHaveBeenCalled();
+  });
+
   it.each([
     ['not JSON', '[{"id": "a", '],
     ['an object', '{"id": "a", "body": "{}", "tries": 0, "next": 0, "lease": 0}'],

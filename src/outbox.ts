@@ -70,7 +70,8 @@ export function createOutbox(key: string) {
       const result = run();
       return new Promise<T>((resolve) => setTimeout(resolve, SETTLE_MS, result));
     };
-    return sync ? Promise.resolve(run()) : locks ? locks.request(key, settled) : Promise.resolve().then(run);
+    // a lock manager that refuses (a sandboxed frame, say) leaves the page's own ordering to serialize changes
+    return sync ? Promise.resolve(run()) : locks ? locks.request(key, settled).catch(run) : Promise.resolve().then(run);
   };
   const find = (entries: Entry[], id: string) => entries.filter((entry) => entry.id == id)[0];
   /** Drops the oldest entries beyond the bounds, and returns them. */
