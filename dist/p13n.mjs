@@ -1,4 +1,6 @@
 const isObject = (value) => !!value && typeof value == 'object' && !Array.isArray(value);
+/** `object[key]` when it is the object's own property: a polluted Object.prototype never supplies a value. */
+const own$1 = (object, key) => key != null && isObject(object) && Object.prototype.hasOwnProperty.call(object, key) ? object[key] : undefined;
 const is = (type) => (value) => typeof value == type;
 const isString = (value) => typeof value == 'string';
 const isNumber = (min) => (value) => typeof value == 'number' && value >= min && value < Infinity;
@@ -199,6 +201,8 @@ const LEASE_MS = 30000;
 const SETTLE_MS = 20;
 /** UTF-8 bytes: what the bounds and the keepalive quota count. */
 const size = (text) => new TextEncoder().encode(text).length;
+/** An entry's bytes, encoded once and kept on it, rather than on every change to the outbox. */
+const bytes = (entry) => entry.bytes || (entry.bytes = size(entry.body));
 const valid = (entry) => !!entry && typeof entry.id == 'string' && typeof entry.body == 'string' && entry.tries >= 0 && entry.next >= 0 && entry.lease >= 0;
 /**
  * The events of one endpoint and table, kept in `localStorage` under `key`, or in memory from the first time
@@ -253,10 +257,10 @@ function createOutbox(key) {
     /** Drops the oldest entries beyond the bounds, and returns them. */
     const bound = (entries) => {
         const dropped = [];
-        let bytes = entries.reduce((sum, entry) => sum + size(entry.body), 0);
-        while (entries.length > MAX_EVENTS || bytes > MAX_BYTES) {
+        let total = entries.reduce((sum, entry) => sum + bytes(entry), 0);
+        while (entries.length > MAX_EVENTS || total > MAX_BYTES) {
             const oldest = entries.shift();
-            bytes -= size(oldest.body);
+            total -= bytes(oldest);
             dropped.push(oldest);
         }
         return dropped;
@@ -274,10 +278,10 @@ function createOutbox(key) {
                 // renewed only while still claimed: `mine` may be a moment old, and a retry frees the claim
                 if (mine.indexOf(entry.id) >= 0 && entry.lease > now)
                     return !(entry.lease = now + LEASE_MS);
-                const due = count > 0 && entry.next <= now && entry.lease <= now && size(entry.body) <= room;
+                const due = count > 0 && entry.next <= now && entry.lease <= now && bytes(entry) <= room;
                 if (due) {
                     count--;
-                    room -= size(entry.body);
+                    room -= bytes(entry);
                     entry.lease = now + LEASE_MS;
                 }
                 return due;
@@ -342,7 +346,7 @@ function readReply(status, text, retryAfterHeader = null) {
         data = text.trim() ? JSON.parse(text) : {};
     }
     catch { }
-    const read = (key) => (isObject(data) && Object.prototype.hasOwnProperty.call(data, key) ? data[key] : undefined);
+    const read = (key) => own$1(data, key);
     const offers = (_a = read('offers')) !== null && _a !== void 0 ? _a : {};
     if (status > 199 && status < 300) {
         return isObject(data) && isObject(offers)
@@ -433,11 +437,11 @@ function createDelivery(settings, report, log) {
     let left = false; // pagehide came: what this page still hears is the browser tearing it down
     let timer;
     const room = () => {
-        let bytes = BUDGET;
-        inFlight.forEach((_, entry) => (bytes -= size(entry.body)));
-        return bytes;
+        let free = BUDGET;
+        inFlight.forEach((_, entry) => (free -= bytes(entry)));
+        return free;
     };
-    const fits = (entry) => inFlight.size < PARALLEL && size(entry.body) <= room();
+    const fits = (entry) => inFlight.size < PARALLEL && bytes(entry) <= room();
     const mine = () => queue.map(([entry]) => entry.id).concat([...inFlight.keys()].map((entry) => entry.id));
     const dropped = (entries) => entries.forEach((entry) => report({ code: 'dropped', message: 'p13n: the outbox was full: its oldest event was dropped' }, entry.id));
     async function attempt(entry) {
@@ -794,10 +798,8 @@ function createIdentity(settings) {
     };
 }
 
-/** `object[key]` if it is the object's own: a polluted Object.prototype never renders. */
-const read = (object, key) => key != null && isObject(object) && Object.prototype.hasOwnProperty.call(object, key) ? object[key] : undefined;
 const own = (object, key) => {
-    const value = read(object, key);
+    const value = own$1(object, key);
     return isObject(value) ? value : undefined;
 };
 /**
@@ -812,7 +814,7 @@ function render(offers) {
         slot.hidden = !offer;
         const attributes = offer && own(offer, 'attributes');
         slot.querySelectorAll('[data-p13n-attr]').forEach((field) => {
-            const value = read(attributes, field.getAttribute('data-p13n-attr'));
+            const value = own$1(attributes, field.getAttribute('data-p13n-attr'));
             if (value != null && typeof value != 'object')
                 field.textContent = '' + value;
         });
@@ -891,9 +893,9 @@ function createClient(config) {
         }
         if (typeof body != 'string')
             return fail(body, id);
-        const size = new TextEncoder().encode(body).length;
-        if (size > MAX_EVENT_BYTES) {
-            return fail({ code: 'too_large', message: `p13n: the event is ${size} bytes of JSON; at most ${MAX_EVENT_BYTES} fit one request` }, id);
+        const size$1 = size(body);
+        if (size$1 > MAX_EVENT_BYTES) {
+            return fail({ code: 'too_large', message: `p13n: the event is ${size$1} bytes of JSON; at most ${MAX_EVENT_BYTES} fit one request` }, id);
         }
         if (log)
             log('→ POST', settings.url, mask(JSON.stringify(settings.headers)), JSON.parse(body));

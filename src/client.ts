@@ -2,6 +2,7 @@ import { isObject, readConfig, reason, type Settings } from './config';
 import { pageContext } from './context';
 import { createDelivery } from './delivery';
 import { createEvents } from './events';
+import { size as bytesOf } from './outbox';
 import { createIdentity, uuid } from './identity';
 import { merge, toJSON } from './payload';
 import { render } from './render';
@@ -82,7 +83,7 @@ export function createClient(config: unknown): Client {
       body = { code: 'invalid_event', message: 'p13n: the event could not be built: ' + reason(error) } as P13nError;
     }
     if (typeof body != 'string') return fail(body, id);
-    const size = new TextEncoder().encode(body).length;
+    const size = bytesOf(body);
     if (size > MAX_EVENT_BYTES) {
       return fail({ code: 'too_large', message: `p13n: the event is ${size} bytes of JSON; at most ${MAX_EVENT_BYTES} fit one request` }, id);
     }

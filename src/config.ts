@@ -10,6 +10,9 @@ export type Settings = Config &
 
 export const isObject = (value: unknown): value is Record<string, any> =>
   !!value && typeof value == 'object' && !Array.isArray(value);
+/** `object[key]` when it is the object's own property: a polluted Object.prototype never supplies a value. */
+export const own = (object: unknown, key: string | null): unknown =>
+  key != null && isObject(object) && Object.prototype.hasOwnProperty.call(object, key) ? object[key] : undefined;
 const is = (type: string) => (value: unknown) => typeof value == type;
 const isString = (value: unknown): value is string => typeof value == 'string';
 const isNumber = (min: number) => (value: unknown) => typeof value == 'number' && value >= min && value < Infinity;

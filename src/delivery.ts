@@ -1,5 +1,5 @@
 import type { Settings } from './config';
-import { createOutbox, LEASE_MS, size, type Entry } from './outbox';
+import { bytes, createOutbox, LEASE_MS, type Entry } from './outbox';
 import { failure, post, type Reply } from './transport';
 import type { P13nError } from './types';
 
@@ -32,11 +32,11 @@ export function createDelivery(settings: Settings, report: (error: P13nError, id
   let timer: ReturnType<typeof setTimeout> | undefined;
 
   const room = () => {
-    let bytes = BUDGET;
-    inFlight.forEach((_, entry) => (bytes -= size(entry.body)));
-    return bytes;
+    let free = BUDGET;
+    inFlight.forEach((_, entry) => (free -= bytes(entry)));
+    return free;
   };
-  const fits = (entry: Entry) => inFlight.size < PARALLEL && size(entry.body) <= room();
+  const fits = (entry: Entry) => inFlight.size < PARALLEL && bytes(entry) <= room();
   const mine = () => queue.map(([entry]) => entry.id).concat([...inFlight.keys()].map((entry) => entry.id));
   const dropped = (entries: Entry[]) =>
     entries.forEach((entry) => report({ code: 'dropped', message: 'p13n: the outbox was full: its oldest event was dropped' }, entry.id));

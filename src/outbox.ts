@@ -10,6 +10,8 @@ export interface Entry {
   next: number;
   /** Claimed by a tab until this time (ms): claims let the tabs of a site share one outbox. */
   lease: number;
+  /** UTF-8 bytes of `body`, worked out once (see `bytes`). */
+  bytes?: number;
 }
 
 /** Bounds: enough for a long outage of a busy page, far below localStorage's quota (about 5 MB per site). */
@@ -26,6 +28,8 @@ export const LEASE_MS = 30_000;
 const SETTLE_MS = 20;
 /** UTF-8 bytes: what the bounds and the keepalive quota count. */
 export const size = (text: string) => new TextEncoder().encode(text).length;
+/** An entry's bytes, encoded once and kept on it, rather than on every change to the outbox. */
+export const bytes = (entry: Entry) => entry.bytes || (entry.bytes = size(entry.body));
 const valid = (entry: Entry) =>
   !!entry && typeof entry.id == 'string' && typeof entry.body == 'string' && entry.tries >= 0 && entry.next >= 0 && entry.lease >= 0;
 
@@ -77,10 +81,10 @@ export function createOutbox(key: string) {
   /** Drops the oldest entries beyond the bounds, and returns them. */
   const bound = (entries: Entry[]) => {
     const dropped: Entry[] = [];
-    let bytes = entries.reduce((sum, entry) => sum + size(entry.body), 0);
-    while (entries.length > MAX_EVENTS || bytes > MAX_BYTES) {
+    let total = entries.reduce((sum, entry) => sum + bytes(entry), 0);
+    while (entries.length > MAX_EVENTS || total > MAX_BYTES) {
       const oldest = entries.shift()!;
-      bytes -= size(oldest.body);
+      total -= bytes(oldest);
       dropped.push(oldest);
     }
     return dropped;
@@ -99,10 +103,10 @@ export function createOutbox(key: string) {
         const claimed = entries.filter((entry) => {
           // renewed only while still claimed: `mine` may be a moment old, and a retry frees the claim
           if (mine.indexOf(entry.id) >= 0 && entry.lease > now) return !(entry.lease = now + LEASE_MS);
-          const due = count > 0 && entry.next <= now && entry.lease <= now && size(entry.body) <= room;
+          const due = count > 0 && entry.next <= now && entry.lease <= now && bytes(entry) <= room;
           if (due) {
             count--;
-            room -= size(entry.body);
+            room -= bytes(entry);
             entry.lease = now + LEASE_MS;
           }
           return due;

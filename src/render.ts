@@ -1,9 +1,6 @@
-import { isObject } from './config';
+import { isObject, own as read } from './config';
 import type { Offers } from './types';
 
-/** `object[key]` if it is the object's own: a polluted Object.prototype never renders. */
-const read = (object: unknown, key: string | null) =>
-  key != null && isObject(object) && Object.prototype.hasOwnProperty.call(object, key) ? object[key] : undefined;
 const own = (object: unknown, key: string | null): Record<string, unknown> | undefined => {
   const value = read(object, key);
   return isObject(value) ? value : undefined;

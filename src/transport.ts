@@ -1,4 +1,4 @@
-import { isObject } from './config';
+import { isObject, own } from './config';
 import type { Offers, P13nError } from './types';
 
 export type Reply = { ok: true; status: number; offers: Offers } | { ok: false; error: P13nError; wait?: number };
@@ -37,14 +37,14 @@ export function readReply(status: number, text: string, retryAfterHeader: string
   try {
     data = text.trim() ? JSON.parse(text) : {};
   } catch {}
-  const read = (key: string) => (isObject(data) && Object.prototype.hasOwnProperty.call(data, key) ? data[key] : undefined);
+  const read = (key: string) => own(data, key);
   const offers = read('offers') ?? {};
   if (status > 199 && status < 300) {
     return isObject(data) && isObject(offers)
       ? { ok: true, status, offers }
       : failure('parse', 'the response is not JSON like {"offers": {...}}', status);
   }
-  const code = read('code');
+  const code = read('code') as number;
   const message = read('message');
   // 3xxx: the token or the event is wrong, so sending it again cannot help
   const retryable = (status == 429 || status > 499) && !(code > 2999 && code < 4000);
