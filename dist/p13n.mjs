@@ -536,7 +536,13 @@ function createDelivery(settings, report, log) {
             return Promise.race([sent, new Promise((resolve) => setTimeout(resolve, settings.timeout, late))]);
         },
         flush,
-        clear: outbox.clear,
+        /** Consent refused: nothing more goes out; what waits for room is answered, the outbox emptied. */
+        clear() {
+            const refused = failure('consent', 'consent is denied: nothing is sent');
+            queue.forEach(([, resolve]) => resolve(refused));
+            queue = [];
+            return outbox.clear();
+        },
     };
 }
 
@@ -734,9 +740,14 @@ function cookieJar(name, expires, domain) {
             domain = domain || registrableDomain(cookies);
             cookies.set(name, value, { expires, domain });
         },
+        /** Removes the cookie for the host and each parent domain, writing none: no probe, under a refusal. */
         remove() {
+            const labels = location.hostname.split('.');
             cookies.remove(name);
-            cookies.remove(name, { domain: domain || registrableDomain(cookies) });
+            if (domain)
+                cookies.remove(name, { domain });
+            for (let i = labels.length - 1; i--;)
+                cookies.remove(name, { domain: labels.slice(i).join('.') });
         },
     };
 }
@@ -784,11 +795,15 @@ function createIdentity(settings) {
     return {
         get: () => id,
         save,
-        reset() {
+        /** A new id (a logout); written to the cookie with `store`, kept in memory only without consent. */
+        reset(store) {
             id = uuid();
-            save();
+            if (store)
+                save();
         },
+        /** Consent refused: the cookie goes, and the id too, so a later consent starts with a new one. */
         forget() {
+            id = uuid();
             try {
                 if (jar)
                     jar.remove();
@@ -798,27 +813,223 @@ function createIdentity(settings) {
     };
 }
 
+/** Paths kept: the pages a visitor comes back to, at a few KB each. */
+const MAX_PATHS = 20;
+/**
+ * The offers cache (`cache: { ttl }`): the last page-view answer per path, kept `ttl` seconds in `localStorage`
+ * under `key` (or in memory where storage throws), at most MAX_PATHS paths, the oldest dropped first. A repeat
+ * view renders from it at once, while the fresh answer, which wins, is on its way.
+ */
+function createCache(key, ttl) {
+    let memory = {};
+    const fresh = (entry, now) => isObject(entry) && isObject(entry.offers) && now - entry.t < ttl * 1000 && now >= entry.t;
+    const read = () => {
+        try {
+            const stored = JSON.parse(localStorage.getItem(key) || '{}');
+            if (stored && typeof stored == 'object')
+                memory = stored;
+        }
+        catch { }
+        return memory;
+    };
+    return {
+        get(path) {
+            const entry = own$1(read(), path);
+            return fresh(entry, Date.now()) ? entry : undefined;
+        },
+        put(path, answer) {
+            const now = Date.now();
+            const all = read();
+            all[path] = { t: now, offers: answer.offers, status: answer.status, uuid: answer.uuid };
+            const kept = Object.keys(all)
+                .filter((path) => fresh(own$1(all, path), now))
+                .sort((a, b) => all[b].t - all[a].t)
+                .slice(0, MAX_PATHS);
+            memory = Object.create(null);
+            kept.forEach((path) => (memory[path] = all[path]));
+            try {
+                localStorage.setItem(key, toJSON(memory));
+            }
+            catch { }
+        },
+        clear() {
+            memory = {};
+            try {
+                localStorage.removeItem(key);
+            }
+            catch { }
+        },
+    };
+}
+
+/** The one style element pre-hiding uses; the snippet may add it first, so hiding starts before the bundle. */
+const PREHIDE_ID = 'p13n-prehide';
+/**
+ * Pre-hiding: `selector` is hidden (`visibility`, so the layout is kept and nothing shifts when it shows) from
+ * now until `reveal` is called, at most `timeout` ms. Only the elements named are hidden, never the whole page.
+ * A style element the snippet already added is adopted, so its rule holds until the answer is in; `nonce` lets
+ * the one this adds pass a CSP without `'unsafe-inline'` styles. Calling it again (a route change) hides again.
+ */
+function createPrehide(selector, timeout, nonce) {
+    let timer;
+    const reveal = () => {
+        clearTimeout(timer);
+        const style = document.getElementById(PREHIDE_ID);
+        if (style)
+            style.remove();
+    };
+    const hide = () => {
+        let style = document.getElementById(PREHIDE_ID);
+        if (!style && selector) {
+            style = document.createElement('style');
+            style.id = PREHIDE_ID;
+            if (nonce)
+                style.setAttribute('nonce', nonce);
+            style.textContent = selector + '{visibility:hidden!important}';
+            (document.head || document.documentElement).appendChild(style);
+        }
+        clearTimeout(timer);
+        if (style)
+            timer = setTimeout(reveal, timeout);
+    };
+    return { hide, reveal };
+}
+
+const SLOT = '[data-p13n-offer]';
+const FIELD = '[data-p13n-attr],[data-p13n-attr-href],[data-p13n-attr-src]';
+/** The elements whose `href` or `src` an offer may set: links and media, never a script, frame or object. */
+const URL_TARGETS = { href: /^(A|AREA)$/, src: /^(IMG|SOURCE|VIDEO|AUDIO|TRACK)$/ };
 const own = (object, key) => {
     const value = own$1(object, key);
     return isObject(value) ? value : undefined;
 };
+/** An absolute http(s) URL, resolved against the page; `javascript:`, `data:` and the like are refused. */
+const webUrl = (value) => {
+    try {
+        const url = new URL(value, location.href);
+        return typeof value == 'string' && /^https?:$/.test(url.protocol) ? url.href : undefined;
+    }
+    catch { }
+    return undefined;
+};
 /**
- * Rendering without code: each `[data-p13n-offer="NAME"]` is shown (its `hidden` removed) when offer NAME came
- * back and hidden when it did not; inside it, each `[data-p13n-attr="KEY"]` gets `offers[NAME].attributes[KEY]`
- * as text. Only `textContent` is ever set, so no offer value is parsed as HTML, and pages enforcing Trusted Types
- * need nothing more. A field whose key the offer lacks keeps its default text.
+ * Fills one slot from `offers`, unless a `p13n:render` listener calls `preventDefault()` to render it itself.
+ * The slot is shown when its offer came back and hidden when it did not; inside it (not inside a nested slot),
+ * `data-p13n-attr` sets text, `data-p13n-attr-href` / `-src` set those attributes to http(s) URLs only. Only
+ * `textContent` and `setAttribute` are used, so no offer value is parsed as HTML, and pages enforcing Trusted
+ * Types need nothing more. A field whose value is missing or refused keeps what the page put there.
  */
-function render(offers) {
-    document.querySelectorAll('[data-p13n-offer]').forEach((slot) => {
-        const offer = own(offers, slot.getAttribute('data-p13n-offer'));
-        slot.hidden = !offer;
-        const attributes = offer && own(offer, 'attributes');
-        slot.querySelectorAll('[data-p13n-attr]').forEach((field) => {
-            const value = own$1(attributes, field.getAttribute('data-p13n-attr'));
-            if (value != null && typeof value != 'object')
-                field.textContent = '' + value;
-        });
+function fill(slot, offers, cached) {
+    const name = slot.getAttribute('data-p13n-offer');
+    const offer = own(offers, name);
+    const detail = { name, offer, cached: !!cached };
+    if (!slot.dispatchEvent(new CustomEvent('p13n:render', { bubbles: true, cancelable: true, detail })))
+        return;
+    slot.hidden = !offer;
+    const attributes = offer && own(offer, 'attributes');
+    slot.querySelectorAll(FIELD).forEach((field) => {
+        if (field.parentElement.closest(SLOT) != slot)
+            return;
+        const text = own$1(attributes, field.getAttribute('data-p13n-attr'));
+        if (text != null && typeof text != 'object')
+            field.textContent = '' + text;
+        for (const target in URL_TARGETS) {
+            const url = webUrl(own$1(attributes, field.getAttribute('data-p13n-attr-' + target)));
+            if (url && URL_TARGETS[target].test(field.tagName))
+                field.setAttribute(target, url);
+        }
     });
+}
+/**
+ * Rendering without code. `render` fills every slot on the page from `offers`, and from then on a slot added
+ * to the page later (a lazy section, a framework's view) or renamed is filled from the latest offers as it
+ * comes: one MutationObserver, started by the first render.
+ */
+function createRenderer() {
+    let latest;
+    let cached;
+    let observer;
+    const slots = (root, into) => {
+        if (root != document && root.matches(SLOT))
+            into.add(root);
+        root.querySelectorAll(SLOT).forEach((slot) => into.add(slot));
+        return into;
+    };
+    // a set: a slot added inside a section added in the same task is in two records, and is filled once
+    const changed = (records) => {
+        const found = new Set();
+        records.forEach((record) => record.type == 'attributes'
+            ? found.add(record.target)
+            : record.addedNodes.forEach((node) => node.nodeType == 1 && slots(node, found)));
+        found.forEach((slot) => slot.isConnected && fill(slot, latest, cached));
+    };
+    return {
+        render(offers, fromCache) {
+            latest = offers;
+            cached = fromCache;
+            slots(document, new Set()).forEach((slot) => fill(slot, offers, fromCache));
+            if (!observer) {
+                observer = new MutationObserver(changed);
+                observer.observe(document, { childList: true, subtree: true, attributes: true, attributeFilter: ['data-p13n-offer'] });
+            }
+        },
+        /** No more late slots: for tests, and a client that is done with the page. */
+        stop: () => observer && observer.disconnect(),
+    };
+}
+
+/** How long a route change may settle before its page view is built: the view's title, a redirect's final URL. */
+const ROUTE_SETTLE_MS = 50;
+const here = () => location.href.split('#')[0];
+/**
+ * Route changes of a single-page app: `pushState`, `replaceState` and `popstate`. History is wrapped, not
+ * replaced: each wrapper calls whatever was there before (the browser's method or another library's wrapper)
+ * with the page's own arguments, returns its result and lets its exceptions through, so the page and the
+ * libraries that wrap history after or before the tag see no difference. The wrappers stay when tracking is
+ * switched off (unwrapping would drop a wrapper added later by another library); they only stop reporting.
+ * `onRoute` gets the URL left, once per new URL: a hash change, or a replaceState to the same URL, is none.
+ */
+function watchRoutes(onRoute) {
+    let active = false;
+    let wrapped = false;
+    let last = here();
+    let timer;
+    const check = () => {
+        const now = here();
+        if (!active || now == last)
+            return;
+        const referrer = last;
+        last = now;
+        onRoute(referrer);
+    };
+    const changed = () => {
+        clearTimeout(timer);
+        // a redirect chain (push then replace) settles into one view of its final URL, with its new title
+        timer = setTimeout(check, ROUTE_SETTLE_MS);
+    };
+    const wrap = (name) => {
+        const original = history[name];
+        try {
+            history[name] = function () {
+                const result = original.apply(this, arguments);
+                if (active)
+                    changed();
+                return result;
+            };
+        }
+        catch { } // a frozen history: popstate still tells of back and forward
+    };
+    return (on) => {
+        if (on && !active)
+            last = here();
+        active = on;
+        if (on && !wrapped) {
+            wrapped = true;
+            wrap('pushState');
+            wrap('replaceState');
+            addEventListener('popstate', () => active && changed());
+        }
+    };
 }
 
 const VERSION = '0.1.0';
@@ -828,6 +1039,8 @@ const usage = (message) => ({ code: 'usage', message: 'p13n: ' + message });
 const mask = (text) => text.replace(/[0-9a-f]{32,}/gi, '****');
 /** Bytes an event may have: what one keepalive request can carry (64 KiB a page), less room for headers. */
 const MAX_EVENT_BYTES = 60 * 1024;
+/** Calls held while consent is pending; beyond this the oldest is dropped. Enough for a long-pending banner. */
+const MAX_HELD = 30;
 /**
  * A personalization client for one database/table. Nothing is sent until the config is checked; the checks,
  * `p13n:ready` and the first page view run a microtask later, so handlers added right after this returns
@@ -840,9 +1053,23 @@ function createClient(config) {
     const settings = checked;
     const events = createEvents(settings);
     const identity = createIdentity(valid ? settings : { cookie: false });
+    const prehide = createPrehide(valid ? settings.prehide : undefined, valid ? settings.prehideTimeout : 0, settings.nonce);
+    const { render } = createRenderer();
+    const cache = settings.cache ? createCache('p13n:cache:' + settings.url, settings.cache.ttl) : undefined;
     let attributes = {};
     const log = settings.debug ? (...data) => console.log('p13n', ...data) : undefined;
     let delivery;
+    // Global Privacy Control, when the site honours it, is a refusal no banner click overrides
+    const gpc = valid && settings.respectGPC && navigator.globalPrivacyControl === true;
+    let consent = gpc ? 'denied' : settings.consent;
+    // calls waiting for a consent decision, oldest first: each is told 'granted', 'denied' or 'dropped'
+    let held = [];
+    let views = 0; // page views started: only the latest one's answer renders
+    let routes;
+    // hidden from the moment the tag runs; an invalid config shows at once what the snippet hid
+    prehide.hide();
+    if (!valid)
+        prehide.reveal();
     const refuse = (error) => {
         events.emit('error', { error });
         return { ok: false, error };
@@ -851,24 +1078,84 @@ function createClient(config) {
         events.emit('error', id ? { error, uuid: id } : { error });
         return { ok: false, error, offers: {}, uuid: id };
     };
+    /** Consent decided: sends or drops what was held, in call order, and keeps no trace of a visitor who said no. */
+    function decide(decision) {
+        consent = decision;
+        if (decision == 'granted') {
+            identity.save();
+            // resends what earlier pages left in the outbox
+            delivery = delivery || createDelivery(settings, (error, id) => events.emit('error', { error, uuid: id }), log);
+        }
+        else if (decision == 'denied') {
+            identity.forget();
+            if (delivery)
+                delivery.clear();
+            else
+                createOutbox('p13n:' + settings.url).clear();
+            if (cache)
+                cache.clear();
+            prehide.reveal();
+        }
+        if (decision != 'pending') {
+            const waiting = held;
+            held = [];
+            waiting.forEach((resume) => resume(decision));
+        }
+    }
     const started = resolved(0).then(() => {
         if (!valid) {
             console.error(checked.message);
             return refuse(checked);
         }
-        identity.save();
-        // resends what earlier pages left in the outbox
-        delivery = createDelivery(settings, (error, id) => events.emit('error', { error, uuid: id }), log);
-        events.emit('ready', { clientId: identity.get() });
+        decide(consent);
+        events.emit('ready', { clientId: consent == 'granted' ? identity.get() : undefined });
         return { ok: true };
     });
     // registered first, so the page view goes out before calls made right after createClient
     started.then((outcome) => {
-        if (outcome.ok && settings.pageview)
-            deliver();
+        if (!outcome.ok)
+            return;
+        if (settings.pageview)
+            view();
+        if (settings.spa)
+            spa(true);
     });
-    const send = (extra, track) => started.then((outcome) => (outcome.ok ? deliver(extra, track) : fail(outcome.error)));
-    async function deliver(extra, track) {
+    const send = (extra, track) => {
+        // the page as it is now: a single-page app often changes route right after a call
+        const context = pageContext(VERSION);
+        const time = Date.now();
+        return started.then((outcome) => (outcome.ok ? deliver(extra, track, undefined, context, time) : fail(outcome.error)));
+    };
+    /** A page view: the page context, and the offers cached for this path, if any, rendered at once. */
+    function view(referrer) {
+        const current = ++views;
+        // a route change hides again what the last route's answer showed, until this route's answer is in
+        if (referrer != null)
+            prehide.hide();
+        const path = location.pathname;
+        const cached = cache && consent == 'granted' && cache.get(path);
+        if (cached) {
+            render(cached.offers, true);
+            prehide.reveal();
+            events.emit('offers', { offers: cached.offers, names: Object.keys(cached.offers), uuid: cached.uuid, status: cached.status, cached: true });
+        }
+        return deliver(undefined, false, { current, path, referrer });
+    }
+    function spa(on) {
+        if (on)
+            routes = routes || watchRoutes((referrer) => view(referrer));
+        if (routes)
+            routes(on);
+    }
+    /** Waits for consent, when pending; the answer says whether the call may go out. */
+    const allowed = () => consent == 'pending'
+        ? new Promise((resume) => {
+            held.push(resume);
+            if (held.length > MAX_HELD)
+                held.shift()('dropped');
+        })
+        : consent;
+    async function deliver(extra, track, page, context = pageContext(VERSION), time = Date.now()) {
         if (extra != null && !isObject(extra)) {
             return fail({ code: 'invalid_event', message: 'p13n: attributes must be an object, e.g. { product_id: "42" }' });
         }
@@ -877,8 +1164,9 @@ function createClient(config) {
         try {
             const event = merge([
                 { td_client_id: identity.get() },
-                pageContext(VERSION),
-                { time: Math.floor(Date.now() / 1000), uuid: id },
+                context,
+                page && page.referrer != null ? { td_referrer: page.referrer } : null,
+                { time: Math.floor(time / 1000), uuid: id },
                 settings.attributes,
                 attributes,
                 extra,
@@ -897,27 +1185,44 @@ function createClient(config) {
         if (size$1 > MAX_EVENT_BYTES) {
             return fail({ code: 'too_large', message: `p13n: the event is ${size$1} bytes of JSON; at most ${MAX_EVENT_BYTES} fit one request` }, id);
         }
+        // built when called, sent when allowed: a held event keeps its time and the page it happened on
+        const decision = await allowed();
+        if (decision != 'granted') {
+            return fail(decision == 'dropped'
+                ? { code: 'dropped', message: `p13n: more than ${MAX_HELD} calls waited for consent: the oldest was dropped` }
+                : { code: 'consent', message: 'p13n: consent is denied: nothing is sent' }, id);
+        }
         if (log)
             log('→ POST', settings.url, mask(JSON.stringify(settings.headers)), JSON.parse(body));
         const reply = await (track
             ? delivery.send(id, body)
             : post({ url: settings.url, headers: settings.headers, body, timeout: settings.timeout, log }));
+        const latest = !page || page.current == views;
+        if (!track && latest)
+            prehide.reveal();
         if (!reply.ok)
             return fail(reply.error, id);
         const { status, offers } = reply;
         if (track)
             return { ok: true, status, offers: {}, uuid: id };
-        // slots first, so handlers of p13n:offers see the page as rendered
-        try {
-            render(offers);
+        if (page && cache)
+            cache.put(page.path, { offers, status, uuid: id });
+        // an answer to a page view that a newer one has overtaken would show the wrong page's offers
+        if (latest) {
+            // slots first, so handlers of p13n:offers see the page as rendered
+            try {
+                render(offers);
+            }
+            catch { } // a page's odd DOM must not cost it the offers
         }
-        catch { } // a page's odd DOM must not cost it the offers
         events.emit('offers', { offers, names: Object.keys(offers), uuid: id, status });
         return { ok: true, status, offers, uuid: id };
     }
     const subscribe = (add) => (type, handler) => resolved((add ? events.on : events.off)(type, handler)
         ? { ok: true }
         : refuse(usage(`${add ? 'on' : 'off'} takes 'offers', 'error' or 'ready' and a function`)));
+    /** Runs `change` once init has succeeded; the outcome of a failed init otherwise. */
+    const after = (change) => started.then((outcome) => (outcome.ok ? change() : outcome));
     return {
         init: () => started,
         personalize: (extra) => send(extra),
@@ -932,14 +1237,25 @@ function createClient(config) {
             attributes = next;
             return resolved({ ok: true });
         },
-        consent: () => resolved({ ok: false, error: usage('consent is not available yet') }),
+        consent: (decision) => decision != 'granted' && decision != 'denied'
+            ? resolved(refuse(usage(`consent takes 'granted' or 'denied', not ${reason(decision)}`)))
+            : after(() => {
+                if (gpc && decision == 'granted') {
+                    return refuse(usage('the browser sends Global Privacy Control and respectGPC is on: consent stays denied'));
+                }
+                decide(decision);
+                return { ok: true };
+            }),
+        spa: (on) => typeof on != 'boolean'
+            ? resolved(refuse(usage('spa takes true or false')))
+            : after(() => (spa(on), { ok: true })),
         on: subscribe(true),
         off: subscribe(false),
-        clientId: () => started.then((outcome) => (outcome.ok ? identity.get() : undefined)),
-        reset: () => started.then((outcome) => {
-            if (!outcome.ok)
-                return outcome;
-            identity.reset();
+        clientId: () => started.then((outcome) => (outcome.ok && consent == 'granted' ? identity.get() : undefined)),
+        reset: () => after(() => {
+            identity.reset(consent == 'granted');
+            if (cache)
+                cache.clear();
             attributes = {};
             return { ok: true };
         }),

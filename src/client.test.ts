@@ -1,5 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createClient, VERSION } from './client';
+import { createClient, MAX_HELD, VERSION } from './client';
+import { ROUTE_SETTLE_MS } from './spa';
+import type { Client } from './types';
 import pkg from '../package.json';
 
 const KEY = '1/' + 'a'.repeat(40);
@@ -258,5 +260,276 @@ describe('createClient', () => {
     vi.spyOn(Math, 'random').mockReturnValue(0);
     const result = await createClient({ ...CONFIG, pageview: false, timeout: 2000 }).personalize();
     expect(result).toMatchObject({ ok: false, error: { code: 'network', retryable: true } });
+  });
+});
+
+describe('consent', () => {
+  const errors = listen('error');
+  const ready = listen('ready');
+  const cookieNames = () => document.cookie.split('; ').filter(Boolean).map((pair) => pair.split('=')[0]);
+  const OUTBOX = 'p13n:https://us01.p13n.in.treasuredata.com/shop_db/pageviews';
+
+  it("'pending' holds every call, writes no cookie, then sends them in call order on 'granted'", async () => {
+    const client = createClient({ ...CONFIG, consent: 'pending' });
+    const first = client.personalize({ step: 1 });
+    const second = client.track({ step: 2 });
+    await settle();
+    expect(calls).toHaveLength(0);
+    expect(cookieNames()).not.toContain('_td');
+    expect(await client.clientId()).toBeUndefined();
+    expect(ready).toEqual([{ clientId: undefined }]);
+    expect(await client.consent('granted')).toEqual({ ok: true });
+    const [one, two] = await Promise.all([first, second]);
+    expect(calls.map((call) => call.body.step)).toEqual([undefined, 1, 2]); // the page view, then the calls
+    expect([one.uuid, two.uuid]).toEqual([calls[1].body.uuid, calls[2].body.uuid]);
+    const id = await client.clientId();
+    expect(id).toMatch(UUID);
+    expect(calls.every((call) => call.body.td_client_id == id)).toBe(true);
+    expect(document.cookie).toContain('_td=' + id);
+  });
+
+  it('a held call keeps the time and page it was made on', async () => {
+    const client = createClient({ ...CONFIG, consent: 'pending', pageview: false });
+    await client.init();
+    const made = Math.floor(Date.now() / 1000);
+    const held = client.personalize();
+    history.pushState(null, '', '/later');
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 1100));
+      await client.consent('granted');
+      await held;
+    } finally {
+      history.pushState(null, '', '/home?q=1#top');
+    }
+    expect(calls[0].body).toMatchObject({ td_path: '/home', time: made });
+  });
+
+  it(`holds at most ${MAX_HELD} calls, dropping the oldest with a dropped error`, async () => {
+    const client = createClient({ ...CONFIG, consent: 'pending', pageview: false });
+    const results = Array.from({ length: MAX_HELD + 2 }, (_, i) => client.personalize({ i }));
+    const oldest = await Promise.race([results[0], settle().then(() => 'still held')]);
+    expect(oldest).toMatchObject({ ok: false, error: { code: 'dropped' } });
+    await client.consent('granted');
+    await Promise.all(results);
+    expect(calls.map((call) => call.body.i)).toEqual(Array.from({ length: MAX_HELD }, (_, i) => i + 2));
+  });
+
+  it("'denied' sends nothing, resolves a consent error, and removes the cookie, the outbox and the id", async () => {
+    document.cookie = '_td=4b1c2a3e-1111-4222-8333-444455556666; path=/; domain=shop.test';
+    localStorage.setItem(OUTBOX, JSON.stringify([{ id: 'old', body: '{}', tries: 0, next: 0, lease: 0 }]));
+    const client = createClient({ ...CONFIG, consent: 'denied' });
+    expect(await client.personalize()).toMatchObject({ ok: false, error: { code: 'consent' } });
+    expect(await client.track()).toMatchObject({ ok: false, error: { code: 'consent' } });
+    await settle();
+    expect(calls).toHaveLength(0);
+    expect(cookieNames()).not.toContain('_td');
+    expect(localStorage.getItem(OUTBOX)).toBeNull();
+    expect(await client.clientId()).toBeUndefined();
+    expect(errors.map((detail) => (detail as { error: { code: string } }).error.code)).toEqual(['consent', 'consent', 'consent']);
+  });
+
+  it("'denied' later drops what is held and ends the id; 'granted' after that starts a new one", async () => {
+    const client = createClient({ ...CONFIG, consent: 'pending', pageview: false });
+    const held = client.personalize();
+    await client.consent('denied');
+    expect(await held).toMatchObject({ ok: false, error: { code: 'consent' } });
+    await client.consent('granted');
+    await client.personalize();
+    expect(calls).toHaveLength(1);
+    expect(document.cookie).toContain('_td=' + calls[0].body.td_client_id);
+    await client.consent('denied');
+    expect(cookieNames()).not.toContain('_td');
+    expect(await client.clientId()).toBeUndefined();
+    await client.consent('granted');
+    expect(await client.clientId()).not.toBe(calls[0].body.td_client_id);
+  });
+
+  it('a refusal empties the outbox of events tracked before it', async () => {
+    answer = () => json(503, {});
+    const client = createClient({ ...CONFIG, pageview: false, timeout: 50 });
+    await client.track({ event: 'kept for later' });
+    expect(localStorage.getItem(OUTBOX)).toContain('kept for later');
+    await client.consent('denied');
+    await settle();
+    expect(localStorage.getItem(OUTBOX)).toBeNull();
+  });
+
+  describe('Global Privacy Control', () => {
+    beforeEach(() => Object.defineProperty(navigator, 'globalPrivacyControl', { value: true, configurable: true }));
+    afterEach(() => delete (navigator as { globalPrivacyControl?: boolean }).globalPrivacyControl);
+
+    it('respectGPC treats it as denied, and no banner click overrides it', async () => {
+      const client = createClient({ ...CONFIG, respectGPC: true });
+      expect(await client.consent('granted')).toMatchObject({ ok: false, error: { code: 'usage' } });
+      expect(await client.personalize()).toMatchObject({ ok: false, error: { code: 'consent' } });
+      await settle();
+      expect(calls).toHaveLength(0);
+      expect(cookieNames()).not.toContain('_td');
+    });
+
+    it('is ignored without respectGPC', async () => {
+      await createClient(CONFIG).init();
+      await settle();
+      expect(calls).toHaveLength(1);
+    });
+  });
+
+  it('refuses a consent value other than granted or denied', async () => {
+    const client = createClient({ ...CONFIG, pageview: false });
+    for (const bad of ['pending', 'yes', true, undefined, Symbol('x')]) {
+      expect(await client.consent(bad as never)).toMatchObject({ ok: false, error: { code: 'usage' } });
+    }
+    await client.personalize();
+    expect(calls).toHaveLength(1);
+  });
+
+  it('reset while pending makes a new id without writing the cookie', async () => {
+    const client = createClient({ ...CONFIG, consent: 'pending', pageview: false });
+    expect(await client.reset()).toEqual({ ok: true });
+    expect(cookieNames()).not.toContain('_td');
+  });
+});
+
+describe('single-page apps', () => {
+  const home = location.href;
+  const clients: Client[] = [];
+  // a client lives as long as its page: each test switches off the route tracking it started
+  const spaClient = (config: object) => {
+    const client = createClient({ ...CONFIG, ...config });
+    clients.push(client);
+    return client;
+  };
+  afterEach(async () => {
+    await Promise.all(clients.splice(0).map((client) => client.spa(false)));
+    history.replaceState(null, '', home);
+  });
+  const routed = () => new Promise((resolve) => setTimeout(resolve, ROUTE_SETTLE_MS + 20));
+
+  it('spa: true sends one page view per new URL, with the previous URL as td_referrer', async () => {
+    const client = spaClient({ spa: true });
+    await client.init();
+    await settle();
+    history.pushState(null, '', '/shoes');
+    document.title = 'Shoes';
+    await routed();
+    history.pushState(null, '', '/shoes#reviews');
+    history.replaceState(null, '', '/shoes');
+    await routed();
+    expect(calls.map((call) => call.body.td_path)).toEqual(['/home', '/shoes']);
+    expect(calls[1].body).toMatchObject({ td_url: 'http://www.shop.test/shoes', td_title: 'Shoes', td_referrer: 'http://www.shop.test/home?q=1' });
+  });
+
+  it('spa(false) stops it, spa(true) starts it again from the current URL', async () => {
+    const client = spaClient({ spa: true, pageview: false });
+    await client.init();
+    expect(await client.spa(false)).toEqual({ ok: true });
+    history.pushState(null, '', '/off');
+    await routed();
+    expect(calls).toHaveLength(0);
+    await client.spa(true);
+    await routed();
+    expect(calls).toHaveLength(0);
+    history.pushState(null, '', '/on');
+    await routed();
+    expect(calls.map((call) => call.body.td_path)).toEqual(['/on']);
+    expect(await client.spa('yes' as never)).toMatchObject({ ok: false, error: { code: 'usage' } });
+  });
+
+  it("an older route's late answer does not render over a newer one's", async () => {
+    document.body.innerHTML = '<p data-p13n-offer="a" hidden></p><p data-p13n-offer="b" hidden></p>';
+    let release!: () => void;
+    const slow = new Promise<void>((resolve) => (release = resolve));
+    answer = async () => {
+      const path = calls[calls.length - 1].body.td_path;
+      if (path == '/first') await slow;
+      return json(200, { offers: path == '/first' ? { a: {} } : { b: {} } });
+    };
+    const client = spaClient({ spa: true, pageview: false });
+    await client.init();
+    history.pushState(null, '', '/first');
+    await routed();
+    history.pushState(null, '', '/second');
+    await routed();
+    release();
+    await settle();
+    expect(calls).toHaveLength(2);
+    expect(document.querySelector<HTMLElement>('[data-p13n-offer="b"]')!.hidden).toBe(false);
+    expect(document.querySelector<HTMLElement>('[data-p13n-offer="a"]')!.hidden).toBe(true);
+  });
+});
+
+describe('offer cache', () => {
+  const offers = listen('offers');
+  const KEY_CACHE = 'p13n:cache:https://us01.p13n.in.treasuredata.com/shop_db/pageviews';
+
+  it('a repeat view renders the cached offers at once, then the fresh answer wins', async () => {
+    document.body.innerHTML = '<p data-p13n-offer="hero" hidden><b data-p13n-attr="headline">Default</b></p>';
+    await createClient({ ...CONFIG, cache: { ttl: 60 } }).init();
+    await settle();
+    answer = () => new Promise(() => {}); // the fresh answer of the next view never comes
+    const next = createClient({ ...CONFIG, cache: { ttl: 60 } });
+    await next.init();
+    const headline = document.querySelector('[data-p13n-attr="headline"]')!;
+    expect(headline.textContent).toBe('Hi');
+    expect(offers[1]).toMatchObject({ offers: { hero: {} }, cached: true, uuid: calls[0].body.uuid, status: 200 });
+    answer = () => json(200, { offers: { hero: { attributes: { headline: 'Fresh' } } } });
+    await next.personalize();
+    expect(headline.textContent).toBe('Fresh');
+  });
+
+  it('is not read while consent is pending, and a refusal or reset clears it', async () => {
+    await createClient({ ...CONFIG, cache: { ttl: 60 } }).init();
+    await settle();
+    expect(localStorage.getItem(KEY_CACHE)).toContain('Hi');
+    const pending = createClient({ ...CONFIG, cache: { ttl: 60 }, consent: 'pending' });
+    await pending.init();
+    expect(offers).toHaveLength(1);
+    await pending.consent('denied');
+    expect(localStorage.getItem(KEY_CACHE)).toBeNull();
+    const client = createClient({ ...CONFIG, cache: { ttl: 60 } });
+    await client.init();
+    await settle();
+    expect(localStorage.getItem(KEY_CACHE)).not.toBeNull();
+    await client.reset();
+    expect(localStorage.getItem(KEY_CACHE)).toBeNull();
+  });
+
+  it('caches page views only, not personalize calls with the page\'s own attributes', async () => {
+    await createClient({ ...CONFIG, cache: { ttl: 60 }, pageview: false }).personalize({ product_id: '1' });
+    expect(localStorage.getItem(KEY_CACHE)).toBeNull();
+  });
+});
+
+describe('pre-hiding', () => {
+  const style = () => document.getElementById('p13n-prehide');
+  afterEach(() => style()?.remove());
+
+  it('hides from when the client is made until the first answer, failed or not', async () => {
+    answer = () => json(400, { code: 3001, message: 'no' });
+    const client = createClient({ ...CONFIG, prehide: '.hero', nonce: 'n0nce' });
+    expect(style()!.textContent).toBe('.hero{visibility:hidden!important}');
+    expect(style()!.getAttribute('nonce')).toBe('n0nce');
+    await client.init();
+    await settle();
+    expect(style()).toBeNull();
+  });
+
+  it('shows at once what the snippet hid when the config is refused or consent denied', async () => {
+    vi.spyOn(console, 'error').mockImplementation(() => {});
+    for (const config of [{ ...CONFIG, table: '!' }, { ...CONFIG, consent: 'denied' }]) {
+      const snippetStyle = document.createElement('style');
+      snippetStyle.id = 'p13n-prehide';
+      document.head.appendChild(snippetStyle);
+      await createClient(config).init();
+      expect(style()).toBeNull();
+    }
+  });
+
+  it('the timeout bounds a request that hangs', async () => {
+    answer = () => new Promise(() => {});
+    await createClient({ ...CONFIG, prehide: '.hero', prehideTimeout: 30, timeout: 10_000 }).init();
+    expect(style()).not.toBeNull();
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    expect(style()).toBeNull();
   });
 });

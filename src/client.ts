@@ -1,13 +1,17 @@
 import { isObject, readConfig, reason, type Settings } from './config';
 import { pageContext } from './context';
 import { createDelivery } from './delivery';
+import { createOutbox } from './outbox';
 import { createEvents } from './events';
 import { size as bytesOf } from './outbox';
 import { createIdentity, uuid } from './identity';
 import { merge, toJSON } from './payload';
-import { render } from './render';
+import { createCache } from './cache';
+import { createPrehide } from './prehide';
+import { createRenderer } from './render';
+import { watchRoutes } from './spa';
 import { post } from './transport';
-import type { Attributes, Client, EventName, Handler, Outcome, P13nError, Result } from './types';
+import type { Attributes, Client, Consent, EventName, Handler, Outcome, P13nError, Result } from './types';
 
 export const VERSION = '0.1.0';
 
@@ -17,6 +21,9 @@ const usage = (message: string): P13nError => ({ code: 'usage', message: 'p13n: 
 const mask = (text: string) => text.replace(/[0-9a-f]{32,}/gi, '****');
 /** Bytes an event may have: what one keepalive request can carry (64 KiB a page), less room for headers. */
 export const MAX_EVENT_BYTES = 60 * 1024;
+/** Calls held while consent is pending; beyond this the oldest is dropped. Enough for a long-pending banner. */
+export const MAX_HELD = 30;
+
 
 /**
  * A personalization client for one database/table. Nothing is sent until the config is checked; the checks,
@@ -30,9 +37,23 @@ export function createClient(config: unknown): Client {
   const settings = checked as Settings;
   const events = createEvents(settings);
   const identity = createIdentity(valid ? settings : { cookie: false });
+  const prehide = createPrehide(valid ? settings.prehide : undefined, valid ? settings.prehideTimeout : 0, settings.nonce);
+  const { render } = createRenderer();
+  const cache = settings.cache ? createCache('p13n:cache:' + settings.url, settings.cache.ttl) : undefined;
   let attributes: Attributes = {};
   const log = settings.debug ? (...data: unknown[]) => console.log('p13n', ...data) : undefined;
-  let delivery: ReturnType<typeof createDelivery>;
+  let delivery: ReturnType<typeof createDelivery> | undefined;
+  // Global Privacy Control, when the site honours it, is a refusal no banner click overrides
+  const gpc = valid && settings.respectGPC && (navigator as { globalPrivacyControl?: boolean }).globalPrivacyControl === true;
+  let consent: Consent = gpc ? 'denied' : settings.consent;
+  // calls waiting for a consent decision, oldest first: each is told 'granted', 'denied' or 'dropped'
+  let held: ((decision: string) => void)[] = [];
+  let views = 0; // page views started: only the latest one's answer renders
+  let routes: ((on: boolean) => void) | undefined;
+
+  // hidden from the moment the tag runs; an invalid config shows at once what the snippet hid
+  prehide.hide();
+  if (!valid) prehide.reveal();
 
   const refuse = (error: P13nError): Outcome => {
     events.emit('error', { error });
@@ -43,25 +64,84 @@ export function createClient(config: unknown): Client {
     return { ok: false, error, offers: {}, uuid: id };
   };
 
+  /** Consent decided: sends or drops what was held, in call order, and keeps no trace of a visitor who said no. */
+  function decide(decision: Consent) {
+    consent = decision;
+    if (decision == 'granted') {
+      identity.save();
+      // resends what earlier pages left in the outbox
+      delivery = delivery || createDelivery(settings, (error, id) => events.emit('error', { error, uuid: id }), log);
+    } else if (decision == 'denied') {
+      identity.forget();
+      if (delivery) delivery.clear();
+      else createOutbox('p13n:' + settings.url).clear();
+      if (cache) cache.clear();
+      prehide.reveal();
+    }
+    if (decision != 'pending') {
+      const waiting = held;
+      held = [];
+      waiting.forEach((resume) => resume(decision));
+    }
+  }
+
   const started: Promise<Outcome> = resolved(0).then(() => {
     if (!valid) {
       console.error((checked as P13nError).message);
       return refuse(checked as P13nError);
     }
-    identity.save();
-    // resends what earlier pages left in the outbox
-    delivery = createDelivery(settings, (error, id) => events.emit('error', { error, uuid: id }), log);
-    events.emit('ready', { clientId: identity.get() });
+    decide(consent);
+    events.emit('ready', { clientId: consent == 'granted' ? identity.get() : undefined });
     return { ok: true };
   });
   // registered first, so the page view goes out before calls made right after createClient
   started.then((outcome) => {
-    if (outcome.ok && settings.pageview) deliver();
+    if (!outcome.ok) return;
+    if (settings.pageview) view();
+    if (settings.spa) spa(true);
   });
-  const send = (extra?: Attributes, track?: boolean) =>
-    started.then((outcome) => (outcome.ok ? deliver(extra, track) : fail(outcome.error!)));
+  const send = (extra?: Attributes, track?: boolean) => {
+    // the page as it is now: a single-page app often changes route right after a call
+    const context = pageContext(VERSION);
+    const time = Date.now();
+    return started.then((outcome) => (outcome.ok ? deliver(extra, track, undefined, context, time) : fail(outcome.error!)));
+  };
 
-  async function deliver(extra?: Attributes, track?: boolean): Promise<Result> {
+  /** A page view: the page context, and the offers cached for this path, if any, rendered at once. */
+  function view(referrer?: string) {
+    const current = ++views;
+    // a route change hides again what the last route's answer showed, until this route's answer is in
+    if (referrer != null) prehide.hide();
+    const path = location.pathname;
+    const cached = cache && consent == 'granted' && cache.get(path);
+    if (cached) {
+      render(cached.offers, true);
+      prehide.reveal();
+      events.emit('offers', { offers: cached.offers, names: Object.keys(cached.offers), uuid: cached.uuid, status: cached.status, cached: true });
+    }
+    return deliver(undefined, false, { current, path, referrer });
+  }
+  function spa(on: boolean) {
+    if (on) routes = routes || watchRoutes((referrer) => view(referrer));
+    if (routes) routes(on);
+  }
+
+  /** Waits for consent, when pending; the answer says whether the call may go out. */
+  const allowed = () =>
+    consent == 'pending'
+      ? new Promise<string>((resume) => {
+          held.push(resume);
+          if (held.length > MAX_HELD) held.shift()!('dropped');
+        })
+      : consent;
+
+  async function deliver(
+    extra?: Attributes,
+    track?: boolean,
+    page?: { current: number; path: string; referrer?: string },
+    context = pageContext(VERSION),
+    time = Date.now(),
+  ): Promise<Result> {
     if (extra != null && !isObject(extra)) {
       return fail({ code: 'invalid_event', message: 'p13n: attributes must be an object, e.g. { product_id: "42" }' });
     }
@@ -70,8 +150,9 @@ export function createClient(config: unknown): Client {
     try {
       const event = merge([
         { td_client_id: identity.get() },
-        pageContext(VERSION),
-        { time: Math.floor(Date.now() / 1000), uuid: id },
+        context,
+        page && page.referrer != null ? { td_referrer: page.referrer } : null,
+        { time: Math.floor(time / 1000), uuid: id },
         settings.attributes,
         attributes,
         extra,
@@ -87,17 +168,33 @@ export function createClient(config: unknown): Client {
     if (size > MAX_EVENT_BYTES) {
       return fail({ code: 'too_large', message: `p13n: the event is ${size} bytes of JSON; at most ${MAX_EVENT_BYTES} fit one request` }, id);
     }
+    // built when called, sent when allowed: a held event keeps its time and the page it happened on
+    const decision = await allowed();
+    if (decision != 'granted') {
+      return fail(
+        decision == 'dropped'
+          ? { code: 'dropped', message: `p13n: more than ${MAX_HELD} calls waited for consent: the oldest was dropped` }
+          : { code: 'consent', message: 'p13n: consent is denied: nothing is sent' },
+        id,
+      );
+    }
     if (log) log('→ POST', settings.url, mask(JSON.stringify(settings.headers)), JSON.parse(body));
     const reply = await (track
-      ? delivery.send(id, body)
+      ? delivery!.send(id, body)
       : post({ url: settings.url, headers: settings.headers, body, timeout: settings.timeout, log }));
+    const latest = !page || page.current == views;
+    if (!track && latest) prehide.reveal();
     if (!reply.ok) return fail(reply.error, id);
     const { status, offers } = reply;
     if (track) return { ok: true, status, offers: {}, uuid: id };
-    // slots first, so handlers of p13n:offers see the page as rendered
-    try {
-      render(offers);
-    } catch {} // a page's odd DOM must not cost it the offers
+    if (page && cache) cache.put(page.path, { offers, status, uuid: id });
+    // an answer to a page view that a newer one has overtaken would show the wrong page's offers
+    if (latest) {
+      // slots first, so handlers of p13n:offers see the page as rendered
+      try {
+        render(offers);
+      } catch {} // a page's odd DOM must not cost it the offers
+    }
     events.emit('offers', { offers, names: Object.keys(offers), uuid: id, status });
     return { ok: true, status, offers, uuid: id };
   }
@@ -108,6 +205,8 @@ export function createClient(config: unknown): Client {
         ? { ok: true }
         : refuse(usage(`${add ? 'on' : 'off'} takes 'offers', 'error' or 'ready' and a function`)),
     );
+  /** Runs `change` once init has succeeded; the outcome of a failed init otherwise. */
+  const after = (change: () => Outcome) => started.then((outcome) => (outcome.ok ? change() : outcome));
 
   return {
     init: () => started,
@@ -120,14 +219,27 @@ export function createClient(config: unknown): Client {
       attributes = next;
       return resolved({ ok: true });
     },
-    consent: () => resolved({ ok: false, error: usage('consent is not available yet') }),
+    consent: (decision) =>
+      decision != 'granted' && decision != 'denied'
+        ? resolved(refuse(usage(`consent takes 'granted' or 'denied', not ${reason(decision)}`)))
+        : after(() => {
+            if (gpc && decision == 'granted') {
+              return refuse(usage('the browser sends Global Privacy Control and respectGPC is on: consent stays denied'));
+            }
+            decide(decision);
+            return { ok: true };
+          }),
+    spa: (on) =>
+      typeof on != 'boolean'
+        ? resolved(refuse(usage('spa takes true or false')))
+        : after(() => (spa(on), { ok: true })),
     on: subscribe(true),
     off: subscribe(false),
-    clientId: () => started.then((outcome) => (outcome.ok ? identity.get() : undefined)),
+    clientId: () => started.then((outcome) => (outcome.ok && consent == 'granted' ? identity.get() : undefined)),
     reset: () =>
-      started.then((outcome) => {
-        if (!outcome.ok) return outcome;
-        identity.reset();
+      after(() => {
+        identity.reset(consent == 'granted');
+        if (cache) cache.clear();
         attributes = {};
         return { ok: true };
       }),

@@ -136,6 +136,12 @@ export function createDelivery(settings: Settings, report: (error: P13nError, id
       return Promise.race([sent, new Promise<Reply>((resolve) => setTimeout(resolve, settings.timeout, late))]);
     },
     flush,
-    clear: outbox.clear,
+    /** Consent refused: nothing more goes out; what waits for room is answered, the outbox emptied. */
+    clear() {
+      const refused = failure('consent', 'consent is denied: nothing is sent');
+      queue.forEach(([, resolve]) => resolve(refused));
+      queue = [];
+      return outbox.clear();
+    },
   };
 }

@@ -155,7 +155,7 @@ describe('createIdentity', () => {
   it('reset() makes a new id and writes it', () => {
     document.cookie = `_td=${SDK_ID}; path=/`;
     const identity = createIdentity({ cookie: TD });
-    identity.reset();
+    identity.reset(true);
     const id = identity.get();
     expect(id).toMatch(UUID);
     expect(id).not.toBe(SDK_ID);
@@ -170,7 +170,7 @@ describe('createIdentity', () => {
     expect(id).toMatch(UUID);
     identity.save();
     expect(identity.get()).toBe(id);
-    identity.reset();
+    identity.reset(true);
     expect(identity.get()).toMatch(UUID);
     expect(identity.get()).not.toBe(id);
     identity.forget();
@@ -211,11 +211,12 @@ describe('createIdentity', () => {
     expect(id).toMatch(UUID);
     expect(() => identity.save()).not.toThrow();
     expect(identity.get()).toBe(id);
-    expect(() => identity.reset()).not.toThrow();
+    expect(() => identity.reset(true)).not.toThrow();
     const next = identity.get();
     expect(next).toMatch(UUID);
     expect(next).not.toBe(id);
     expect(() => identity.forget()).not.toThrow();
-    expect(identity.get()).toBe(next);
+    expect(identity.get()).toMatch(UUID);
+    expect(identity.get()).not.toBe(next); // a refusal ends the id too
   });
 });

@@ -15,9 +15,12 @@ export function cookieJar(name: string, expires: number, domain?: string) {
       domain = domain || registrableDomain(cookies);
       cookies.set(name, value, { expires, domain });
     },
+    /** Removes the cookie for the host and each parent domain, writing none: no probe, under a refusal. */
     remove() {
+      const labels = location.hostname.split('.');
       cookies.remove(name);
-      cookies.remove(name, { domain: domain || registrableDomain(cookies) });
+      if (domain) cookies.remove(name, { domain });
+      for (let i = labels.length - 1; i--; ) cookies.remove(name, { domain: labels.slice(i).join('.') });
     },
   };
 }
@@ -64,11 +67,14 @@ export function createIdentity(settings: Pick<Settings, 'cookie' | 'clientId'>) 
   return {
     get: () => id,
     save,
-    reset() {
+    /** A new id (a logout); written to the cookie with `store`, kept in memory only without consent. */
+    reset(store: boolean) {
       id = uuid();
-      save();
+      if (store) save();
     },
+    /** Consent refused: the cookie goes, and the id too, so a later consent starts with a new one. */
     forget() {
+      id = uuid();
       try {
         if (jar) jar.remove();
       } catch {}

@@ -8,7 +8,7 @@ import type { Client, P13n, P13nError } from './types';
 type Queued = ArrayLike<unknown>;
 type Live = P13n & { q: { push(args: Queued): void } };
 
-const COMMANDS = ['personalize', 'track', 'set', 'consent', 'on', 'off', 'clientId', 'reset'];
+const COMMANDS = ['personalize', 'track', 'set', 'consent', 'spa', 'on', 'off', 'clientId', 'reset'];
 
 function install(queued: Queued[]): Live {
   let client: Client | undefined;

@@ -1,25 +1,85 @@
 import { isObject, own as read } from './config';
 import type { Offers } from './types';
 
+const SLOT = '[data-p13n-offer]';
+const FIELD = '[data-p13n-attr],[data-p13n-attr-href],[data-p13n-attr-src]';
+/** The elements whose `href` or `src` an offer may set: links and media, never a script, frame or object. */
+const URL_TARGETS: Record<string, RegExp> = { href: /^(A|AREA)$/, src: /^(IMG|SOURCE|VIDEO|AUDIO|TRACK)$/ };
+
 const own = (object: unknown, key: string | null): Record<string, unknown> | undefined => {
   const value = read(object, key);
   return isObject(value) ? value : undefined;
 };
 
+/** An absolute http(s) URL, resolved against the page; `javascript:`, `data:` and the like are refused. */
+const webUrl = (value: unknown): string | undefined => {
+  try {
+    const url = new URL(value as string, location.href);
+    return typeof value == 'string' && /^https?:$/.test(url.protocol) ? url.href : undefined;
+  } catch {}
+  return undefined;
+};
+
 /**
- * Rendering without code: each `[data-p13n-offer="NAME"]` is shown (its `hidden` removed) when offer NAME came
- * back and hidden when it did not; inside it, each `[data-p13n-attr="KEY"]` gets `offers[NAME].attributes[KEY]`
- * as text. Only `textContent` is ever set, so no offer value is parsed as HTML, and pages enforcing Trusted Types
- * need nothing more. A field whose key the offer lacks keeps its default text.
+ * Fills one slot from `offers`, unless a `p13n:render` listener calls `preventDefault()` to render it itself.
+ * The slot is shown when its offer came back and hidden when it did not; inside it (not inside a nested slot),
+ * `data-p13n-attr` sets text, `data-p13n-attr-href` / `-src` set those attributes to http(s) URLs only. Only
+ * `textContent` and `setAttribute` are used, so no offer value is parsed as HTML, and pages enforcing Trusted
+ * Types need nothing more. A field whose value is missing or refused keeps what the page put there.
  */
-export function render(offers: Offers) {
-  document.querySelectorAll<HTMLElement>('[data-p13n-offer]').forEach((slot) => {
-    const offer = own(offers, slot.getAttribute('data-p13n-offer'));
-    slot.hidden = !offer;
-    const attributes = offer && own(offer, 'attributes');
-    slot.querySelectorAll('[data-p13n-attr]').forEach((field) => {
-      const value = read(attributes, field.getAttribute('data-p13n-attr'));
-      if (value != null && typeof value != 'object') field.textContent = '' + value;
-    });
+function fill(slot: HTMLElement, offers: Offers, cached?: boolean) {
+  const name = slot.getAttribute('data-p13n-offer');
+  const offer = own(offers, name);
+  const detail = { name, offer, cached: !!cached };
+  if (!slot.dispatchEvent(new CustomEvent('p13n:render', { bubbles: true, cancelable: true, detail }))) return;
+  slot.hidden = !offer;
+  const attributes = offer && own(offer, 'attributes');
+  slot.querySelectorAll(FIELD).forEach((field) => {
+    if (field.parentElement!.closest(SLOT) != slot) return;
+    const text = read(attributes, field.getAttribute('data-p13n-attr'));
+    if (text != null && typeof text != 'object') field.textContent = '' + text;
+    for (const target in URL_TARGETS) {
+      const url = webUrl(read(attributes, field.getAttribute('data-p13n-attr-' + target)));
+      if (url && URL_TARGETS[target].test(field.tagName)) field.setAttribute(target, url);
+    }
   });
+}
+
+/**
+ * Rendering without code. `render` fills every slot on the page from `offers`, and from then on a slot added
+ * to the page later (a lazy section, a framework's view) or renamed is filled from the latest offers as it
+ * comes: one MutationObserver, started by the first render.
+ */
+export function createRenderer() {
+  let latest: Offers;
+  let cached: boolean | undefined;
+  let observer: MutationObserver | undefined;
+  const slots = (root: Element | Document, into: Set<HTMLElement>) => {
+    if (root != document && (root as Element).matches(SLOT)) into.add(root as HTMLElement);
+    root.querySelectorAll<HTMLElement>(SLOT).forEach((slot) => into.add(slot));
+    return into;
+  };
+  // a set: a slot added inside a section added in the same task is in two records, and is filled once
+  const changed = (records: MutationRecord[]) => {
+    const found = new Set<HTMLElement>();
+    records.forEach((record) =>
+      record.type == 'attributes'
+        ? found.add(record.target as HTMLElement)
+        : record.addedNodes.forEach((node) => node.nodeType == 1 && slots(node as Element, found)),
+    );
+    found.forEach((slot) => slot.isConnected && fill(slot, latest, cached));
+  };
+  return {
+    render(offers: Offers, fromCache?: boolean) {
+      latest = offers;
+      cached = fromCache;
+      slots(document, new Set()).forEach((slot) => fill(slot, offers, fromCache));
+      if (!observer) {
+        observer = new MutationObserver(changed);
+        observer.observe(document, { childList: true, subtree: true, attributes: true, attributeFilter: ['data-p13n-offer'] });
+      }
+    },
+    /** No more late slots: for tests, and a client that is done with the page. */
+    stop: () => observer && observer.disconnect(),
+  };
 }

@@ -49,7 +49,7 @@ export interface Config {
  * otherwise one of the tag's names.
  */
 export interface P13nError {
-  code: number | 'config' | 'usage' | 'invalid_event' | 'too_large' | 'parse' | 'http' | 'network' | 'timeout' | 'dropped';
+  code: number | 'config' | 'usage' | 'invalid_event' | 'too_large' | 'parse' | 'http' | 'network' | 'timeout' | 'dropped' | 'consent';
   message: string;
   /** HTTP status, when a response came back. */
   status?: number;
@@ -79,8 +79,11 @@ export interface ReadyDetail {
 export interface OffersDetail {
   offers: Offers;
   names: string[];
+  /** The request's; for cached offers, the uuid of the earlier request they came from. */
   uuid: string;
   status: number;
+  /** True when these offers came from the `cache` at a repeat view; the fresh answer follows. */
+  cached?: true;
 }
 export interface ErrorDetail {
   error: P13nError;
@@ -102,6 +105,8 @@ export interface Client {
   /** Merged into every later request; a key set to `null` is removed. */
   set(attributes: Attributes): Promise<Outcome>;
   consent(state: 'granted' | 'denied'): Promise<Outcome>;
+  /** Switches route-change page views (the `spa` setting) on or off. */
+  spa(on: boolean): Promise<Outcome>;
   on<E extends EventName>(event: E, handler: Handler<E>): Promise<Outcome>;
   off<E extends EventName>(event: E, handler: Handler<E>): Promise<Outcome>;
   clientId(): Promise<string | undefined>;
@@ -115,6 +120,7 @@ export interface P13n {
   (command: 'personalize' | 'track', attributes?: Attributes): Promise<Result>;
   (command: 'set', attributes: Attributes): Promise<Outcome>;
   (command: 'consent', state: 'granted' | 'denied'): Promise<Outcome>;
+  (command: 'spa', on: boolean): Promise<Outcome>;
   <E extends EventName>(command: 'on' | 'off', event: E, handler: Handler<E>): Promise<Outcome>;
   (command: 'clientId'): Promise<string | undefined>;
   (command: 'reset'): Promise<Outcome>;
