@@ -12,6 +12,7 @@ import { send, hostName } from './http.mjs';
 
 const DEMO = path.dirname(fileURLToPath(import.meta.url));
 const SHOP = path.join(DEMO, 'shop');
+const SPA = path.join(DEMO, 'spa');
 const DIST = path.join(DEMO, '..', 'dist');
 export const DEFAULT_RULES = path.join(DEMO, 'rules.json');
 /** The write key the demo's pages (direct mode) and its first-party proxy (server side) use. */
@@ -64,9 +65,9 @@ function textError(res, status, message) {
 }
 
 /**
- * Static files: the shop's pages from demo/shop/, the built tag from dist/ under /dist/. `pages` holds pages
- * made at run time (path -> { body, headers }), so end-to-end tests load theirs from this very server, as a
- * site would, with the headers (CSP) they need.
+ * Static files: the shop's pages from demo/shop/, the single-page app from demo/spa/ under /spa/, the built tag
+ * from dist/ under /dist/. `pages` holds pages made at run time (path -> { body, headers }), so end-to-end tests
+ * load theirs from this very server, as a site would, with the headers (CSP) they need.
  */
 async function serveSite(req, res, pages) {
   if (req.method !== 'GET' && req.method !== 'HEAD') return textError(res, 405, 'Method Not Allowed');
@@ -79,10 +80,15 @@ async function serveSite(req, res, pages) {
   const made = pages.get(pathname);
   if (made) return send(res, 200, made.body, { ...NO_CACHE, 'Content-Type': TYPES['.html'], ...made.headers });
   const inDist = pathname.startsWith('/dist/');
-  const root = inDist ? DIST : SHOP;
-  let file = path.join(root, inDist ? pathname.slice('/dist/'.length) : pathname);
+  const inSpa = /^\/spa(\/|$)/.test(pathname);
+  const root = inDist ? DIST : inSpa ? SPA : SHOP;
+  let file = path.join(root, inDist ? pathname.slice('/dist/'.length) : inSpa ? pathname.slice('/spa'.length) : pathname);
   // path.join has resolved any `..`; whatever lands outside the root is not ours to serve.
   if (file !== root && !file.startsWith(root + path.sep)) return textError(res, 403, 'Forbidden');
+  // The app's routes (/spa/shoes, /spa/product/...) exist only in its JavaScript, so a reload or a shared link
+  // must still get the app: a path without an extension that names no file gets its page, as SPA hosts'
+  // "history API fallback" does. A missing /spa/x.js stays a 404, not HTML a script tag would choke on.
+  if (inSpa && !path.extname(pathname) && !(await stat(file).catch(() => null))) file = path.join(SPA, 'index.html');
   try {
     if ((await stat(file)).isDirectory()) file = path.join(file, 'index.html');
     const raw = await readFile(file);
@@ -175,6 +181,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.ar
     rulesFile: option(args, '--rules', DEFAULT_RULES),
   });
   console.log(`p13n-tag demo shop:  ${server.siteUrl}/`);
+  console.log(`single-page app:     ${server.siteUrl}/spa/  (consent banner, client-side routes)`);
   console.log(`API emulator:        ${server.apiUrl}/  (log: ${server.apiUrl}/_emulator/log)\n`);
   console.log(
     'Open the shop URL (127.0.0.1, not localhost: the shop and the API must be different origins so the ' +

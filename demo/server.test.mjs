@@ -7,7 +7,7 @@ import { mkdtemp, writeFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { start, ORIGIN } from './test-helpers.mjs';
+import { start, view, offerNames, ORIGIN } from './test-helpers.mjs';
 import { createEmulator, MAX_TOKENS } from './emulator.mjs';
 import { compileRules, evaluate, newProfile } from './rules.mjs';
 
@@ -102,6 +102,52 @@ describe('static files', () => {
 
   it('refuses methods other than GET and HEAD', async () => {
     expect((await fetch(server.siteUrl + '/', { method: 'POST', body: 'x' })).status).toBe(405);
+  });
+});
+
+describe('the single-page app under /spa/', () => {
+  it('answers every route without a file extension with the app (history API fallback), and its own files as they are', async () => {
+    for (const route of ['/spa/', '/spa', '/spa/shoes', '/spa/product/trail-runner', '/spa/no/such/route']) {
+      const response = await getWithHost('www.shop.test', route);
+      expect([route, response.status, response.headers['content-type']]).toEqual([route, 200, 'text/html; charset=utf-8']);
+      expect(response.body).toContain('data-p13n-offer="spa_hero"');
+      expect(response.body).toContain('<script src="/spa/app.js" defer></script>');
+    }
+    const script = await fetch(server.siteUrl + '/spa/app.js');
+    expect([script.status, script.headers.get('content-type')]).toEqual([200, 'text/javascript; charset=utf-8']);
+    expect((await fetch(server.siteUrl + '/spa/spa.css')).headers.get('content-type')).toBe('text/css; charset=utf-8');
+    // a missing file with an extension is a 404, not the page: a script tag must not get HTML
+    expect((await fetch(server.siteUrl + '/spa/missing.js')).status).toBe(404);
+    // the shop's pages are not the app's routes
+    expect(await (await fetch(server.siteUrl + '/spaces')).text()).toBe('Not found: /spaces\n');
+  });
+
+  it('never serves a file outside demo/spa/ from there, fallback or not', async () => {
+    for (const p of ['/spa/..%2frules.json', '/spa/..%2f..%2fpackage.json', '/spa/%2e%2e/server']) {
+      const response = await getWithHost('127.0.0.1', p);
+      expect([403, 404]).toContain(response.status);
+      expect(response.body).not.toContain('"tokens"');
+      expect(response.body).not.toContain('data-p13n-offer');
+    }
+  });
+
+  it('has a hero offer for each of its routes, links and images included, and leaves the shop\'s offers alone', async () => {
+    const hero = async (id, path) => (await (await view(server, id, path)).json()).offers.spa_hero;
+    const first = await hero('spa-visitor', '/spa/');
+    expect(first.attributes).toMatchObject({ headline: 'Welcome to Stride & Carry', href: '/spa/shoes', image: '/img/shoes.svg' });
+    const shoes = await hero('spa-visitor', '/spa/shoes');
+    const bags = await hero('spa-visitor', '/spa/bags');
+    const product = await (await view(server, 'spa-visitor', '/spa/product/trail-runner')).json();
+    const again = await hero('spa-visitor', '/spa/');
+    const headlines = [first, shoes, bags, product.offers.spa_hero, again].map((offer) => offer.attributes.headline);
+    expect(new Set(headlines).size).toBe(5);
+    expect(again.attributes.text).toBe('5 page views and counting: the new bags are in.');
+    expect(product.offers.spa_pair.attributes).toMatchObject({ href: '/spa/product/weekender', image: '/img/bags.svg' });
+    const bag = await (await view(server, 'spa-visitor', '/spa/product/daypack')).json();
+    expect(bag.offers.spa_pair.attributes.href).toBe('/spa/product/trail-runner');
+    for (const path of ['/', '/category/shoes.html', '/product/trail-runner.html', '/cart.html']) {
+      expect((await offerNames(await view(server, 'shop-visitor', path))).filter((name) => name.startsWith('spa_'))).toEqual([]);
+    }
   });
 });
 

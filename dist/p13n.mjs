@@ -526,11 +526,16 @@ function createDelivery(settings, report, log) {
     document.addEventListener('visibilitychange', (event) => document.visibilityState == 'hidden' && leave(event));
     flush();
     return {
-        /** Stores the event, claimed by this tab, and sends it as soon as there is room. */
-        async send(id, body) {
+        /**
+         * Stores the event, claimed by this tab, and sends it as soon as there is room; `queued` hears when it is
+         * sent or waits its turn, so that calls sent one after another keep their order.
+         */
+        async send(id, body, queued) {
             const entry = { id, body, tries: 0, next: 0, lease: Date.now() + LEASE_MS };
             dropped(await outbox.add(entry));
             const sent = fits(entry) && !queue.length ? attempt(entry) : new Promise((resolve) => queue.push([entry, resolve]));
+            if (queued)
+                queued();
             // the caller hears within its timeout; the event stays in flight, or queued, until it settles
             const late = failure('timeout', `not confirmed within ${settings.timeout} ms; still trying`, undefined, true);
             return Promise.race([sent, new Promise((resolve) => setTimeout(resolve, settings.timeout, late))]);
@@ -822,35 +827,54 @@ const MAX_PATHS = 20;
  */
 function createCache(key, ttl) {
     let memory = {};
-    const fresh = (entry, now) => isObject(entry) && isObject(entry.offers) && now - entry.t < ttl * 1000 && now >= entry.t;
+    let stored = true; // false from the first time storage throws: then the cache lives in memory
+    /** The entry at `path` when it is whole and fresh, read from own properties only: storage is page-writable. */
+    const entry = (all, path, now) => {
+        const value = own$1(all, path);
+        const t = own$1(value, 't');
+        const answer = { t, offers: own$1(value, 'offers'), status: own$1(value, 'status'), uuid: own$1(value, 'uuid') };
+        const whole = typeof t == 'number' && isObject(answer.offers) && typeof answer.status == 'number' && typeof answer.uuid == 'string';
+        return whole && now >= t && now - t < ttl * 1000 ? answer : undefined;
+    };
     const read = () => {
+        let text = null;
         try {
-            const stored = JSON.parse(localStorage.getItem(key) || '{}');
-            if (stored && typeof stored == 'object')
-                memory = stored;
+            text = stored ? localStorage.getItem(key) : null;
         }
-        catch { }
-        return memory;
+        catch {
+            stored = false;
+        }
+        if (!stored)
+            return memory;
+        try {
+            const saved = JSON.parse(text || '{}');
+            return (memory = isObject(saved) ? saved : {});
+        }
+        catch {
+            return (memory = {}); // not ours, or damaged: the next put writes over it
+        }
     };
     return {
-        get(path) {
-            const entry = own$1(read(), path);
-            return fresh(entry, Date.now()) ? entry : undefined;
-        },
+        get: (path) => entry(read(), path, Date.now()),
         put(path, answer) {
             const now = Date.now();
             const all = read();
-            all[path] = { t: now, offers: answer.offers, status: answer.status, uuid: answer.uuid };
-            const kept = Object.keys(all)
-                .filter((path) => fresh(own$1(all, path), now))
-                .sort((a, b) => all[b].t - all[a].t)
-                .slice(0, MAX_PATHS);
-            memory = Object.create(null);
-            kept.forEach((path) => (memory[path] = all[path]));
+            const kept = Object.create(null);
+            kept[path] = { t: now, offers: answer.offers, status: answer.status, uuid: answer.uuid };
+            Object.keys(all)
+                .map((other) => [other, entry(all, other, now)])
+                .filter(([other, cached]) => cached && other != path)
+                .sort((a, b) => b[1].t - a[1].t)
+                .slice(0, MAX_PATHS - 1)
+                .forEach(([other, cached]) => (kept[other] = cached));
+            memory = kept;
             try {
-                localStorage.setItem(key, toJSON(memory));
+                if (stored)
+                    localStorage.setItem(key, toJSON(kept));
             }
-            catch { }
+            catch {
+                stored = false;
+            }
         },
         clear() {
             memory = {};
@@ -959,7 +983,7 @@ function createRenderer() {
     const changed = (records) => {
         const found = new Set();
         records.forEach((record) => record.type == 'attributes'
-            ? found.add(record.target)
+            ? record.target.matches(SLOT) && found.add(record.target)
             : record.addedNodes.forEach((node) => node.nodeType == 1 && slots(node, found)));
         found.forEach((slot) => slot.isConnected && fill(slot, latest, cached));
     };
@@ -972,6 +996,11 @@ function createRenderer() {
                 observer = new MutationObserver(changed);
                 observer.observe(document, { childList: true, subtree: true, attributes: true, attributeFilter: ['data-p13n-offer'] });
             }
+        },
+        /** Consent withdrawn: every slot filled so far is hidden again, and late slots get nothing personal. */
+        clear() {
+            if (observer)
+                this.render({});
         },
         /** No more late slots: for tests, and a client that is done with the page. */
         stop: () => observer && observer.disconnect(),
@@ -988,21 +1017,31 @@ const here = () => location.href.split('#')[0];
  * libraries that wrap history after or before the tag see no difference. The wrappers stay when tracking is
  * switched off (unwrapping would drop a wrapper added later by another library); they only stop reporting.
  * `onRoute` gets the URL left, once per new URL: a hash change, or a replaceState to the same URL, is none.
+ * `onMove(true)` comes at once when the URL changes; `onMove(false)` when it settles back on the URL it left.
  */
-function watchRoutes(onRoute) {
+function watchRoutes(onRoute, onMove = () => { }) {
     let active = false;
     let wrapped = false;
     let last = here();
     let timer;
+    let moving = false;
     const check = () => {
         const now = here();
-        if (!active || now == last)
-            return;
-        const referrer = last;
-        last = now;
-        onRoute(referrer);
+        const was = moving;
+        moving = false;
+        if (active && now != last) {
+            const referrer = last;
+            last = now;
+            onRoute(referrer);
+        }
+        else if (was) {
+            onMove(false); // left and come back to within the settle time: no new view, what was hidden shows again
+        }
     };
     const changed = () => {
+        // at once, so the last route's offers are hidden before the new route paints
+        if (!moving && here() != last)
+            onMove((moving = true));
         clearTimeout(timer);
         // a redirect chain (push then replace) settles into one view of its final URL, with its new title
         timer = setTimeout(check, ROUTE_SETTLE_MS);
@@ -1054,7 +1093,8 @@ function createClient(config) {
     const events = createEvents(settings);
     const identity = createIdentity(valid ? settings : { cookie: false });
     const prehide = createPrehide(valid ? settings.prehide : undefined, valid ? settings.prehideTimeout : 0, settings.nonce);
-    const { render } = createRenderer();
+    const renderer = createRenderer();
+    const render = renderer.render;
     const cache = settings.cache ? createCache('p13n:cache:' + settings.url, settings.cache.ttl) : undefined;
     let attributes = {};
     const log = settings.debug ? (...data) => console.log('p13n', ...data) : undefined;
@@ -1064,7 +1104,11 @@ function createClient(config) {
     let consent = gpc ? 'denied' : settings.consent;
     // calls waiting for a consent decision, oldest first: each is told 'granted', 'denied' or 'dropped'
     let held = [];
+    // settles once the last call's request is on its way: calls reach fetch in the order they were made, so a
+    // track (stored first, under a lock) is sent before a personalize made after it
+    let line = resolved(0);
     let views = 0; // page views started: only the latest one's answer renders
+    let shown = 0; // the latest page view whose answer is in
     let routes;
     // hidden from the moment the tag runs; an invalid config shows at once what the snippet hid
     prehide.hide();
@@ -1094,6 +1138,7 @@ function createClient(config) {
                 createOutbox('p13n:' + settings.url).clear();
             if (cache)
                 cache.clear();
+            renderer.clear();
             prehide.reveal();
         }
         if (decision != 'pending') {
@@ -1129,12 +1174,10 @@ function createClient(config) {
     /** A page view: the page context, and the offers cached for this path, if any, rendered at once. */
     function view(referrer) {
         const current = ++views;
-        // a route change hides again what the last route's answer showed, until this route's answer is in
-        if (referrer != null)
-            prehide.hide();
         const path = location.pathname;
         const cached = cache && consent == 'granted' && cache.get(path);
         if (cached) {
+            shown = current;
             render(cached.offers, true);
             prehide.reveal();
             events.emit('offers', { offers: cached.offers, names: Object.keys(cached.offers), uuid: cached.uuid, status: cached.status, cached: true });
@@ -1142,8 +1185,11 @@ function createClient(config) {
         return deliver(undefined, false, { current, path, referrer });
     }
     function spa(on) {
+        // a route change hides again what the last route's answer showed, until this route's answer is in; a route
+        // left and come back to at once shows it again
+        const move = (moving) => (moving ? consent != 'denied' && prehide.hide() : views == shown && prehide.reveal());
         if (on)
-            routes = routes || watchRoutes((referrer) => view(referrer));
+            routes = routes || watchRoutes((referrer) => view(referrer), move);
         if (routes)
             routes(on);
     }
@@ -1186,20 +1232,29 @@ function createClient(config) {
             return fail({ code: 'too_large', message: `p13n: the event is ${size$1} bytes of JSON; at most ${MAX_EVENT_BYTES} fit one request` }, id);
         }
         // built when called, sent when allowed: a held event keeps its time and the page it happened on
+        const turn = line;
+        let out;
+        line = new Promise((resolve) => (out = resolve));
         const decision = await allowed();
+        await turn;
         if (decision != 'granted') {
+            out();
             return fail(decision == 'dropped'
                 ? { code: 'dropped', message: `p13n: more than ${MAX_HELD} calls waited for consent: the oldest was dropped` }
                 : { code: 'consent', message: 'p13n: consent is denied: nothing is sent' }, id);
         }
         if (log)
             log('→ POST', settings.url, mask(JSON.stringify(settings.headers)), JSON.parse(body));
-        const reply = await (track
-            ? delivery.send(id, body)
-            : post({ url: settings.url, headers: settings.headers, body, timeout: settings.timeout, log }));
+        const sending = track ? delivery.send(id, body, out) : post({ url: settings.url, headers: settings.headers, body, timeout: settings.timeout, log });
+        // fetch was called (a track: stored, and sent or waiting its turn): the next call may go
+        if (!track)
+            out();
+        const reply = await sending.finally(out);
         const latest = !page || page.current == views;
-        if (!track && latest)
+        if (!track && latest) {
+            shown = views;
             prehide.reveal();
+        }
         if (!reply.ok)
             return fail(reply.error, id);
         const { status, offers } = reply;

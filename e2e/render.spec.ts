@@ -23,3 +23,147 @@ test('slots render offers as text only, under enforced Trusted Types and a stric
   expect(violations).toEqual([]);
   expect(pageErrors).toEqual([]);
 });
+
+test.describe('links, images, late slots and p13n:render', () => {
+  test('href and src take http(s) URLs only: script URLs and data: are refused, nothing runs', async ({ open, emulator, server, page, pageErrors }) => {
+    const attributes = {
+      text: '<img src=x onerror="window.pwned=\'text\'">',
+      js: 'javascript:window.pwned="href"',
+      jsMixed: ' JaVaScRiPt:window.pwned="mixed"',
+      jsTab: 'java\tscript:window.pwned="tab"',
+      dataHtml: 'data:text/html,<script>parent.pwned="data"</script>',
+      dataSvg: 'data:image/svg+xml,<svg xmlns="http://www.w3.org/2000/svg" onload="parent.pwned=\'svg\'"/>',
+      vbs: 'vbscript:msgbox(1)',
+      good: 'https://www.shop.test/sale?from=offer',
+      goodImg: 'https://cdn.shop.test/banner.png',
+      relative: '/spring?x=1',
+      object: { href: 'https://evil.test/' },
+    };
+    emulator.setFault({ status: 200, times: 1, body: JSON.stringify({ offers: { promo: { attributes } } }) });
+    // no CSP here: were a script URL set, it would run
+    await open({
+      head: `<script src="{{TAG}}"></script><script>p13n('init', ${config()})</script>`,
+      body: `
+        <section data-p13n-offer="promo" hidden>
+          <p id="text" data-p13n-attr="text">Default text</p>
+          <a id="js" data-p13n-attr-href="js" href="/default-js">a</a>
+          <a id="mixed" data-p13n-attr-href="jsMixed" href="/default-mixed">b</a>
+          <a id="tab" data-p13n-attr-href="jsTab" href="/default-tab">c</a>
+          <a id="data" data-p13n-attr-href="dataHtml" href="/default-data">d</a>
+          <map name="m"><area id="area" data-p13n-attr-href="vbs" href="/default-area"></map>
+          <img id="img-js" data-p13n-attr-src="js" src="/default-1.png" alt="">
+          <img id="img-svg" data-p13n-attr-src="dataSvg" src="/default-2.png" alt="">
+          <img id="img-obj" data-p13n-attr-src="object" src="/default-3.png" alt="">
+          <a id="good" data-p13n-attr-href="good" href="/default-good">e</a>
+          <img id="img-good" data-p13n-attr-src="goodImg" src="/default-4.png" alt="">
+          <a id="relative" data-p13n-attr-href="relative" href="/default-relative">f</a>
+          <iframe id="frame" data-p13n-attr-src="good" src="about:blank"></iframe>
+          <div id="div" data-p13n-attr-href="good" data-p13n-attr-src="good"></div>
+        </section>`,
+    });
+    await expect(page.locator('[data-p13n-offer="promo"]')).toBeVisible();
+    const attribute = (selector: string, name: string) => page.locator(selector).getAttribute(name);
+    await expect(page.locator('#text')).toHaveText(attributes.text);
+    expect(await attribute('#js', 'href')).toBe('/default-js');
+    expect(await attribute('#mixed', 'href')).toBe('/default-mixed');
+    expect(await attribute('#tab', 'href')).toBe('/default-tab');
+    expect(await attribute('#data', 'href')).toBe('/default-data');
+    expect(await attribute('#area', 'href')).toBe('/default-area');
+    expect(await attribute('#img-js', 'src')).toBe('/default-1.png');
+    expect(await attribute('#img-svg', 'src')).toBe('/default-2.png');
+    expect(await attribute('#img-obj', 'src')).toBe('/default-3.png');
+    // http(s) URLs are set, a relative one resolved against the page
+    expect(await attribute('#good', 'href')).toBe(attributes.good);
+    expect(await attribute('#img-good', 'src')).toBe(attributes.goodImg);
+    expect(await attribute('#relative', 'href')).toBe(`http://www.shop.test:${server.port}/spring?x=1`);
+    // never on a frame, never on an element that is not a link or a medium
+    expect(await attribute('#frame', 'src')).toBe('about:blank');
+    expect(await attribute('#div', 'href')).toBeNull();
+    expect(await attribute('#div', 'src')).toBeNull();
+    expect(await page.locator('section img').count()).toBe(4); // the page's four: the text field's markup made none
+    await page.waitForTimeout(200); // an onerror or onload would have run by now
+    expect(await page.evaluate(() => (window as any).pwned)).toBeUndefined();
+    expect(pageErrors).toEqual([]);
+  });
+
+  test('late slots: one added by page script 200 ms after the offers, one inside a lazily added section, one renamed', async ({ open, emulator, page, pageErrors }) => {
+    emulator.setFault({
+      status: 200,
+      times: 1,
+      body: JSON.stringify({ offers: { hero: { attributes: { headline: 'Hero offer' } }, side: { attributes: { note: 'Side offer' } } } }),
+    });
+    await open({
+      head: `<script src="{{TAG}}"></script><script>
+        p13n('init', ${config()});
+        document.addEventListener('p13n:offers', function () {
+          setTimeout(function () {
+            var slot = document.createElement('div');
+            slot.id = 'late';
+            slot.hidden = true;
+            slot.setAttribute('data-p13n-offer', 'hero');
+            slot.innerHTML = '<b data-p13n-attr="headline">Late default</b>';
+            document.body.appendChild(slot);
+            window.lateAt = performance.now();
+          }, 200);
+          setTimeout(function () {
+            // a section rendered by a framework: the slot comes inside its subtree
+            var section = document.createElement('section');
+            section.id = 'lazy';
+            section.innerHTML = '<div><article data-p13n-offer="side" hidden><i data-p13n-attr="note">Lazy default</i></article>'
+              + '<article id="absent" data-p13n-offer="nothing_like_this">Shown until rendered</article></div>';
+            document.body.appendChild(section);
+          }, 300);
+        });
+      </script>`,
+      body: `<div id="renamed" data-p13n-offer="nothing_yet"><b data-p13n-attr="headline">Renamed default</b></div>`,
+    });
+    await expect(page.locator('#renamed')).toBeHidden(); // no offer of that name
+    await expect(page.locator('#late')).toBeVisible();
+    await expect(page.locator('#late b')).toHaveText('Hero offer');
+    await expect(page.locator('#lazy [data-p13n-offer="side"]')).toBeVisible();
+    await expect(page.locator('#lazy i')).toHaveText('Side offer');
+    await expect(page.locator('#absent')).toBeHidden();
+    await page.evaluate(() => document.getElementById('renamed')!.setAttribute('data-p13n-offer', 'hero'));
+    await expect(page.locator('#renamed')).toBeVisible();
+    await expect(page.locator('#renamed b')).toHaveText('Hero offer');
+    expect(pageErrors).toEqual([]);
+  });
+
+  test('p13n:render bubbles with { name, offer, cached }; preventDefault lets the page render the slot itself', async ({ open, emulator, page, pageErrors }) => {
+    const offers = { carousel: { attributes: { headline: 'Tag would write this', items: ['a', 'b'] } }, plain: { attributes: { headline: 'Plain offer' } } };
+    emulator.setFault({ status: 200, times: 1, body: JSON.stringify({ offers }) });
+    await open({
+      head: `<script>
+        window.renders = [];
+        document.addEventListener('p13n:render', function (e) {
+          renders.push({ target: e.target.id, bubbles: e.bubbles, cancelable: e.cancelable, detail: e.detail });
+          if (e.detail.name != 'carousel') return;
+          e.preventDefault();
+          e.target.querySelector('h2').textContent = 'Page rendered ' + e.detail.offer.attributes.items.join('+');
+          e.target.setAttribute('data-page', 'yes');
+        });
+      </script>` + `<script src="{{TAG}}"></script><script>p13n('init', ${config()})</script>`,
+      body: `
+        <section id="carousel" data-p13n-offer="carousel" hidden><h2 data-p13n-attr="headline">Carousel default</h2></section>
+        <section id="plain" data-p13n-offer="plain" hidden><h2 data-p13n-attr="headline">Plain default</h2></section>
+        <section id="gone" data-p13n-offer="gone"><h2>Not offered</h2></section>`,
+    });
+    await expect(page.locator('#plain h2')).toHaveText('Plain offer');
+    await expect(page.locator('#plain')).toBeVisible();
+    await expect(page.locator('#carousel h2')).toHaveText('Page rendered a+b');
+    // the tag left it alone: still hidden, as the page's own markup had it
+    await expect(page.locator('#carousel')).toBeHidden();
+    await expect(page.locator('#gone')).toBeHidden();
+    const renders = await page.evaluate(() => (window as any).renders);
+    expect(renders).toEqual(
+      expect.arrayContaining([
+        { target: 'carousel', bubbles: true, cancelable: true, detail: { name: 'carousel', offer: offers.carousel, cached: false } },
+        { target: 'plain', bubbles: true, cancelable: true, detail: { name: 'plain', offer: offers.plain, cached: false } },
+        // offer is undefined (so absent once cloned out of the page) when it did not come back
+        { target: 'gone', bubbles: true, cancelable: true, detail: { name: 'gone', cached: false } },
+      ]),
+    );
+    expect(renders).toHaveLength(3);
+    expect(pageErrors).toEqual([]);
+  });
+});

@@ -22,33 +22,50 @@ export const MAX_PATHS = 20;
  * view renders from it at once, while the fresh answer, which wins, is on its way.
  */
 export function createCache(key: string, ttl: number) {
-  let memory: Record<string, Cached> = {};
-  const fresh = (entry: Cached | undefined, now: number) => isObject(entry) && isObject(entry.offers) && now - entry.t < ttl * 1000 && now >= entry.t;
-  const read = (): Record<string, Cached> => {
+  let memory: Record<string, unknown> = {};
+  let stored = true; // false from the first time storage throws: then the cache lives in memory
+  /** The entry at `path` when it is whole and fresh, read from own properties only: storage is page-writable. */
+  const entry = (all: unknown, path: string, now: number): Cached | undefined => {
+    const value = own(all, path);
+    const t = own(value, 't') as number;
+    const answer = { t, offers: own(value, 'offers') as Offers, status: own(value, 'status') as number, uuid: own(value, 'uuid') as string };
+    const whole = typeof t == 'number' && isObject(answer.offers) && typeof answer.status == 'number' && typeof answer.uuid == 'string';
+    return whole && now >= t && now - t < ttl * 1000 ? answer : undefined;
+  };
+  const read = () => {
+    let text: string | null = null;
     try {
-      const stored = JSON.parse(localStorage.getItem(key) || '{}');
-      if (stored && typeof stored == 'object') memory = stored;
-    } catch {}
-    return memory;
+      text = stored ? localStorage.getItem(key) : null;
+    } catch {
+      stored = false;
+    }
+    if (!stored) return memory;
+    try {
+      const saved = JSON.parse(text || '{}');
+      return (memory = isObject(saved) ? saved : {});
+    } catch {
+      return (memory = {}); // not ours, or damaged: the next put writes over it
+    }
   };
   return {
-    get(path: string): Cached | undefined {
-      const entry = own(read(), path) as Cached | undefined;
-      return fresh(entry, Date.now()) ? entry : undefined;
-    },
+    get: (path: string) => entry(read(), path, Date.now()),
     put(path: string, answer: Answer) {
       const now = Date.now();
       const all = read();
-      all[path] = { t: now, offers: answer.offers, status: answer.status, uuid: answer.uuid };
-      const kept = Object.keys(all)
-        .filter((path) => fresh(own(all, path) as Cached, now))
-        .sort((a, b) => all[b].t - all[a].t)
-        .slice(0, MAX_PATHS);
-      memory = Object.create(null);
-      kept.forEach((path) => (memory[path] = all[path]));
+      const kept: Record<string, Cached> = Object.create(null);
+      kept[path] = { t: now, offers: answer.offers, status: answer.status, uuid: answer.uuid };
+      Object.keys(all)
+        .map((other) => [other, entry(all, other, now)] as const)
+        .filter(([other, cached]) => cached && other != path)
+        .sort((a, b) => b[1]!.t - a[1]!.t)
+        .slice(0, MAX_PATHS - 1)
+        .forEach(([other, cached]) => (kept[other] = cached!));
+      memory = kept;
       try {
-        localStorage.setItem(key, toJSON(memory) as string);
-      } catch {}
+        if (stored) localStorage.setItem(key, toJSON(kept) as string);
+      } catch {
+        stored = false;
+      }
     },
     clear() {
       memory = {};

@@ -219,6 +219,12 @@ describe('createClient', () => {
     expect(calls[0].body).not.toHaveProperty('drop');
   });
 
+  it('a track and a personalize made at once reach fetch in that order: the offers can see the event', async () => {
+    const client = createClient({ ...CONFIG, pageview: false });
+    await Promise.all([client.track({ step: 1 }), client.personalize({ step: 2 }), client.track({ step: 3 })]);
+    expect(calls.map((call) => call.body.step)).toEqual([1, 2, 3]);
+  });
+
   it('track sends with keepalive and resolves with no offers', async () => {
     const result = await createClient({ ...CONFIG, pageview: false }).track({ event: 'add_to_cart' });
     expect(calls[0].init.keepalive).toBe(true);
@@ -288,6 +294,14 @@ describe('consent', () => {
     expect(document.cookie).toContain('_td=' + id);
   });
 
+  it('held calls reach fetch in call order, a track stored in the outbox first included', async () => {
+    const client = createClient({ ...CONFIG, consent: 'pending', pageview: false });
+    const results = [client.track({ step: 1 }), client.personalize({ step: 2 }), client.track({ step: 3 }), client.personalize({ step: 4 })];
+    await client.consent('granted');
+    await Promise.all(results);
+    expect(calls.map((call) => call.body.step)).toEqual([1, 2, 3, 4]);
+  });
+
   it('a held call keeps the time and page it was made on', async () => {
     const client = createClient({ ...CONFIG, consent: 'pending', pageview: false });
     await client.init();
@@ -342,6 +356,19 @@ describe('consent', () => {
     expect(await client.clientId()).toBeUndefined();
     await client.consent('granted');
     expect(await client.clientId()).not.toBe(calls[0].body.td_client_id);
+  });
+
+  it('a withdrawal hides the offers shown, also from slots added later', async () => {
+    document.body.innerHTML = '<p data-p13n-offer="hero" hidden></p>';
+    const client = createClient(CONFIG);
+    await client.init();
+    await settle();
+    expect(document.querySelector<HTMLElement>('[data-p13n-offer="hero"]')!.hidden).toBe(false);
+    await client.consent('denied');
+    expect(document.querySelector<HTMLElement>('[data-p13n-offer="hero"]')!.hidden).toBe(true);
+    document.body.insertAdjacentHTML('beforeend', '<p id="late" data-p13n-offer="hero"></p>');
+    await settle();
+    expect(document.querySelector<HTMLElement>('#late')!.hidden).toBe(true);
   });
 
   it('a refusal empties the outbox of events tracked before it', async () => {
@@ -433,6 +460,39 @@ describe('single-page apps', () => {
     await routed();
     expect(calls.map((call) => call.body.td_path)).toEqual(['/on']);
     expect(await client.spa('yes' as never)).toMatchObject({ ok: false, error: { code: 'usage' } });
+  });
+
+  it('a route change hides the pre-hidden elements at once, until its answer; a refusal hides nothing', async () => {
+    const style = () => document.getElementById('p13n-prehide');
+    let release!: () => void;
+    answer = () => new Promise((resolve) => (release = () => resolve(json(200, { offers: {} }))));
+    const client = spaClient({ spa: true, pageview: false, prehide: '.hero', prehideTimeout: 10_000 });
+    await client.init();
+    style()!.remove(); // as if the first page's answer were in
+    history.pushState(null, '', '/shoes');
+    expect(style()).not.toBeNull();
+    await routed();
+    expect(calls).toHaveLength(1);
+    release();
+    await settle();
+    expect(style()).toBeNull();
+    await client.consent('denied');
+    history.pushState(null, '', '/bags');
+    expect(style()).toBeNull();
+  });
+
+  it('a route left and come back to at once shows again what it hid', async () => {
+    const style = () => document.getElementById('p13n-prehide');
+    const client = spaClient({ spa: true, prehide: '.hero', prehideTimeout: 10_000 });
+    await client.init();
+    await settle();
+    expect(style()).toBeNull();
+    history.pushState(null, '', '/shoes');
+    history.pushState(null, '', '/home?q=1');
+    expect(style()).not.toBeNull();
+    await routed();
+    expect(style()).toBeNull();
+    expect(calls).toHaveLength(1);
   });
 
   it("an older route's late answer does not render over a newer one's", async () => {

@@ -38,7 +38,8 @@ export function createClient(config: unknown): Client {
   const events = createEvents(settings);
   const identity = createIdentity(valid ? settings : { cookie: false });
   const prehide = createPrehide(valid ? settings.prehide : undefined, valid ? settings.prehideTimeout : 0, settings.nonce);
-  const { render } = createRenderer();
+  const renderer = createRenderer();
+  const render = renderer.render;
   const cache = settings.cache ? createCache('p13n:cache:' + settings.url, settings.cache.ttl) : undefined;
   let attributes: Attributes = {};
   const log = settings.debug ? (...data: unknown[]) => console.log('p13n', ...data) : undefined;
@@ -48,7 +49,11 @@ export function createClient(config: unknown): Client {
   let consent: Consent = gpc ? 'denied' : settings.consent;
   // calls waiting for a consent decision, oldest first: each is told 'granted', 'denied' or 'dropped'
   let held: ((decision: string) => void)[] = [];
+  // settles once the last call's request is on its way: calls reach fetch in the order they were made, so a
+  // track (stored first, under a lock) is sent before a personalize made after it
+  let line: Promise<unknown> = resolved(0);
   let views = 0; // page views started: only the latest one's answer renders
+  let shown = 0; // the latest page view whose answer is in
   let routes: ((on: boolean) => void) | undefined;
 
   // hidden from the moment the tag runs; an invalid config shows at once what the snippet hid
@@ -76,6 +81,7 @@ export function createClient(config: unknown): Client {
       if (delivery) delivery.clear();
       else createOutbox('p13n:' + settings.url).clear();
       if (cache) cache.clear();
+      renderer.clear();
       prehide.reveal();
     }
     if (decision != 'pending') {
@@ -110,11 +116,10 @@ export function createClient(config: unknown): Client {
   /** A page view: the page context, and the offers cached for this path, if any, rendered at once. */
   function view(referrer?: string) {
     const current = ++views;
-    // a route change hides again what the last route's answer showed, until this route's answer is in
-    if (referrer != null) prehide.hide();
     const path = location.pathname;
     const cached = cache && consent == 'granted' && cache.get(path);
     if (cached) {
+      shown = current;
       render(cached.offers, true);
       prehide.reveal();
       events.emit('offers', { offers: cached.offers, names: Object.keys(cached.offers), uuid: cached.uuid, status: cached.status, cached: true });
@@ -122,7 +127,10 @@ export function createClient(config: unknown): Client {
     return deliver(undefined, false, { current, path, referrer });
   }
   function spa(on: boolean) {
-    if (on) routes = routes || watchRoutes((referrer) => view(referrer));
+    // a route change hides again what the last route's answer showed, until this route's answer is in; a route
+    // left and come back to at once shows it again
+    const move = (moving: boolean) => (moving ? consent != 'denied' && prehide.hide() : views == shown && prehide.reveal());
+    if (on) routes = routes || watchRoutes((referrer) => view(referrer), move);
     if (routes) routes(on);
   }
 
@@ -169,8 +177,13 @@ export function createClient(config: unknown): Client {
       return fail({ code: 'too_large', message: `p13n: the event is ${size} bytes of JSON; at most ${MAX_EVENT_BYTES} fit one request` }, id);
     }
     // built when called, sent when allowed: a held event keeps its time and the page it happened on
+    const turn = line;
+    let out!: () => void;
+    line = new Promise<void>((resolve) => (out = resolve));
     const decision = await allowed();
+    await turn;
     if (decision != 'granted') {
+      out();
       return fail(
         decision == 'dropped'
           ? { code: 'dropped', message: `p13n: more than ${MAX_HELD} calls waited for consent: the oldest was dropped` }
@@ -179,11 +192,15 @@ export function createClient(config: unknown): Client {
       );
     }
     if (log) log('→ POST', settings.url, mask(JSON.stringify(settings.headers)), JSON.parse(body));
-    const reply = await (track
-      ? delivery!.send(id, body)
-      : post({ url: settings.url, headers: settings.headers, body, timeout: settings.timeout, log }));
+    const sending = track ? delivery!.send(id, body, out) : post({ url: settings.url, headers: settings.headers, body, timeout: settings.timeout, log });
+    // fetch was called (a track: stored, and sent or waiting its turn): the next call may go
+    if (!track) out();
+    const reply = await sending.finally(out);
     const latest = !page || page.current == views;
-    if (!track && latest) prehide.reveal();
+    if (!track && latest) {
+      shown = views;
+      prehide.reveal();
+    }
     if (!reply.ok) return fail(reply.error, id);
     const { status, offers } = reply;
     if (track) return { ok: true, status, offers: {}, uuid: id };

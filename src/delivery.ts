@@ -126,11 +126,15 @@ export function createDelivery(settings: Settings, report: (error: P13nError, id
   flush();
 
   return {
-    /** Stores the event, claimed by this tab, and sends it as soon as there is room. */
-    async send(id: string, body: string): Promise<Reply> {
+    /**
+     * Stores the event, claimed by this tab, and sends it as soon as there is room; `queued` hears when it is
+     * sent or waits its turn, so that calls sent one after another keep their order.
+     */
+    async send(id: string, body: string, queued?: () => void): Promise<Reply> {
       const entry: Entry = { id, body, tries: 0, next: 0, lease: Date.now() + LEASE_MS };
       dropped(await outbox.add(entry));
       const sent = fits(entry) && !queue.length ? attempt(entry) : new Promise<Reply>((resolve) => queue.push([entry, resolve]));
+      if (queued) queued();
       // the caller hears within its timeout; the event stays in flight, or queued, until it settles
       const late = failure('timeout', `not confirmed within ${settings.timeout} ms; still trying`, undefined, true);
       return Promise.race([sent, new Promise<Reply>((resolve) => setTimeout(resolve, settings.timeout, late))]);

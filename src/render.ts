@@ -64,7 +64,7 @@ export function createRenderer() {
     const found = new Set<HTMLElement>();
     records.forEach((record) =>
       record.type == 'attributes'
-        ? found.add(record.target as HTMLElement)
+        ? (record.target as Element).matches(SLOT) && found.add(record.target as HTMLElement)
         : record.addedNodes.forEach((node) => node.nodeType == 1 && slots(node as Element, found)),
     );
     found.forEach((slot) => slot.isConnected && fill(slot, latest, cached));
@@ -78,6 +78,10 @@ export function createRenderer() {
         observer = new MutationObserver(changed);
         observer.observe(document, { childList: true, subtree: true, attributes: true, attributeFilter: ['data-p13n-offer'] });
       }
+    },
+    /** Consent withdrawn: every slot filled so far is hidden again, and late slots get nothing personal. */
+    clear() {
+      if (observer) this.render({});
     },
     /** No more late slots: for tests, and a client that is done with the page. */
     stop: () => observer && observer.disconnect(),

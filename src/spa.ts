@@ -10,20 +10,29 @@ const here = () => location.href.split('#')[0];
  * libraries that wrap history after or before the tag see no difference. The wrappers stay when tracking is
  * switched off (unwrapping would drop a wrapper added later by another library); they only stop reporting.
  * `onRoute` gets the URL left, once per new URL: a hash change, or a replaceState to the same URL, is none.
+ * `onMove(true)` comes at once when the URL changes; `onMove(false)` when it settles back on the URL it left.
  */
-export function watchRoutes(onRoute: (referrer: string) => void) {
+export function watchRoutes(onRoute: (referrer: string) => void, onMove: (moving: boolean) => void = () => {}) {
   let active = false;
   let wrapped = false;
   let last = here();
   let timer: ReturnType<typeof setTimeout> | undefined;
+  let moving = false;
   const check = () => {
     const now = here();
-    if (!active || now == last) return;
-    const referrer = last;
-    last = now;
-    onRoute(referrer);
+    const was = moving;
+    moving = false;
+    if (active && now != last) {
+      const referrer = last;
+      last = now;
+      onRoute(referrer);
+    } else if (was) {
+      onMove(false); // left and come back to within the settle time: no new view, what was hidden shows again
+    }
   };
   const changed = () => {
+    // at once, so the last route's offers are hidden before the new route paints
+    if (!moving && here() != last) onMove((moving = true));
     clearTimeout(timer);
     // a redirect chain (push then replace) settles into one view of its final URL, with its new title
     timer = setTimeout(check, ROUTE_SETTLE_MS);

@@ -1,6 +1,6 @@
 // Demo-shop glue: the cart (kept in localStorage), the shop's buttons, and a panel that shows what
 // the tag reported and what the emulator received and answered. A real site needs none of this: the tag
-// renders the [data-p13n-offer] slots by itself; only the offers' links and images are set here.
+// renders the [data-p13n-offer] slots by itself, their text, links and images included.
 (function () {
   'use strict';
   // The emulator: same server, host name `localhost`, so a different origin from this page.
@@ -115,56 +115,12 @@
     location.reload();
   }
 
-  // ---- offers: check the tag's rendering, fill what it leaves to the page ------------------------
-
-  function safeUrl(value) {
-    return typeof value === 'string' && /^(\/(?!\/)|https?:\/\/)/.test(value) ? value : null;
-  }
-
-  /** Renders slots as the contract says, for a tag build that does not (yet). Returns whether it had to. */
-  function ensureRendered(offers) {
-    const slots = Array.from(document.querySelectorAll('[data-p13n-offer]'));
-    const wrong = slots.some((slot) => {
-      const offer = offers[slot.getAttribute('data-p13n-offer')];
-      if (slot.hidden === Boolean(offer)) return true;
-      const attrs = (offer && offer.attributes) || {};
-      return Array.from(slot.querySelectorAll('[data-p13n-attr]')).some((field) => {
-        const value = attrs[field.getAttribute('data-p13n-attr')];
-        return value !== undefined && field.textContent !== String(value);
-      });
-    });
-    for (const slot of wrong ? slots : []) {
-      const offer = offers[slot.getAttribute('data-p13n-offer')];
-      slot.hidden = !offer;
-      for (const field of offer ? slot.querySelectorAll('[data-p13n-attr]') : []) {
-        const value = offer.attributes && offer.attributes[field.getAttribute('data-p13n-attr')];
-        if (value !== undefined) field.textContent = String(value);
-      }
-    }
-    // Links and images are the page's business: the tag only ever sets text.
-    for (const slot of slots) {
-      const offer = offers[slot.getAttribute('data-p13n-offer')];
-      const attrs = (offer && offer.attributes) || {};
-      slot.querySelectorAll('a[data-p13n-href]').forEach((a) => { a.href = safeUrl(attrs.href) || '#'; });
-      slot.querySelectorAll('img[data-p13n-image]').forEach((img) => {
-        const src = safeUrl(attrs.image);
-        img.hidden = !src;
-        if (src) img.src = src;
-      });
-    }
-    return wrong;
-  }
+  // ---- what the tag did, for the panel: the tag renders the slots itself (data-p13n-attr, -href, -src) ----
 
   document.addEventListener('p13n:ready', (e) => note('ready', 'client id ' + e.detail.clientId));
   document.addEventListener('p13n:offers', (e) => {
     const { offers, names, uuid, status } = e.detail;
-    // A turn later, so the tag's own rendering (before or after this event) has happened.
-    setTimeout(() => {
-      const fallback = ensureRendered(offers);
-      if (fallback && tagState) tagState.dataset.fallback = 'shop.js renders the slots: this tag build does not';
-      note('offers', `${names.length ? names.join(', ') : '(none)'} · HTTP ${status}` +
-        (fallback ? ' · slots filled by shop.js' : ''), uuid);
-    }, 0);
+    note('offers', `${names.length ? names.join(', ') : '(none)'} · HTTP ${status}` + (e.detail.cached ? ' · from the cache' : ''), uuid);
   });
   document.addEventListener('p13n:error', (e) => {
     const { error, uuid } = e.detail;
