@@ -4,6 +4,7 @@
  * tag's public calls run inside the page.
  */
 import { test as base, expect, type Page } from '@playwright/test';
+import { readFileSync } from 'node:fs';
 import { startServer } from '../demo/server.mjs';
 
 export { expect };
@@ -81,10 +82,10 @@ export const test = base.extend<
   },
 });
 
-/** The documented snippet, loading the tag from this site. */
+/** The documented snippet (src/snippet.js, byte for byte), loading the tag from this site. */
+const SNIPPET = readFileSync(new URL('../src/snippet.js', import.meta.url), 'utf8').replace('https://YOUR-CDN/p13n.min.js', '{{TAG}}');
 export const snippet = (calls: string) => `<script>
-  window.p13n = window.p13n || function () { (p13n.q = p13n.q || []).push(arguments) };
-  (function (d, s) { s = d.createElement('script'); s.async = 1; s.src = '{{TAG}}'; d.head.appendChild(s) })(document);
+${SNIPPET}
   ${calls}
 </script>`;
 
