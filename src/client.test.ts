@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createClient, MAX_HELD, VERSION } from './client';
+import { createClient, MAX_EVENT_BYTES, MAX_HELD, VERSION } from './client';
 import { ROUTE_SETTLE_MS } from './spa';
 import type { Client } from './types';
 import pkg from '../package.json';
@@ -223,6 +223,37 @@ describe('createClient', () => {
     const client = createClient({ ...CONFIG, pageview: false });
     await Promise.all([client.track({ step: 1 }), client.personalize({ step: 2 }), client.track({ step: 3 })]);
     expect(calls.map((call) => call.body.step)).toEqual([1, 2, 3]);
+  });
+
+  describe('the size limit', () => {
+    /** Attributes whose event is `bytes` of JSON: the page view's own fields, then a padding string. */
+    async function eventOf(bytes: number, unit = 'x') {
+      await createClient({ ...CONFIG, pageview: false }).personalize({ pad: '' });
+      const base = new TextEncoder().encode(JSON.stringify(calls.pop()!.body)).length;
+      const count = Math.floor((bytes - base) / new TextEncoder().encode(unit).length);
+      return { pad: unit.repeat(count) };
+    }
+
+    it(`refuses an event over ${MAX_EVENT_BYTES} bytes with too_large, names both sizes, and sends nothing`, async () => {
+      const client = createClient({ ...CONFIG, pageview: false });
+      for (const call of [client.personalize, client.track]) {
+        const result = await call(await eventOf(MAX_EVENT_BYTES + 10));
+        expect(result).toMatchObject({ ok: false, error: { code: 'too_large' } });
+        expect(result.ok || result.error.message).toMatch(new RegExp(`the event is 6\\d{4} bytes of JSON; at most ${MAX_EVENT_BYTES} fit`));
+      }
+      expect(calls).toHaveLength(0);
+      expect(localStorage.length).toBe(0); // nothing stored for later either
+    });
+
+    it('counts UTF-8 bytes, not characters, and sends an event at the limit whole', async () => {
+      const client = createClient({ ...CONFIG, pageview: false });
+      // 3 bytes a character: under the limit in characters, over it in bytes
+      expect(await client.personalize(await eventOf(MAX_EVENT_BYTES + 30, '€'))).toMatchObject({ error: { code: 'too_large' } });
+      const whole = await eventOf(MAX_EVENT_BYTES - 2);
+      expect(await client.personalize(whole)).toMatchObject({ ok: true });
+      expect(calls[0].body.pad).toBe(whole.pad); // not truncated
+      expect(new TextEncoder().encode(calls[0].init.body as string).length).toBeLessThanOrEqual(MAX_EVENT_BYTES);
+    });
   });
 
   it('track sends with keepalive and resolves with no offers', async () => {
