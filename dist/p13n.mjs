@@ -1124,11 +1124,18 @@ function createClient(config) {
     };
     /** Consent decided: sends or drops what was held, in call order, and keeps no trace of a visitor who said no. */
     function decide(decision) {
+        const was = consent;
         consent = decision;
         if (decision == 'granted') {
             identity.save();
             // resends what earlier pages left in the outbox
             delivery = delivery || createDelivery(settings, (error, id) => events.emit('error', { error, uuid: id }), log);
+            // the page view held (or refused) until now is on its way: hide what its answer fills, so no default flashes
+            if (views > shown)
+                prehide.hide();
+            // a visitor who said no, then yes: this page's view was refused, so it goes now
+            if (was == 'denied' && views)
+                view();
         }
         else if (decision == 'denied') {
             identity.forget();

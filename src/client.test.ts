@@ -389,6 +389,32 @@ describe('consent', () => {
     expect(await client.clientId()).not.toBe(calls[0].body.td_client_id);
   });
 
+  it("'granted' after 'denied' sends this page's view, which the refusal had dropped", async () => {
+    const client = createClient({ ...CONFIG, consent: 'denied' });
+    await client.init();
+    await settle();
+    expect(calls).toHaveLength(0);
+    await client.consent('granted');
+    await settle();
+    expect(calls).toHaveLength(1);
+    expect(calls[0].body.td_path).toBe('/home');
+  });
+
+  it("'granted' hides the pre-hidden elements again until the held page view's answer", async () => {
+    const style = () => document.getElementById('p13n-prehide');
+    let release!: () => void;
+    answer = () => new Promise((resolve) => (release = () => resolve(json(200, { offers: {} }))));
+    const client = createClient({ ...CONFIG, consent: 'pending', prehide: '.hero', prehideTimeout: 10_000 });
+    await client.init();
+    style()!.remove(); // as if its timeout had shown the page while the banner waited
+    await client.consent('granted');
+    expect(style()).not.toBeNull();
+    await settle();
+    release();
+    await settle();
+    expect(style()).toBeNull();
+  });
+
   it('a withdrawal hides the offers shown, also from slots added later', async () => {
     document.body.innerHTML = '<p data-p13n-offer="hero" hidden></p>';
     const client = createClient(CONFIG);

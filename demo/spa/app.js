@@ -4,8 +4,6 @@
   'use strict';
   const CONSENT_KEY = 'spa_consent';
   const SITE = 'Stride & Carry';
-  /** The tag's prehideTimeout (index.html): the hero is never hidden for longer than the tag would hide it. */
-  const HIDE_AT_MOST_MS = 1500;
   const root = document.documentElement;
   const view = document.getElementById('view');
   const banner = document.getElementById('consent-banner');
@@ -96,26 +94,6 @@
     });
   }
 
-  // ---- the hero after Accept ------------------------------------------------------------------------------
-  // The tag pre-hides the hero at load and on each route change, until that route's answer. Accept is neither:
-  // the page views the tag held go out now, and until the current route's answer the hero would show the default
-  // banner (no longer kept back once the choice is made) and then swap it for the offer. spa.css hides the hero
-  // meanwhile, in place, and HIDE_AT_MOST_MS at most, as the tag's own prehide would. The tag fills the hero
-  // (p13n:render) only from the current route's answer: the answers to routes already left do not count.
-
-  let hideTimer;
-  function awaitOffers() {
-    root.dataset.awaitingOffers = '';
-    clearTimeout(hideTimer);
-    hideTimer = setTimeout(offersIn, HIDE_AT_MOST_MS);
-  }
-  function offersIn() {
-    clearTimeout(hideTimer);
-    delete root.dataset.awaitingOffers;
-  }
-  document.addEventListener('p13n:render', (event) => event.target.closest('#hero') && offersIn());
-  document.addEventListener('p13n:error', offersIn);
-
   // ---- routing ----------------------------------------------------------------------------------------------
 
   function navigate(url) {
@@ -150,18 +128,14 @@
   // ---- consent ----------------------------------------------------------------------------------------------
 
   function choose(choice) {
-    const before = root.dataset.consent;
     try {
       localStorage.setItem(CONSENT_KEY, choice); // index.html passes it to init on the next visits
     } catch {} // storage blocked: the banner asks again next time
     root.dataset.consent = navigator.globalPrivacyControl === true ? 'denied' : choice;
     banner.classList.remove('open');
-    if (root.dataset.consent === 'granted' && before !== 'granted') awaitOffers();
-    // The tag drops what it holds and knows; what it already rendered is on the page: take it down.
-    if (choice === 'denied') document.querySelectorAll('[data-p13n-offer]').forEach((slot) => { slot.hidden = true; });
+    // The tag does the rest: on a yes it sends this route's page view (held, or refused earlier) and keeps the
+    // hero hidden until its answer; on a no it takes down the offers it rendered and forgets the visitor.
     p13n('consent', choice).then(showStatus);
-    // After 'pending' the tag sends the page view it held. After a "no", this route's view was dropped: ask now.
-    if (choice === 'granted' && before === 'denied') p13n('personalize');
   }
 
   banner.addEventListener('click', (event) => {
