@@ -1,4 +1,11 @@
-const isObject = (value) => !!value && typeof value == 'object' && !Array.isArray(value);
+const isObject = (value) => {
+    try {
+        return !!value && typeof value == 'object' && !Array.isArray(value);
+    }
+    catch {
+        return false; // a revoked Proxy: nothing can be read from it
+    }
+};
 /** `object[key]` when it is the object's own property: a polluted Object.prototype never supplies a value. */
 const own$1 = (object, key) => key != null && isObject(object) && Object.prototype.hasOwnProperty.call(object, key) ? object[key] : undefined;
 const is = (type) => (value) => typeof value == type;
@@ -7,7 +14,7 @@ const isNumber = (min) => (value) => typeof value == 'number' && value >= min &&
 const matches = (pattern) => (value) => isString(value) && pattern.test(value);
 const NAME = [matches(/^[0-9a-z_]{3,128}$/), '3-128 characters of [0-9a-z_]'];
 const BOOLEAN = [is('boolean'), 'true or false'];
-const TEXT = [matches(/./), 'a non-empty string'];
+const TEXT = [matches(/[^]/), 'a non-empty string'];
 const FUNCTION = [is('function'), 'a function'];
 const PROXY = ' (omit both apiKey and token only behind a same-origin proxy endpoint)';
 /** Every key init knows, with what its value must be; a key not listed here is warned about and ignored. */
@@ -19,8 +26,8 @@ const RULES = {
     region: [matches(/^(us01|eu01|ap01|ap03|co\.jp)$/), 'us01, eu01, ap01 (or co.jp) or ap03'],
     endpoint: TEXT,
     cookie: [
-        (c) => c === false || (isObject(c) && (c.name === undefined || matches(/^[\w!#$%&'*+\-.^`|~]+$/)(c.name)) &&
-            (c.expires === undefined || isNumber(1e-9)(c.expires)) && (c.domain === undefined || TEXT[0](c.domain))),
+        (c) => c === false || (isObject(c) && (own$1(c, 'name') === undefined || matches(/^[\w!#$%&'*+\-.^`|~]+$/)(c.name)) &&
+            (own$1(c, 'expires') === undefined || isNumber(1e-9)(c.expires)) && (own$1(c, 'domain') === undefined || TEXT[0](c.domain))),
         'false or { name, expires (days), domain }',
     ],
     clientId: TEXT,
@@ -33,7 +40,7 @@ const RULES = {
     prehide: [(selector) => isString(selector) && document.querySelector(selector) !== undefined, 'a CSS selector'],
     prehideTimeout: [isNumber(0), 'a number of ms, 0 or more'],
     nonce: TEXT,
-    cache: [(cache) => cache === false || (isObject(cache) && isNumber(1)(cache.ttl)), 'false or { ttl } in seconds, 1 or more'],
+    cache: [(cache) => cache === false || isNumber(1)(own$1(cache, 'ttl')), 'false or { ttl } in seconds, 1 or more'],
     onOffers: FUNCTION,
     onError: FUNCTION,
     debug: BOOLEAN,
@@ -93,7 +100,12 @@ function readConfig(input, page = location) {
             config.headers.Authorization = 'TD1 ' + apiKey;
             config.headers['WP13n-Token'] = token;
         }
-        config.cookie = cookie !== false && Object.assign({ name: '_td', expires: 730 }, cookie);
+        // own properties only: a polluted Object.prototype must not choose the cookie's domain
+        config.cookie = cookie !== false && {
+            name: own$1(cookie, 'name') || '_td',
+            expires: own$1(cookie, 'expires') || 730,
+            domain: own$1(cookie, 'domain'),
+        };
         return config;
     }
     catch (problem) {
@@ -161,13 +173,17 @@ function toJSON(value) {
             return; // undefined, functions, symbols, bigints
         if (v instanceof Date)
             return write(isNaN(+v) ? null : v.toISOString());
+        // new String('a'), new Number(1), new Boolean(false): their value, as JSON.stringify writes them
+        if (v instanceof String || v instanceof Number || v instanceof Boolean)
+            return write(v.valueOf());
         if (open.indexOf(v) >= 0)
             throw 'is circular: an object contains itself; send plain data';
         open.push(v);
         const parts = [];
         if (Array.isArray(v)) {
+            // a hole is null, never a value a polluted Array.prototype holds at that index
             for (let i = 0; i < v.length; i++)
-                parts.push(write(v[i]) || 'null');
+                parts.push((Object.prototype.hasOwnProperty.call(v, i) && write(v[i])) || 'null');
         }
         else {
             const keys = Object.keys(v);
@@ -202,7 +218,7 @@ const SETTLE_MS = 20;
 /** UTF-8 bytes: what the bounds and the keepalive quota count. */
 const size = (text) => new TextEncoder().encode(text).length;
 /** An entry's bytes, encoded once and kept on it, rather than on every change to the outbox. */
-const bytes = (entry) => entry.bytes || (entry.bytes = size(entry.body));
+const bytes = (entry) => (typeof entry.bytes == 'number' ? entry.bytes : (entry.bytes = size(entry.body)));
 const valid = (entry) => !!entry && typeof entry.id == 'string' && typeof entry.body == 'string' && entry.tries >= 0 && entry.next >= 0 && entry.lease >= 0;
 /**
  * The events of one endpoint and table, kept in `localStorage` under `key`, or in memory from the first time
@@ -257,8 +273,11 @@ function createOutbox(key) {
     /** Drops the oldest entries beyond the bounds, and returns them. */
     const bound = (entries) => {
         const dropped = [];
-        let total = entries.reduce((sum, entry) => sum + bytes(entry), 0);
-        while (entries.length > MAX_EVENTS || total > MAX_BYTES) {
+        // a loop, not reduce: Prototype.js replaces Array#reduce with one that returns the array
+        let total = 0;
+        for (const entry of entries)
+            total += bytes(entry);
+        while (entries.length > MAX_EVENTS || (entries.length && total > MAX_BYTES)) {
             const oldest = entries.shift();
             total -= bytes(oldest);
             dropped.push(oldest);
@@ -331,10 +350,12 @@ const RETRIES = 2;
 const failure = (code, message, status, retryable, wait) => 
 // the API's own messages pass through as they are; the tag's say where they come from
 ({ ok: false, error: { code, message: (typeof code == 'string' ? 'p13n: ' : '') + message, status, retryable }, wait });
-/** Milliseconds a `Retry-After` header asks for: delta-seconds or an HTTP date. */
+/** The longest wait a `Retry-After` may ask for: a day. A larger (or infinite) one is a server's mistake. */
+const MAX_RETRY_AFTER = 864e5;
+/** Milliseconds a `Retry-After` header asks for: delta-seconds or an HTTP date, at most MAX_RETRY_AFTER. */
 function retryAfter(header) {
     const seconds = header ? +header : 0;
-    return seconds >= 0 ? seconds * 1000 : Math.max(0, Date.parse(header) - Date.now()) || 0;
+    return Math.min(MAX_RETRY_AFTER, seconds >= 0 ? seconds * 1000 : Math.max(0, Date.parse(header) - Date.now()) || 0);
 }
 /** Exponential with jitter: attempt 0 waits 125-250 ms, attempt 1 waits 250-500 ms. */
 const backoff = (attempt) => 250 * 2 ** attempt * (0.5 + Math.random() / 2);
@@ -351,13 +372,14 @@ function readReply(status, text, retryAfterHeader = null) {
     if (status > 199 && status < 300) {
         return isObject(data) && isObject(offers)
             ? { ok: true, status, offers }
-            : failure('parse', 'the response is not JSON like {"offers": {...}}', status);
+            : failure('parse', 'the response is not JSON like {"offers": {...}}', status, false);
     }
     const code = read('code');
     const message = read('message');
+    const numeric = typeof code == 'number';
     // 3xxx: the token or the event is wrong, so sending it again cannot help
-    const retryable = (status == 429 || status > 499) && !(code > 2999 && code < 4000);
-    return typeof code == 'number'
+    const retryable = (status == 429 || status > 499) && !(numeric && code > 2999 && code < 4000);
+    return numeric
         ? failure(code, typeof message == 'string' ? message : '', status, retryable, retryAfter(retryAfterHeader))
         : failure('http', 'HTTP ' + status, status, retryable, retryAfter(retryAfterHeader));
 }
@@ -369,8 +391,11 @@ async function attempt(request, deadline) {
     const controller = new AbortController();
     const timer = request.keepalive || setTimeout(() => controller.abort(), deadline - Date.now());
     const { url, headers, body, keepalive, log } = request;
+    // no prototype: fetch reads every option it knows (cache, integrity, priority ...), and a polluted
+    // Object.prototype must not supply one
+    const init = Object.assign(Object.create(null), { method: 'POST', mode: 'cors', credentials: 'omit', headers, body, keepalive, signal: controller.signal });
     try {
-        const response = await fetch(url, { method: 'POST', mode: 'cors', credentials: 'omit', headers, body, keepalive, signal: controller.signal });
+        const response = await fetch(url, init);
         const text = await response.text();
         if (log)
             log('←', response.status, text);
@@ -392,8 +417,9 @@ async function attempt(request, deadline) {
  * `Retry-After` the server asked for, whichever is longer, and only while the deadline allows. When attempts
  * or time run out, the last real error is reported rather than a generic timeout.
  */
-async function post(request) {
-    var _a;
+async function post(options) {
+    // own properties only: an option the caller left out is not taken from a polluted Object.prototype
+    const request = { keepalive: false, retries: RETRIES, log: undefined, ...options };
     const deadline = Date.now() + request.timeout;
     let last;
     for (let tries = 0;; tries++) {
@@ -403,7 +429,7 @@ async function post(request) {
         if (reply.error.code == 'timeout')
             return last || reply;
         const wait = Math.max(backoff(tries), reply.wait || 0);
-        if (!reply.error.retryable || tries == ((_a = request.retries) !== null && _a !== void 0 ? _a : RETRIES) || Date.now() + wait >= deadline)
+        if (!reply.error.retryable || tries == request.retries || Date.now() + wait >= deadline)
             return reply;
         last = reply;
         await new Promise((resolve) => setTimeout(resolve, wait));
@@ -477,8 +503,9 @@ function createDelivery(settings, report, log) {
         clearTimeout(timer);
         // back before this tab's own claims lapse, to renew them while its requests are out
         const next = Math.min(...entries.map((entry) => Math.max(entry.next, entry.lease)), mine().length ? now + LEASE_MS / 2 : Infinity);
+        // timers overflow past 2^31-1 ms (24.8 days) and would fire at once
         if (next < Infinity)
-            timer = setTimeout(flush, Math.max(next - now, 50));
+            timer = setTimeout(flush, Math.min(Math.max(next - now, 50), 2 ** 31 - 1));
     }
     /**
      * The page is hidden or being left, and may never run again. A request it has out will complete, but its
@@ -567,7 +594,10 @@ function isolate(fn, detail) {
  */
 function createEvents(callbacks) {
     const handlers = { ready: [], offers: [], error: [] };
-    const latest = {};
+    // no prototype: a polluted Object.prototype.offers is no detail to replay
+    const latest = Object.create(null);
+    /** The handlers of `type`, when it is an event name (a string: anything else could throw as a key). */
+    const listOf = (type) => (typeof type == 'string' && handlers.hasOwnProperty(type) ? handlers[type] : undefined);
     return {
         emit(type, detail) {
             if (type != 'error')
@@ -583,8 +613,8 @@ function createEvents(callbacks) {
         },
         /** False when `type` is not an event name or `fn` not a function. */
         on(type, fn) {
-            const list = handlers[type];
-            if (!handlers.hasOwnProperty(type) || typeof fn != 'function')
+            const list = listOf(type);
+            if (!list || typeof fn != 'function')
                 return false;
             list.push(fn);
             const seen = latest[type];
@@ -595,8 +625,8 @@ function createEvents(callbacks) {
             return true;
         },
         off(type, fn) {
-            const list = handlers[type];
-            if (!handlers.hasOwnProperty(type))
+            const list = listOf(type);
+            if (!list)
                 return false;
             const at = list.indexOf(fn);
             if (at >= 0)
@@ -736,23 +766,37 @@ var api = init(defaultConverter, { path: '/' });
 
 /** A v4 UUID from `crypto.getRandomValues`: plain-http pages have no `crypto.randomUUID`. */
 const uuid = () => '10000000-1000-4000-8000-100000000000'.replace(/[018]/g, (c) => (+c ^ (crypto.getRandomValues(new Uint8Array(1))[0] & (15 >> (+c / 4)))).toString(16));
+/**
+ * js-cookie writes every enumerable key of its attributes into the cookie, inherited ones too: on a page whose
+ * Object.prototype is polluted that adds attributes (a domain, `max-age=0`) or throws. Own undefined keys hide
+ * the inherited ones, and js-cookie skips undefined.
+ */
+const shielded = (attributes) => {
+    for (const key in attributes)
+        if (!Object.prototype.hasOwnProperty.call(attributes, key))
+            attributes[key] = undefined;
+    return attributes;
+};
+/** js-cookie's own remove() adds `{ expires: -1 }`, whose inherited keys it copies too: this writes it shielded. */
+const erase = (cookies, name, domain) => cookies.set(name, '', shielded({ domain, expires: -1 }));
 /** The one place that touches cookies: js-cookie with the attributes every write needs. */
 function cookieJar(name, expires, domain) {
     const cookies = api.withAttributes({ path: '/', sameSite: 'Lax', secure: location.protocol == 'https:' });
+    const remove = (domain) => erase(cookies, name, domain);
     return {
         get: () => cookies.get(name),
         set(value) {
             domain = domain || registrableDomain(cookies);
-            cookies.set(name, value, { expires, domain });
+            cookies.set(name, value, shielded({ expires, domain }));
         },
         /** Removes the cookie for the host and each parent domain, writing none: no probe, under a refusal. */
         remove() {
             const labels = location.hostname.split('.');
-            cookies.remove(name);
+            remove();
             if (domain)
-                cookies.remove(name, { domain });
+                remove(domain);
             for (let i = labels.length - 1; i--;)
-                cookies.remove(name, { domain: labels.slice(i).join('.') });
+                remove(labels.slice(i).join('.'));
         },
     };
 }
@@ -770,9 +814,9 @@ function registrableDomain(cookies) {
     const labels = host.split('.');
     for (let i = labels.length; i--;) {
         const domain = labels.slice(i).join('.');
-        cookies.set(probe, value, { domain });
+        cookies.set(probe, value, shielded({ domain }));
         if (cookies.get(probe) == value) {
-            cookies.remove(probe, { domain });
+            erase(cookies, probe, domain);
             return domain;
         }
     }
@@ -1224,9 +1268,11 @@ function createClient(config) {
                 attributes,
                 extra,
             ]);
-            // a uuid of the page's own (an order id, say) is the event's idempotency key
-            if (typeof event.uuid == 'string')
+            // a uuid of the page's own (an order id, say) is the event's idempotency key; anything else is replaced
+            if (typeof event.uuid == 'string' && event.uuid)
                 id = event.uuid;
+            else
+                event.uuid = id;
             body = toJSON(event);
         }
         catch (error) {
@@ -1285,7 +1331,7 @@ function createClient(config) {
         : refuse(usage(`${add ? 'on' : 'off'} takes 'offers', 'error' or 'ready' and a function`)));
     /** Runs `change` once init has succeeded; the outcome of a failed init otherwise. */
     const after = (change) => started.then((outcome) => (outcome.ok ? change() : outcome));
-    return {
+    const client = {
         init: () => started,
         personalize: (extra) => send(extra),
         track: (extra) => send(extra, true),
@@ -1299,7 +1345,7 @@ function createClient(config) {
             attributes = next;
             return resolved({ ok: true });
         },
-        consent: (decision) => decision != 'granted' && decision != 'denied'
+        consent: (decision) => decision !== 'granted' && decision !== 'denied'
             ? resolved(refuse(usage(`consent takes 'granted' or 'denied', not ${reason(decision)}`)))
             : after(() => {
                 if (gpc && decision == 'granted') {
@@ -1322,6 +1368,22 @@ function createClient(config) {
             return { ok: true };
         }),
     };
+    // the last line of "no call throws, no promise rejects": whatever hostile input gets past the checks above (a
+    // revoked Proxy, a getter that throws) becomes a usage error
+    const safe = {};
+    Object.keys(client).forEach((name) => {
+        const method = client[name];
+        const broken = (error) => refuse(usage(`${name} failed on what it was given: ${reason(error)}`));
+        safe[name] = (...args) => {
+            try {
+                return method(...args).catch(broken);
+            }
+            catch (error) {
+                return resolved(broken(error));
+            }
+        };
+    });
+    return safe;
 }
 
 export { VERSION, createClient };

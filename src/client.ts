@@ -170,8 +170,9 @@ export function createClient(config: unknown): Client {
         attributes,
         extra,
       ]);
-      // a uuid of the page's own (an order id, say) is the event's idempotency key
-      if (typeof event.uuid == 'string') id = event.uuid;
+      // a uuid of the page's own (an order id, say) is the event's idempotency key; anything else is replaced
+      if (typeof event.uuid == 'string' && event.uuid) id = event.uuid;
+      else event.uuid = id;
       body = toJSON(event);
     } catch (error) {
       body = { code: 'invalid_event', message: 'p13n: the event could not be built: ' + reason(error) } as P13nError;
@@ -230,7 +231,7 @@ export function createClient(config: unknown): Client {
   /** Runs `change` once init has succeeded; the outcome of a failed init otherwise. */
   const after = (change: () => Outcome) => started.then((outcome) => (outcome.ok ? change() : outcome));
 
-  return {
+  const client: Client = {
     init: () => started,
     personalize: (extra) => send(extra),
     track: (extra) => send(extra, true),
@@ -242,7 +243,7 @@ export function createClient(config: unknown): Client {
       return resolved({ ok: true });
     },
     consent: (decision) =>
-      decision != 'granted' && decision != 'denied'
+      decision !== 'granted' && decision !== 'denied'
         ? resolved(refuse(usage(`consent takes 'granted' or 'denied', not ${reason(decision)}`)))
         : after(() => {
             if (gpc && decision == 'granted') {
@@ -266,4 +267,19 @@ export function createClient(config: unknown): Client {
         return { ok: true };
       }),
   };
+  // the last line of "no call throws, no promise rejects": whatever hostile input gets past the checks above (a
+  // revoked Proxy, a getter that throws) becomes a usage error
+  const safe = {} as Record<string, unknown>;
+  Object.keys(client).forEach((name) => {
+    const method = client[name as keyof Client] as (...args: unknown[]) => Promise<unknown>;
+    const broken = (error: unknown) => refuse(usage(`${name} failed on what it was given: ${reason(error)}`));
+    safe[name] = (...args: unknown[]) => {
+      try {
+        return method(...args).catch(broken);
+      } catch (error) {
+        return resolved(broken(error));
+      }
+    };
+  });
+  return safe as unknown as Client;
 }

@@ -8,8 +8,13 @@ export type Settings = Config &
     cookie: Required<Omit<CookieOptions, 'domain'>> & { domain?: string } | false;
   };
 
-export const isObject = (value: unknown): value is Record<string, any> =>
-  !!value && typeof value == 'object' && !Array.isArray(value);
+export const isObject = (value: unknown): value is Record<string, any> => {
+  try {
+    return !!value && typeof value == 'object' && !Array.isArray(value);
+  } catch {
+    return false; // a revoked Proxy: nothing can be read from it
+  }
+};
 /** `object[key]` when it is the object's own property: a polluted Object.prototype never supplies a value. */
 export const own = (object: unknown, key: string | null): unknown =>
   key != null && isObject(object) && Object.prototype.hasOwnProperty.call(object, key) ? object[key] : undefined;
@@ -19,7 +24,7 @@ const isNumber = (min: number) => (value: unknown) => typeof value == 'number' &
 const matches = (pattern: RegExp) => (value: unknown) => isString(value) && pattern.test(value);
 const NAME: Rule = [matches(/^[0-9a-z_]{3,128}$/), '3-128 characters of [0-9a-z_]'];
 const BOOLEAN: Rule = [is('boolean'), 'true or false'];
-const TEXT: Rule = [matches(/./), 'a non-empty string'];
+const TEXT: Rule = [matches(/[^]/), 'a non-empty string'];
 const FUNCTION: Rule = [is('function'), 'a function'];
 const PROXY = ' (omit both apiKey and token only behind a same-origin proxy endpoint)';
 
@@ -34,8 +39,8 @@ const RULES: Record<string, Rule> = {
   region: [matches(/^(us01|eu01|ap01|ap03|co\.jp)$/), 'us01, eu01, ap01 (or co.jp) or ap03'],
   endpoint: TEXT,
   cookie: [
-    (c) => c === false || (isObject(c) && (c.name === undefined || matches(/^[\w!#$%&'*+\-.^`|~]+$/)(c.name)) &&
-      (c.expires === undefined || isNumber(1e-9)(c.expires)) && (c.domain === undefined || TEXT[0](c.domain))),
+    (c) => c === false || (isObject(c) && (own(c, 'name') === undefined || matches(/^[\w!#$%&'*+\-.^`|~]+$/)(c.name)) &&
+      (own(c, 'expires') === undefined || isNumber(1e-9)(c.expires)) && (own(c, 'domain') === undefined || TEXT[0](c.domain))),
     'false or { name, expires (days), domain }',
   ],
   clientId: TEXT,
@@ -48,7 +53,7 @@ const RULES: Record<string, Rule> = {
   prehide: [(selector) => isString(selector) && document.querySelector(selector) !== undefined, 'a CSS selector'],
   prehideTimeout: [isNumber(0), 'a number of ms, 0 or more'],
   nonce: TEXT,
-  cache: [(cache) => cache === false || (isObject(cache) && isNumber(1)(cache.ttl)), 'false or { ttl } in seconds, 1 or more'],
+  cache: [(cache) => cache === false || isNumber(1)(own(cache, 'ttl')), 'false or { ttl } in seconds, 1 or more'],
   onOffers: FUNCTION,
   onError: FUNCTION,
   debug: BOOLEAN,
@@ -103,7 +108,12 @@ export function readConfig(input: unknown, page: Location = location): Settings 
       config.headers.Authorization = 'TD1 ' + apiKey;
       config.headers['WP13n-Token'] = token!;
     }
-    config.cookie = cookie !== false && Object.assign({ name: '_td', expires: 730 }, cookie);
+    // own properties only: a polluted Object.prototype must not choose the cookie's domain
+    config.cookie = cookie !== false && {
+      name: (own(cookie, 'name') as string) || '_td',
+      expires: (own(cookie, 'expires') as number) || 730,
+      domain: own(cookie, 'domain') as string | undefined,
+    };
     return config;
   } catch (problem) {
     return { code: 'config', message: 'p13n: ' + (isString(problem) ? problem : 'config could not be read: ' + reason(problem)) };

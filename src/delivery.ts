@@ -74,7 +74,8 @@ export function createDelivery(settings: Settings, report: (error: P13nError, id
     clearTimeout(timer);
     // back before this tab's own claims lapse, to renew them while its requests are out
     const next = Math.min(...entries.map((entry) => Math.max(entry.next, entry.lease)), mine().length ? now + LEASE_MS / 2 : Infinity);
-    if (next < Infinity) timer = setTimeout(flush, Math.max(next - now, 50));
+    // timers overflow past 2^31-1 ms (24.8 days) and would fire at once
+    if (next < Infinity) timer = setTimeout(flush, Math.min(Math.max(next - now, 50), 2 ** 31 - 1));
   }
 
   /**

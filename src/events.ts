@@ -18,7 +18,10 @@ export function isolate(fn: AnyHandler, detail: unknown) {
  */
 export function createEvents(callbacks: { onOffers?: Handler<'offers'>; onError?: Handler<'error'> }) {
   const handlers: Record<string, AnyHandler[]> = { ready: [], offers: [], error: [] };
-  const latest: Record<string, unknown> = {};
+  // no prototype: a polluted Object.prototype.offers is no detail to replay
+  const latest: Record<string, unknown> = Object.create(null);
+  /** The handlers of `type`, when it is an event name (a string: anything else could throw as a key). */
+  const listOf = (type: unknown) => (typeof type == 'string' && handlers.hasOwnProperty(type) ? handlers[type] : undefined);
   return {
     emit<E extends EventName>(type: E, detail: EventDetails[E]) {
       if (type != 'error') latest[type] = detail;
@@ -31,8 +34,8 @@ export function createEvents(callbacks: { onOffers?: Handler<'offers'>; onError?
     },
     /** False when `type` is not an event name or `fn` not a function. */
     on<E extends EventName>(type: E, fn: Handler<E>): boolean {
-      const list = handlers[type];
-      if (!handlers.hasOwnProperty(type) || typeof fn != 'function') return false;
+      const list = listOf(type);
+      if (!list || typeof fn != 'function') return false;
       list.push(fn as AnyHandler);
       const seen = latest[type];
       if (type in latest) {
@@ -42,8 +45,8 @@ export function createEvents(callbacks: { onOffers?: Handler<'offers'>; onError?
       return true;
     },
     off<E extends EventName>(type: E, fn: Handler<E>): boolean {
-      const list = handlers[type];
-      if (!handlers.hasOwnProperty(type)) return false;
+      const list = listOf(type);
+      if (!list) return false;
       const at = list.indexOf(fn as AnyHandler);
       if (at >= 0) list.splice(at, 1);
       return true;

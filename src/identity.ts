@@ -6,21 +6,37 @@ export const uuid = (): string =>
   '10000000-1000-4000-8000-100000000000'.replace(/[018]/g, (c) =>
     (+c ^ (crypto.getRandomValues(new Uint8Array(1))[0] & (15 >> (+c / 4)))).toString(16));
 
+type Attributes = Cookies.CookieAttributes;
+
+/**
+ * js-cookie writes every enumerable key of its attributes into the cookie, inherited ones too: on a page whose
+ * Object.prototype is polluted that adds attributes (a domain, `max-age=0`) or throws. Own undefined keys hide
+ * the inherited ones, and js-cookie skips undefined.
+ */
+export const shielded = (attributes: Attributes): Attributes => {
+  for (const key in attributes) if (!Object.prototype.hasOwnProperty.call(attributes, key)) attributes[key] = undefined;
+  return attributes;
+};
+
+/** js-cookie's own remove() adds `{ expires: -1 }`, whose inherited keys it copies too: this writes it shielded. */
+const erase = (cookies: Cookies.CookiesStatic, name: string, domain?: string) => cookies.set(name, '', shielded({ domain, expires: -1 }));
+
 /** The one place that touches cookies: js-cookie with the attributes every write needs. */
 export function cookieJar(name: string, expires: number, domain?: string) {
   const cookies = Cookies.withAttributes({ path: '/', sameSite: 'Lax', secure: location.protocol == 'https:' });
+  const remove = (domain?: string) => erase(cookies, name, domain);
   return {
     get: () => cookies.get(name),
     set(value: string) {
       domain = domain || registrableDomain(cookies);
-      cookies.set(name, value, { expires, domain });
+      cookies.set(name, value, shielded({ expires, domain }));
     },
     /** Removes the cookie for the host and each parent domain, writing none: no probe, under a refusal. */
     remove() {
       const labels = location.hostname.split('.');
-      cookies.remove(name);
-      if (domain) cookies.remove(name, { domain });
-      for (let i = labels.length - 1; i--; ) cookies.remove(name, { domain: labels.slice(i).join('.') });
+      remove();
+      if (domain) remove(domain);
+      for (let i = labels.length - 1; i--; ) remove(labels.slice(i).join('.'));
     },
   };
 }
@@ -38,9 +54,9 @@ function registrableDomain(cookies: Cookies.CookiesStatic): string | undefined {
   const labels = host.split('.');
   for (let i = labels.length; i--; ) {
     const domain = labels.slice(i).join('.');
-    cookies.set(probe, value, { domain });
+    cookies.set(probe, value, shielded({ domain }));
     if (cookies.get(probe) == value) {
-      cookies.remove(probe, { domain });
+      erase(cookies, probe, domain);
       return domain;
     }
   }

@@ -29,7 +29,7 @@ const SETTLE_MS = 20;
 /** UTF-8 bytes: what the bounds and the keepalive quota count. */
 export const size = (text: string) => new TextEncoder().encode(text).length;
 /** An entry's bytes, encoded once and kept on it, rather than on every change to the outbox. */
-export const bytes = (entry: Entry) => entry.bytes || (entry.bytes = size(entry.body));
+export const bytes = (entry: Entry) => (typeof entry.bytes == 'number' ? entry.bytes : (entry.bytes = size(entry.body)));
 const valid = (entry: Entry) =>
   !!entry && typeof entry.id == 'string' && typeof entry.body == 'string' && entry.tries >= 0 && entry.next >= 0 && entry.lease >= 0;
 
@@ -81,8 +81,10 @@ export function createOutbox(key: string) {
   /** Drops the oldest entries beyond the bounds, and returns them. */
   const bound = (entries: Entry[]) => {
     const dropped: Entry[] = [];
-    let total = entries.reduce((sum, entry) => sum + bytes(entry), 0);
-    while (entries.length > MAX_EVENTS || total > MAX_BYTES) {
+    // a loop, not reduce: Prototype.js replaces Array#reduce with one that returns the array
+    let total = 0;
+    for (const entry of entries) total += bytes(entry);
+    while (entries.length > MAX_EVENTS || (entries.length && total > MAX_BYTES)) {
       const oldest = entries.shift()!;
       total -= bytes(oldest);
       dropped.push(oldest);

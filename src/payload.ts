@@ -28,11 +28,14 @@ export function toJSON(value: Attributes): string | P13nError {
     if (typeof v == 'boolean' || v === null) return '' + v;
     if (typeof v != 'object') return; // undefined, functions, symbols, bigints
     if (v instanceof Date) return write(isNaN(+v) ? null : v.toISOString());
+    // new String('a'), new Number(1), new Boolean(false): their value, as JSON.stringify writes them
+    if (v instanceof String || v instanceof Number || v instanceof Boolean) return write(v.valueOf());
     if (open.indexOf(v) >= 0) throw 'is circular: an object contains itself; send plain data';
     open.push(v);
     const parts: string[] = [];
     if (Array.isArray(v)) {
-      for (let i = 0; i < v.length; i++) parts.push(write(v[i]) || 'null');
+      // a hole is null, never a value a polluted Array.prototype holds at that index
+      for (let i = 0; i < v.length; i++) parts.push((Object.prototype.hasOwnProperty.call(v, i) && write(v[i])) || 'null');
     } else {
       const keys = Object.keys(v);
       for (let i = 0; i < keys.length; i++) {

@@ -53,7 +53,9 @@ function install(queued: Queued[]): Live {
 // whatever `window.p13n` holds: the snippet's stub, a live copy, or nothing
 const existing = (window as unknown as { p13n?: { v?: string; q?: Queued[] } }).p13n;
 // a second copy of the bundle finds the live function and changes nothing
-const live = existing && existing.v ? (existing as unknown as Live) : install((existing && existing.q) || []);
+// own properties of the function only: a polluted Object.prototype.v must not pass for a loaded tag
+const mine = (key: 'v' | 'q') => (existing && Object.prototype.hasOwnProperty.call(existing, key) ? existing[key] : undefined);
+const live = mine('v') ? (existing as unknown as Live) : install((mine('q') as Queued[]) || []);
 const script = document.currentScript as HTMLScriptElement | null;
 const inline = script && script.getAttribute('data-p13n-init');
 if (inline) {

@@ -22,10 +22,13 @@ export const failure = (code: P13nError['code'], message: string, status?: numbe
   // the API's own messages pass through as they are; the tag's say where they come from
   ({ ok: false, error: { code, message: (typeof code == 'string' ? 'p13n: ' : '') + message, status, retryable }, wait }) as const;
 
-/** Milliseconds a `Retry-After` header asks for: delta-seconds or an HTTP date. */
+/** The longest wait a `Retry-After` may ask for: a day. A larger (or infinite) one is a server's mistake. */
+export const MAX_RETRY_AFTER = 864e5;
+
+/** Milliseconds a `Retry-After` header asks for: delta-seconds or an HTTP date, at most MAX_RETRY_AFTER. */
 export function retryAfter(header: string | null): number {
   const seconds = header ? +header : 0;
-  return seconds >= 0 ? seconds * 1000 : Math.max(0, Date.parse(header!) - Date.now()) || 0;
+  return Math.min(MAX_RETRY_AFTER, seconds >= 0 ? seconds * 1000 : Math.max(0, Date.parse(header!) - Date.now()) || 0);
 }
 
 /** Exponential with jitter: attempt 0 waits 125-250 ms, attempt 1 waits 250-500 ms. */
@@ -42,13 +45,14 @@ export function readReply(status: number, text: string, retryAfterHeader: string
   if (status > 199 && status < 300) {
     return isObject(data) && isObject(offers)
       ? { ok: true, status, offers }
-      : failure('parse', 'the response is not JSON like {"offers": {...}}', status);
+      : failure('parse', 'the response is not JSON like {"offers": {...}}', status, false);
   }
-  const code = read('code') as number;
+  const code = read('code');
   const message = read('message');
+  const numeric = typeof code == 'number';
   // 3xxx: the token or the event is wrong, so sending it again cannot help
-  const retryable = (status == 429 || status > 499) && !(code > 2999 && code < 4000);
-  return typeof code == 'number'
+  const retryable = (status == 429 || status > 499) && !(numeric && code > 2999 && code < 4000);
+  return numeric
     ? failure(code, typeof message == 'string' ? message : '', status, retryable, retryAfter(retryAfterHeader))
     : failure('http', 'HTTP ' + status, status, retryable, retryAfter(retryAfterHeader));
 }
@@ -61,8 +65,11 @@ async function attempt(request: Request, deadline: number): Promise<Reply> {
   const controller = new AbortController();
   const timer = request.keepalive || setTimeout(() => controller.abort(), deadline - Date.now());
   const { url, headers, body, keepalive, log } = request;
+  // no prototype: fetch reads every option it knows (cache, integrity, priority ...), and a polluted
+  // Object.prototype must not supply one
+  const init: RequestInit = Object.assign(Object.create(null), { method: 'POST', mode: 'cors', credentials: 'omit', headers, body, keepalive, signal: controller.signal });
   try {
-    const response = await fetch(url, { method: 'POST', mode: 'cors', credentials: 'omit', headers, body, keepalive, signal: controller.signal });
+    const response = await fetch(url, init);
     const text = await response.text();
     if (log) log('←', response.status, text);
     return readReply(response.status, text, response.headers.get('Retry-After'));
@@ -81,7 +88,9 @@ async function attempt(request: Request, deadline: number): Promise<Reply> {
  * `Retry-After` the server asked for, whichever is longer, and only while the deadline allows. When attempts
  * or time run out, the last real error is reported rather than a generic timeout.
  */
-export async function post(request: Request): Promise<Reply> {
+export async function post(options: Request): Promise<Reply> {
+  // own properties only: an option the caller left out is not taken from a polluted Object.prototype
+  const request = { keepalive: false, retries: RETRIES, log: undefined, ...options };
   const deadline = Date.now() + request.timeout;
   let last: Reply | undefined;
   for (let tries = 0; ; tries++) {
@@ -89,7 +98,7 @@ export async function post(request: Request): Promise<Reply> {
     if (reply.ok) return reply;
     if (reply.error.code == 'timeout') return last || reply;
     const wait = Math.max(backoff(tries), reply.wait || 0);
-    if (!reply.error.retryable || tries == (request.retries ?? RETRIES) || Date.now() + wait >= deadline) return reply;
+    if (!reply.error.retryable || tries == request.retries || Date.now() + wait >= deadline) return reply;
     last = reply;
     await new Promise((resolve) => setTimeout(resolve, wait));
   }
