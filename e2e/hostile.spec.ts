@@ -1063,4 +1063,44 @@ test.describe('the tag inside pages it does not control', () => {
     expect(await uncaught(page)).toEqual([]);
     expect(pageErrors).toEqual([]);
   });
+
+  test('11. as a new user tries it: an old shop with Prototype.js, cookies blocked and a strict CSP gets its offers and keeps working', async ({ open, page, server, posts, pageErrors }) => {
+    await page.addInitScript(() => {
+      Object.defineProperty(Document.prototype, 'cookie', {
+        configurable: true,
+        get() {
+          throw new DOMException('cookies are blocked', 'SecurityError');
+        },
+        set() {
+          throw new DOMException('cookies are blocked', 'SecurityError');
+        },
+      });
+    });
+    await watch(page);
+    const violations: string[] = [];
+    page.on('console', (message) => message.type() == 'error' && violations.push(message.text()));
+    await open({
+      // no 'unsafe-inline', no 'unsafe-eval': the shop's own inline scripts carry its nonce, the tag needs none
+      csp: `default-src 'none'; script-src 'self' 'nonce-shop'; connect-src ${server.apiUrl}; style-src 'nonce-shop'`,
+      head:
+        PROTOTYPE_16.replace('<script>', '<script nonce="shop">') +
+        `<script nonce="shop">window.shopJSON = function () { return JSON.stringify({ cart: [1, 2] }) + Object.keys([7]).length; }; window.before = shopJSON();</script>` +
+        `<script async src="{{TAG}}" data-p13n-init='${config({ prehide: '#welcome', nonce: 'shop' })}'></script>`,
+      body: SLOTS,
+    });
+    const [pageview] = await waitForPosts(posts, 1);
+    expectRequest(pageview);
+    await expect(page.locator('#welcome h2')).toHaveText(WELCOME);
+    await expect(page.locator('#welcome')).toBeVisible();
+    expect(await page.evaluate(() => document.getElementById('p13n-prehide'))).toBeNull();
+    // the shop's Prototype-flavoured JSON is what it was, and the tag's request was plain JSON all the same
+    expect(await page.evaluate(() => (window as any).shopJSON())).toBe(await page.evaluate(() => (window as any).before));
+    expect(await page.evaluate(() => (window as any).before)).toContain('"[1, 2]"'); // Prototype is in effect
+    expect(await call(page, 'track', { event: 'add_to_cart', items: ['sku-1'] })).toMatchObject({ ok: true });
+    const events = await waitForPosts(posts, 2);
+    expect(events[1].body).toMatchObject({ event: 'add_to_cart', items: ['sku-1'], td_client_id: pageview.body.td_client_id });
+    expect(violations).toEqual([]);
+    expect(await uncaught(page)).toEqual([]);
+    expect(pageErrors).toEqual([]);
+  });
 });
