@@ -10,7 +10,7 @@ import { expect, test } from './fixtures';
 const read = (path: string) => readFileSync(new URL('../' + path, import.meta.url), 'utf8');
 /**
  * Bytes gzip -9 that dist/p13n.min.js may have. The goal is 4096 (issue 6); the complete tag with consent,
- * single-page apps, pre-hiding, the cache and the durable `track` outbox measures about 8.8 KB, so this gate
+ * single-page apps, pre-hiding, the cache and the durable `track` outbox measures about 9 KB, so this gate
  * holds the line where it is until that decision is taken (see README, Size). Every change that grows the tag
  * must move this number, on purpose.
  */

@@ -52,13 +52,14 @@ const whats = (notes: Note[]) => notes.map((note) => note.what);
  * `#hero` was seen hidden before the note `until` (the answer, or the style going) and is visible from then on:
  * already at that note when it is one of the tag's events, so their handlers see the page shown.
  */
-async function hiddenUntil(page: Page, until: string) {
+async function hiddenUntil(page: Page, until: string, sampled = true) {
   await expect.poll(() => visibility(page, '#hero')).toBe('visible');
   const notes = await trace(page);
   const end = at(notes, until);
   expect(end, `a "${until}" note in ${JSON.stringify(notes)}`).toBeTruthy();
   const seen = await looks(page);
-  expect(seen.filter((look) => look.t < end.t).map((look) => look.visibility)).toContain('hidden');
+  // a hiding of a few milliseconds may fall between two samples: then the trace's own notes are the evidence
+  if (sampled) expect(seen.filter((look) => look.t < end.t).map((look) => look.visibility)).toContain('hidden');
   expect(seen.filter((look) => look.t > end.t).map((look) => look.visibility)).not.toContain('hidden');
   if (until != 'shown') expect(end).toMatchObject({ styled: false, visibility: 'visible' });
   return notes;
@@ -138,7 +139,7 @@ test.describe('prehide', () => {
   test("consent denied and a refused config show the snippet's hidden element at once", async ({ open, page, posts, pageErrors }) => {
     for (const [extra, event] of [[{ consent: 'denied' }, 'ready'], [{ database: 'Bad-Name' }, 'error']] as const) {
       await open({ head: TRACE + SNIPPET_STYLE + snippet(`p13n('init', ${config({ prehide: '#hero', prehideTimeout: 5000, ...extra })})`), body: BODY });
-      const notes = await hiddenUntil(page, event);
+      const notes = await hiddenUntil(page, event, false);
       // the style was already gone when the tag's first event fired (hiddenUntil checked `styled: false`)
       expect(whats(notes)).toEqual(expect.arrayContaining(['hidden', 'shown', event]));
       expect(whats(notes)).not.toContain('offers');

@@ -1,0 +1,352 @@
+// Turns the measurements into Markdown tables: printed as they are (aligned, so they read well in a terminal)
+// and written to bench/RESULTS.md. Medians, with the 25th-75th percentiles where the spread matters.
+import { median, quantile } from './measure.mjs';
+
+const group = (n) => Math.round(n).toLocaleString('en-US');
+export const fmt = {
+  bytes: (n) => `${group(n)} B`,
+  kib: (n) => `${(n / 1024).toFixed(Math.abs(n) < 10 * 1024 ? 1 : 0)} KiB`,
+  ms: (n) => (!Number.isFinite(n) ? 'n/a' : Math.abs(n) >= 1000 ? `${(n / 1000).toFixed(2)} s` : `${n.toFixed(Math.abs(n) < 10 ? 2 : 1)} ms`),
+  ratio: (a, b) => (Number.isFinite(a / b) && b !== 0 ? `${(a / b).toFixed(2)}×` : 'n/a'),
+  count: (n) => (Number.isInteger(n) ? group(n) : n.toFixed(1)),
+};
+
+/** `median (p25–p75)` of `values`, each formatted by `format`. */
+export function spread(values, format = fmt.ms) {
+  return `${format(median(values))} (${format(quantile(values, 0.25)).replace(/ \w+$/, '')}–${format(quantile(values, 0.75))})`;
+}
+
+/** An aligned Markdown table. */
+export function table(head, rows) {
+  const all = [head, ...rows].map((row) => row.map(String));
+  const widths = head.map((_, i) => Math.max(3, ...all.map((row) => row[i].length)));
+  const line = (row) => '| ' + row.map((cell, i) => (i ? cell.padStart(widths[i]) : cell.padEnd(widths[i]))).join(' | ') + ' |';
+  const rule = '|' + widths.map((w, i) => (i ? '-'.repeat(w + 1) + ':' : ':' + '-'.repeat(w + 1))).join('|') + '|';
+  return [line(all[0]), rule, ...all.slice(1).map(line)].join('\n');
+}
+
+const pick = (runs, key) => runs.map((run) => run[key]);
+
+export function bytesSection(sizes) {
+  const rows = ['raw', 'gzip', 'brotli'].map((kind) => [
+    { raw: 'raw', gzip: 'gzip -9', brotli: 'brotli (q 11)' }[kind],
+    fmt.bytes(sizes.p13n[kind]),
+    fmt.bytes(sizes.td[kind]),
+    fmt.ratio(sizes.p13n[kind], sizes.td[kind]),
+  ]);
+  return table(['bundle bytes', 'p13n-tag', 'td-js-sdk', 'p13n / td'], rows);
+}
+
+/** Main-thread time until the request is issued and heap after init, both less the page without a tag. */
+export function costSection(cost) {
+  const rows = [];
+  for (const [throttle, runs] of Object.entries(cost)) {
+    const base = (key) => median(pick(runs.none, key));
+    const net = (name, key) => median(pick(runs[name], key)) - base(key);
+    const cpu = throttle === '1' ? 'no throttling' : `${throttle}x CPU throttling`;
+    for (const [key, label] of [['task', 'main thread, all tasks (TaskDuration)'], ['script', 'of which ScriptDuration (no promise callbacks)']]) {
+      const [p13n, td] = [net('p13n', key), net('td', key)];
+      rows.push([`${label}, ${cpu}`, fmt.ms(p13n), fmt.ms(td), fmt.ratio(p13n, td), fmt.ms(base(key))]);
+    }
+    if (throttle === '1') {
+      const [p13n, td] = [net('p13n', 'heap'), net('td', 'heap')];
+      rows.push(['JS heap after init, after GC', fmt.kib(p13n), fmt.kib(td), fmt.ratio(p13n, td), fmt.kib(base('heap'))]);
+    }
+  }
+  return table(['until the request is issued (median, less a page without a tag)', 'p13n-tag', 'td-js-sdk', 'p13n / td', 'page without a tag'], rows);
+}
+
+/** Time to offers and requests per page view, cold (fresh context), for both tags. */
+export function timeSection(network, blankHeap) {
+  const { p13n, td } = network;
+  const at = (runs, key, from) => runs.map((run) => run[key] - (from ? run[from] : 0));
+  const row = (label, key, from) => {
+    const [mine, theirs] = [at(p13n, key, from), at(td, key, from)];
+    return [label, spread(mine), spread(theirs), fmt.ratio(median(mine), median(theirs))];
+  };
+  return table(['cold page load (median (p25–p75))', 'p13n-tag', 'td-js-sdk', 'p13n / td'], [
+    row('navigation start → request issued (fetch called)', 'request'),
+    row('navigation start → offers in page code', 'offers'),
+    row('navigation start → slot shown', 'slot'),
+    row('request issued → offers in page code', 'offers', 'request'),
+  ]) + '\n\n' + requestsTable({ 'p13n-tag': p13n, 'td-js-sdk': td }, blankHeap);
+}
+
+function requestsTable(variants, blankHeap) {
+  const stat = (runs, get) => median(runs.map((run) => get(run.stats)));
+  const rows = [
+    ['API preflights (OPTIONS)', (s) => s.api.OPTIONS],
+    ['API POSTs', (s) => s.api.POST],
+    ['new connections to the API (TLS handshakes)', (s) => s.connections.api],
+    ['site requests (page, bundle)', (s) => s.site],
+  ].map(([label, get]) => [label, ...Object.values(variants).map((runs) => fmt.count(stat(runs, get)))]);
+  const heap = (runs) => fmt.kib(median(pick(runs, 'heap')) - blankHeap);
+  rows.push(['JS heap after the slot shows, after GC, less a page without a tag', ...Object.values(variants).map(heap)]);
+  return table(['per page view (counted at the server, median)', ...Object.keys(variants)], rows);
+}
+
+/** The latency levers: before (baseline) and after, with the network floor each can reach. */
+export function leverSection(network, rttMs) {
+  const offers = (runs) => median(runs.map((run) => run.offers));
+  const afterRequest = (runs) => median(runs.map((run) => run.offers - run.request));
+  const base = offers(network.p13n);
+  const levers = [
+    ['p13n-tag, async snippet (baseline)', 'p13n', 'connect 2 + preflight 1 + POST 1', 4],
+    ['+ `<link rel="preconnect" href="API origin" crossorigin>`', 'preconnect', 'preflight 1 + POST 1, connected early', 2],
+    [
+      'first-party proxy `/p13n` (same origin, no preflight)', 'proxy',
+      "connect 2 (credentials: 'omit' needs its own connection) + POST 1 + proxy to API 1", 4,
+    ],
+    [
+      "what-if: proxy, fetch with `credentials: 'same-origin'` (patched in the page)", 'proxySameOrigin',
+      "POST 1 on the page's connection + proxy to API 1", 2,
+    ],
+    ['warm: second page view in the same context (preflight cached)', 'warm', 'POST 1', 1],
+    ['plain `<script src>` instead of the async snippet', 'script', 'connect 2 + preflight 1 + POST 1', 4],
+    ['td-js-sdk, cold (for reference)', 'td', 'connect 2 + preflight 1 + connect 2 + POST 1', 6],
+    ['td-js-sdk, warm (for reference)', 'tdWarm', 'POST 1', 1],
+  ];
+  const rows = levers.map(([label, key, floor, rtts]) => {
+    const runs = network[key];
+    const after = afterRequest(runs);
+    return [
+      label,
+      fmt.ms(offers(runs)),
+      key === 'p13n' ? '' : `${offers(runs) - base > 0 ? '+' : ''}${fmt.ms(offers(runs) - base)}`,
+      fmt.ms(median(runs.map((run) => run.request))),
+      fmt.ms(after),
+      `${rtts * rttMs} ms: ${floor}`,
+      fmt.count(median(runs.map((run) => run.stats.api.OPTIONS))),
+      `${fmt.count(median(runs.map((run) => run.stats.connections.site)))} + ${fmt.count(median(runs.map((run) => run.stats.connections.api)))}`,
+    ];
+  });
+  const head = ['lever (median)', 'nav → offers', 'vs baseline', 'nav → request', 'request → offers'];
+  return table([...head, 'network floor after the request (RTTs)', 'preflights', 'new connections: site + API'], rows);
+}
+
+export function offersSection(offers) {
+  const cases = Object.values(offers);
+  const render = (runs) => median(pick(runs, 'render'));
+  const heap = (runs) => median(pick(runs, 'heap'));
+  const first = cases[0];
+  const rows = cases.map((runs) => {
+    const { offers: n, slots } = runs[0];
+    const extra = slots === n && n > first[0].offers ? n - first[0].offers : 0;
+    return [
+      `${n} (${slots} ${slots === 1 ? 'slot' : 'slots'} on the page)`,
+      spread(pick(runs, 'render')),
+      extra ? fmt.ms((render(runs) - render(first)) / extra) : '',
+      fmt.kib(heap(runs)),
+      extra ? fmt.bytes((heap(runs) - heap(first)) / extra) : '',
+    ];
+  });
+  const head = ['offers in the response', 'response → offers handler (slots rendered)', 'per extra offer + slot'];
+  return table([...head, 'JS heap after GC', 'per extra offer + slot'], rows);
+}
+
+export function attributesSection(attributes) {
+  const sizes = Object.keys(attributes).map(Number);
+  const first = sizes[0];
+  const build = (size) => median(pick(attributes[size], 'build'));
+  const rows = sizes.map((size) => [
+    fmt.bytes(size),
+    fmt.bytes(median(pick(attributes[size], 'eventBytes'))),
+    spread(pick(attributes[size], 'build')),
+    size === first ? '' : fmt.ms(((build(size) - build(first)) / (size - first)) * 1024),
+  ]);
+  return table(['attributes (JSON)', 'event sent (JSON)', 'personalize() → fetch()', 'per extra KiB'], rows);
+}
+
+export function outboxSection(outbox, emptyWaitMs) {
+  const counts = Object.keys(outbox).map(Number);
+  const base = (key) => median(pick(outbox[0], key));
+  const rows = counts.filter((n) => n > 0).map((n) => {
+    const runs = outbox[n];
+    const delivered = median(pick(runs, 'delivered'));
+    const left = median(pick(runs, 'left'));
+    const delivery = median(pick(runs, 'delivery'));
+    const task = median(pick(runs, 'task')) - base('task');
+    return [
+      fmt.count(n),
+      fmt.count(delivered),
+      fmt.count(left),
+      fmt.count(Math.max(0, n - delivered - left)),
+      fmt.count(Math.max(...pick(runs, 'duplicates'))),
+      fmt.count(median(pick(runs, 'preflights'))),
+      fmt.ms(delivery),
+      Number.isFinite(median(pick(runs, 'empty'))) ? fmt.ms(median(pick(runs, 'empty'))) : `not within ${emptyWaitMs / 1000} s more`,
+      `${(delivered / (delivery / 1000)).toFixed(0)}/s`,
+      fmt.ms(task),
+      fmt.ms(task / delivered),
+    ];
+  });
+  const head = ['events seeded', 'delivered', 'left in storage', 'dropped', 'duplicates', 'preflights'];
+  return table([...head, 'navigation → last delivered', 'navigation → outbox empty', 'rate', 'main thread (tasks)', 'per event'], rows);
+}
+
+export function spaSection(points) {
+  const rows = points.map((point, i) => {
+    const previous = points[i - 1];
+    const routes = previous ? point.routes - previous.routes : 0;
+    return [
+      fmt.count(point.routes),
+      fmt.count(point.posts),
+      fmt.kib(point.heap),
+      previous ? fmt.kib(point.heap - previous.heap) : '',
+      routes ? fmt.bytes((point.heap - previous.heap) / routes) : '',
+      routes ? fmt.ms(point.task / routes) : '',
+    ];
+  });
+  return table(['route changes', 'POSTs so far', 'JS heap after GC', 'growth since previous', 'per route', 'main thread per route (tasks)'], rows);
+}
+
+/** The headline numbers of every table, both tags side by side. */
+export function summarySection({ sizes, cost, network }) {
+  const net = (throttle, name, key) => median(pick(cost[throttle][name], key)) - median(pick(cost[throttle].none, key));
+  const at = (runs, key, from) => median(runs.map((run) => run[key] - (from ? run[from] : 0)));
+  const row = (label, p13n, td, format) => [label, format(p13n), format(td), fmt.ratio(p13n, td)];
+  return table(['at a glance (medians)', 'p13n-tag', 'td-js-sdk', 'p13n / td'], [
+    row('bundle, gzip -9', sizes.p13n.gzip, sizes.td.gzip, fmt.bytes),
+    row('main thread until the request, no throttling', net(1, 'p13n', 'task'), net(1, 'td', 'task'), fmt.ms),
+    row('main thread until the request, 4x CPU throttling', net(4, 'p13n', 'task'), net(4, 'td', 'task'), fmt.ms),
+    row('JS heap after init', net(1, 'p13n', 'heap'), net(1, 'td', 'heap'), fmt.kib),
+    row('cold page view: navigation → offers in page code', at(network.p13n, 'offers'), at(network.td, 'offers'), fmt.ms),
+    row('cold page view: request issued → offers', at(network.p13n, 'offers', 'request'), at(network.td, 'offers', 'request'), fmt.ms),
+    row('warm page view: navigation → offers', at(network.warm, 'offers'), at(network.tdWarm, 'offers'), fmt.ms),
+  ]);
+}
+
+/** bench/RESULTS.md: every table, with what each one measures and how. */
+export function document(results, meta) {
+  const { sizes, cost, network, offers, attributes, outbox, spa, chromium } = results;
+  const { rttMs } = meta;
+  const blankHeap = median(pick(cost[1].none, 'heap'));
+  return `# p13n-tag vs td-js-sdk ${meta.tdVersion}: benchmark
+
+Measured ${meta.date} in ${meta.seconds} s (load average ${meta.load.map((n) => n.toFixed(1)).join(' → ')}) on
+${meta.machine}; Chromium ${chromium} (headless).
+p13n-tag: ${meta.tag}.
+Page loads: ${meta.loads} per measurement (medians); ${meta.scalingLoads} per scaling run; outbox ${meta.outboxLoads}
+each, one for 1000 events; single-page app: one run of ${meta.spaRoutes} route changes.
+
+Reproduce: \`npm ci && npm run bench\` (builds dist/ first, then \`node bench/run.mjs\`; Chromium from
+\`CHROMIUM_PATH\`, default \`/usr/bin/chromium\`). \`BENCH_LOADS\`, \`BENCH_SCALING_LOADS\` and \`BENCH_SPA_ROUTES\` make
+a quicker, rougher run.
+
+${summarySection(results)}
+
+## How it is set up
+
+- **One Node process, one Chromium**, driven by Playwright and the Chrome DevTools Protocol (\`bench/measure.mjs\`).
+- **HTTPS and real CORS.** td-js-sdk's \`fetchPersonalization\` posts to \`https://{endpoint}/public/{db}/{table}\`,
+  \`https://\` hard-coded. So the demo's server (\`demo/server.mjs\` \`startServer\`: the emulator, the site, the
+  first-party proxy) sits behind an HTTPS front (\`bench/https.mjs\`) with a certificate for \`*.shop.test\` and
+  \`*.api.test\` made at start with node:crypto (\`bench/cert.mjs\`), which Chromium trusts by its key hash
+  (\`--ignore-certificate-errors-spki-list\`, so the connection counts as valid and caches work as in production).
+  \`--host-resolver-rules=MAP *.test 127.0.0.1\`. Pages are on \`https://sN.shop.test:PORT\`, the API on
+  \`https://aN.api.test:PORT/public/demo_db/pageviews\` (the front hands it to the emulator): another site, so
+  both tags pay a real preflight. p13n-tag: \`endpoint: 'https://aN.api.test:PORT/public'\`; td-js-sdk:
+  \`endpoint: 'aN.api.test:PORT'\`.
+- **A fresh start per page load.** Each load uses host names of its own (N counts up), so no connection, preflight
+  cache entry, HTTP or code cache entry or storage carries over, and cookies are cleared before it; only a "warm"
+  load reuses the hosts of the load before it. This runs in one regular profile, not in a fresh incognito context
+  per load, because Chromium ignores \`<link rel="preconnect">\` in incognito contexts (what Playwright's
+  \`newContext()\` makes), and preconnect is one of the levers.
+- **td-js-sdk needs credentials allowed.** It fetches with \`credentials: 'include'\`; the emulator (like the
+  contract) never sends \`Access-Control-Allow-Credentials\`, so the front adds \`Access-Control-Allow-Credentials:
+  true\` to API answers, as the production API must for td-js-sdk to work at all. p13n-tag
+  (\`credentials: 'omit'\`) ignores it. (The front also adds \`Timing-Allow-Origin: *\`, for diagnostics.)
+- **Network model: RTT ${rttMs} ms on every hop.** Each API request, preflights included, is answered ${rttMs} ms
+  late (the emulator's \`latencyMs\`, which covers OPTIONS); each page, bundle and first-party-proxy request
+  ${rttMs} ms late at the front; the proxy's own call to the API pays the emulator's ${rttMs} ms; each new TLS
+  connection waits 2 RTT (TCP + TLS 1.3) before its handshake is answered. Bandwidth is not modelled: bundle bytes
+  cost no time here (see the byte table). The emulator's preflight answer carries \`Access-Control-Max-Age: 7200\`.
+  Main-thread and scaling runs use a second, identical site with no added latency.
+- **Pages** (\`bench/pages.mjs\`) load each tag as its docs say: p13n-tag's async snippet (\`src/snippet.js\`) with
+  \`init\` and an \`offers\` handler; td-js-sdk's loader snippet from its README, \`new Treasure({ database, writeKey
+  })\`, \`fetchPersonalization(...)\` with the quickstart's minimal body (\`td_url\`, \`td_path\`), and a success
+  callback that renders the slot as p13n-tag would (td-js-sdk renders nothing itself). Both bundles come from the
+  page's site, cacheable, as from a CDN. A wrapper around \`fetch\`, installed first, marks when a tag issues its
+  request; \`performance.mark\` marks the rest.
+
+## Bundle size
+
+${bytesSection(sizes)}
+
+## Main-thread cost until the request is issued
+
+The API holds every POST (the emulator's \`hang\` fault), so once the POST reached the server nothing the tag does
+later can add to it. Performance.getMetrics (CDP) in the main thread's CPU time (\`timeDomain: 'threadTicks'\`,
+which other processes on the machine do not inflate), from before the navigation to just after the POST arrived;
+the same for a page without a tag is subtracted (its own value in the last column). **TaskDuration is the measure
+to compare**: every main-thread task, whatever the code style (parsing and compiling the bundle, running it,
+promise callbacks, style, layout, GC, IPC). ScriptDuration counts JavaScript entered from a script or an event or
+timer callback, but not promise callbacks (microtasks): p13n-tag's init runs mostly in promise callbacks, td-js-sdk
+runs synchronously, so ScriptDuration undercounts p13n-tag and is shown only to explain the gap. The heap is
+JSHeapUsedSize after HeapProfiler.collectGarbage, at the same point.
+
+${costSection(cost)}
+
+## Time to offers, requests and memory per page view
+
+Cold page loads on the RTT ${rttMs} ms site. "Slot shown" is when a MutationObserver sees the slot's \`hidden\` go
+(p13n-tag renders before its \`offers\` event, td-js-sdk's page renders in its success callback). p13n-tag sends
+the page context (td-js-sdk's page fields, \`td_client_id\`, \`time\`, \`uuid\`), td-js-sdk the fields the page gave
+it. td-js-sdk's POST (\`credentials: 'include'\`) cannot use the connection its preflight opened (which carries no
+credentials), so it opens a second one.
+
+${timeSection(network, blankHeap)}
+
+## Latency levers (p13n-tag)
+
+The same page with one change each. "Network floor" is the round trips that must follow the request at RTT ${rttMs}
+ms; the rest of "request → offers" is server time and the browser's and tag's own work. "nav → request" moves
+with how early the tag runs. "New connections" counts TLS handshakes at the server per page view (the site's
+include the page's own). The what-if row is not the tag's behaviour today: the page patches \`fetch\` so the tag's
+same-origin request goes out with \`credentials: 'same-origin'\` instead of \`'omit'\`, which lets it use the page's
+open connection.
+
+${leverSection(network, rttMs)}
+
+## Scaling (p13n-tag)
+
+**Offers per response** (${meta.scalingLoads} loads each, no added latency): from the response's last byte (Resource
+Timing \`responseEnd\`) to the \`offers\` handler, which runs after the tag has rendered the slots; the JS heap after
+a GC once they show. The last row has 500 slots and one offer: the tag visits every slot on the page (and fires
+\`p13n:render\` on it) at each render, offer or not.
+
+${offersSection(offers)}
+
+**Attribute payloads** (${meta.scalingLoads} loads each; \`pageview: false\`, then one \`personalize(attributes)\`
+with an array of product objects): from the call to the tag's \`fetch()\`: merging, JSON, size checks.
+
+${attributesSection(attributes)}
+
+**Outbox after an outage** (RTT ${rttMs} ms site; ${meta.outboxLoads} loads each, one for 1000): \`n\` events seeded
+in \`localStorage['p13n:' + request URL]\` as \`src/outbox.ts\` stores them (\`{ id, body, tries: 0, next: 0,
+lease: 0 }\`, all due), then a page with the tag (\`pageview: false\`). "Delivered" is answered 2xx at the API;
+"left in storage" is what the outbox still held ${meta.emptyWaitMs / 1000} s after the last delivery (each delivered
+event is removed by a locked read-modify-write of the whole list, which trails the answers); "dropped" is neither.
+The outbox's bounds (200 events / 256 KiB) apply when it adds or retries an event. Main-thread time is from the
+navigation until the outbox was empty (or the wait ended), less the same page with an empty outbox.
+
+${outboxSection(outbox, meta.emptyWaitMs)}
+
+**Single-page app** (one run, no added latency): \`spa: true\`, one slot; \`history.pushState\` to a new URL every
+60 ms (more than the tag's 50 ms settle time, so each change is one page view, one POST and one render). The JS heap
+after a GC at each checkpoint; main-thread time per route includes the page's own pushState loop. Growth that stops
+is warm-up (optimized code, the 250-entry Resource Timing buffer filling); a leak keeps growing per route.
+
+${spaSection(spa)}
+
+## Caveats
+
+- Loopback, not a network: latency is modelled (see above), bandwidth, jitter and loss are not. Absolute times are
+  this machine's; compare the tags, and the levers, within one run. Wall-clock times (time to offers, outbox,
+  per-offer) move with the machine's load; main-thread times are CPU time and move less. Under 4x throttling they
+  spread more.
+- Every load is a first visit: bundles are compiled without a code cache, cookies are new.
+- td-js-sdk's page sends a smaller body (no page context, no id): its request building is cheaper by design.
+- The first-party proxy is the demo's Node proxy on the same machine, with the same RTT to the API as the browser.
+`;
+}

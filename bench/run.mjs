@@ -1,0 +1,137 @@
+// `npm run bench`: p13n-tag (dist/p13n.min.js as built) and td-js-sdk side by side, in one Node process and one
+// Chromium, against the demo's Personalization API emulator; prints the tables and writes bench/RESULTS.md.
+//
+// BENCH_LOADS (default 20) sets the page loads per measurement, BENCH_SCALING_LOADS (default 10) those of the
+// scaling runs and BENCH_SPA_ROUTES (default 1000) the route changes, for a quicker look while working on the bench.
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { statSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { startServer } from '../demo/server.mjs';
+import { selfSigned } from './cert.mjs';
+import { startFront } from './https.mjs';
+import { cdnFiles, writeRules, P13N_BUNDLE, TD_VERSION } from './pages.mjs';
+import { launch } from './measure.mjs';
+import { bundleBytes, measureMainThread } from './cost.mjs';
+import { measureNetwork } from './network.mjs';
+import { EMPTY_WAIT_MS, measureAttributes, measureOffers, measureOutbox, measureSpa } from './scaling.mjs';
+import * as report from './report.mjs';
+
+const LOADS = Number(process.env.BENCH_LOADS) || 20;
+const SCALING_LOADS = Number(process.env.BENCH_SCALING_LOADS) || 10;
+const OUTBOX_LOADS = Math.max(1, Math.round(SCALING_LOADS / 3));
+const SPA_ROUTES = Number(process.env.BENCH_SPA_ROUTES) || 1000;
+/** The round-trip time of the "network" site: every hop, browser to site, browser to API, site to API. */
+const RTT_MS = 40;
+/** Every load gets its own sN.shop.test and aN.api.test (see measure.mjs); the certificate covers them all. */
+const HOSTS = ['*.shop.test', '*.api.test'];
+let serial = 0;
+
+const began = Date.now();
+const loadBefore = os.loadavg()[0];
+const progress = (text) => process.stderr.write(`[bench ${((Date.now() - began) / 1000).toFixed(0).padStart(3)} s] ${text}\n`);
+
+/**
+ * One demo server (startServer: the emulator, the shop's server, its first-party proxy at /p13n/) behind its own
+ * HTTPS front, serving the bundles in `files` from /cdn/. `rttMs` 0 is the "fast" site, for main-thread and scaling runs, where waiting on the network
+ * would only add noise; RTT_MS is the "network" site, for the time to offers.
+ */
+async function startSite({ rttMs, rulesFile, tls, files }) {
+  const server = await startServer({ port: 0, latencyMs: rttMs, rulesFile });
+  for (const [file, page] of Object.entries(files)) server.pages.set(file, page);
+  const front = await startFront({ upstreamPort: server.port, rttMs, key: tls.key, cert: tls.cert });
+  return {
+    server,
+    front,
+    /**
+     * A page for one load, on host names no load used before: `build(api)` makes it for its API origin. Returns
+     * the page's URL and origin, the API origin, and `remove()` for when the load is over.
+     */
+    prepare(build) {
+      const n = ++serial;
+      const api = `https://a${n}.api.test:${front.port}`;
+      const origin = `https://s${n}.shop.test:${front.port}`;
+      const pathname = `/bench/page-${n}`;
+      server.pages.set(pathname, { body: build(api) });
+      return { api, origin, url: origin + pathname, remove: () => server.pages.delete(pathname) };
+    },
+    close: async () => {
+      await front.close();
+      await server.close();
+    },
+  };
+}
+
+/** Which p13n-tag was measured: the bundle's hash and time, and the commit it was built on. */
+function provenance(bundle) {
+  const git = (...args) => {
+    try {
+      const options = { cwd: new URL('..', import.meta.url), encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] };
+      return execFileSync('git', args, options).trim();
+    } catch {
+      return '';
+    }
+  };
+  const hash = createHash('sha256').update(bundle).digest('hex').slice(0, 12);
+  const commit = git('rev-parse', '--short', 'HEAD');
+  const changed = git('status', '--porcelain', '--', 'src', 'dist');
+  return `dist/p13n.min.js of ${statSync(P13N_BUNDLE).mtime.toISOString().slice(0, 16).replace('T', ' ')} UTC ` +
+    `(sha256 ${hash}…)` + (commit ? `, on commit ${commit}${changed ? ' with uncommitted changes to src/ or dist/' : ''}` : '');
+}
+
+// read once: dist/ may be rebuilt while the bench runs, and both sites must serve, and the tables describe, one build
+const files = cdnFiles();
+const tag = provenance(files['/cdn/p13n.min.js'].body);
+const temp = await mkdtemp(path.join(os.tmpdir(), 'p13n-bench-'));
+const rulesFile = path.join(temp, 'rules.json');
+await writeRules(rulesFile);
+const tls = selfSigned(HOSTS);
+const fast = await startSite({ rttMs: 0, rulesFile, tls, files });
+const net = await startSite({ rttMs: RTT_MS, rulesFile, tls, files });
+const browser = await launch({ spkiHash: tls.spkiHash });
+const env = { browser, fast, net };
+
+let results;
+try {
+  progress(`Chromium ${browser.version}; ${LOADS} loads per measurement, ${SCALING_LOADS} per scaling run`);
+  const sizes = bundleBytes(files);
+  progress('main-thread cost (no throttling, 4x CPU throttling)');
+  const cost = await measureMainThread(env, LOADS);
+  progress(`time to offers and latency levers (RTT ${RTT_MS} ms)`);
+  const network = await measureNetwork(env, LOADS);
+  progress('scaling: offers per response');
+  const offers = await measureOffers(env, SCALING_LOADS);
+  progress('scaling: attribute payloads');
+  const attributes = await measureAttributes(env, SCALING_LOADS);
+  progress(`scaling: outbox after an outage (${OUTBOX_LOADS} load(s) each, one for 1000 events)`);
+  const outbox = await measureOutbox(env, [[0, OUTBOX_LOADS], [10, OUTBOX_LOADS], [100, OUTBOX_LOADS], [1000, 1]]);
+  progress(`scaling: ${SPA_ROUTES} single-page-app route changes`);
+  const spa = await measureSpa(env, { checkpoints: [0, SPA_ROUTES / 4, SPA_ROUTES / 2, SPA_ROUTES] });
+  results = { sizes, cost, network, offers, attributes, outbox, spa, chromium: browser.version };
+} finally {
+  await browser.close();
+  await Promise.all([fast.close(), net.close()]);
+  await rm(temp, { recursive: true, force: true });
+}
+
+const cpus = os.cpus();
+const markdown = report.document(results, {
+  tag,
+  date: new Date().toISOString().slice(0, 16).replace('T', ' ') + ' UTC',
+  machine: `${os.type()} ${os.release()} (${os.arch()}), ${cpus[0]?.model?.trim() || 'unknown CPU'} × ${cpus.length}, ` +
+    `${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`,
+  load: [loadBefore, os.loadavg()[0]],
+  loads: LOADS,
+  scalingLoads: SCALING_LOADS,
+  outboxLoads: OUTBOX_LOADS,
+  spaRoutes: SPA_ROUTES,
+  rttMs: RTT_MS,
+  emptyWaitMs: EMPTY_WAIT_MS,
+  tdVersion: TD_VERSION,
+  seconds: Math.round((Date.now() - began) / 1000),
+});
+process.stdout.write(markdown);
+await writeFile(new URL('./RESULTS.md', import.meta.url), markdown);
+progress('done: bench/RESULTS.md written');
