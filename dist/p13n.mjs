@@ -462,6 +462,25 @@ function createDelivery(settings, report, log) {
     let healthy = true; // no retryable failure seen since the service last answered well
     let left = false; // pagehide came: what this page still hears is the browser tearing it down
     let timer;
+    // delivered, not yet out of storage: they leave it together, one write for all that came in meanwhile, so
+    // storage keeps pace with a fast drain, and a page left in between takes them out at once (see leave)
+    const delivered = new Set();
+    let removing;
+    const forget = (id) => {
+        delivered.add(id);
+        return (removing = removing || drain());
+    };
+    async function drain() {
+        try {
+            for (let ids = [...delivered]; ids.length; ids = [...delivered]) {
+                await outbox.remove(ids);
+                ids.forEach((id) => delivered.delete(id));
+            }
+        }
+        finally {
+            removing = undefined;
+        }
+    }
     const room = () => {
         let free = BUDGET;
         inFlight.forEach((_, entry) => (free -= bytes(entry)));
@@ -480,7 +499,7 @@ function createDelivery(settings, report, log) {
             return reply;
         const done = (healthy = reply.ok || !reply.error.retryable);
         await (done
-            ? outbox.remove([entry.id])
+            ? forget(entry.id)
             : outbox.retry(entry, Date.now() + Math.max(redelay(entry.tries), reply.wait || 0), handedOver.has(entry.id)).then(dropped));
         handedOver.delete(entry.id);
         while (queue[0] && fits(queue[0][0])) {
@@ -528,6 +547,9 @@ function createDelivery(settings, report, log) {
         if (event.type != 'pagehide')
             return void flush();
         left = true;
+        // delivered events still on their way out of storage must not be sent again by the next page
+        if (delivered.size)
+            outbox.remove([...delivered], true);
         const held = queue;
         queue = [];
         outbox.release(held.map(([entry]) => entry.id), true);

@@ -419,6 +419,27 @@ describe('createDelivery: leaving the page', () => {
     expect(pageErrors).toEqual([]);
   });
 
+  it('events delivered but still on their way out of storage as the page goes are not sent again by the next', async () => {
+    const net = stubFetch();
+    await seed(['a', 'b', 'c', 'd'].map((id) => entry(id)));
+    fakeLocks(); // every change to storage waits for its lock, as in the browser: removals lag behind answers
+    createDelivery(SETTINGS, report);
+    await vi.advanceTimersByTimeAsync(200); // each change holds the lock a moment after its write
+    expect(net.ids()).toEqual(['a', 'b', 'c', 'd']);
+    net.calls.forEach((call) => call.answer());
+    // the answers are read (microtasks only); their removal from storage waits for a lock granted in a later task
+    for (let i = 0; i < 50; i++) await Promise.resolve();
+    expect(storedIds()).toEqual(['a', 'b', 'c', 'd']);
+    pagehide();
+    leavePage();
+    vi.clearAllTimers();
+    expect(storedIds()).toEqual([]);
+    createDelivery(SETTINGS, report);
+    await settle();
+    expect(net.ids()).toEqual(['a', 'b', 'c', 'd']);
+    expect(pageErrors).toEqual([]);
+  });
+
   it('hands the events still waiting for the budget on pagehide to the next page, which sends them at once', async () => {
     const net = stubFetch();
     const delivery = createDelivery(SETTINGS, report);

@@ -30,6 +30,24 @@ export function createDelivery(settings: Settings, report: (error: P13nError, id
   let healthy = true; // no retryable failure seen since the service last answered well
   let left = false; // pagehide came: what this page still hears is the browser tearing it down
   let timer: ReturnType<typeof setTimeout> | undefined;
+  // delivered, not yet out of storage: they leave it together, one write for all that came in meanwhile, so
+  // storage keeps pace with a fast drain, and a page left in between takes them out at once (see leave)
+  const delivered = new Set<string>();
+  let removing: Promise<void> | undefined;
+  const forget = (id: string) => {
+    delivered.add(id);
+    return (removing = removing || drain());
+  };
+  async function drain() {
+    try {
+      for (let ids = [...delivered]; ids.length; ids = [...delivered]) {
+        await outbox.remove(ids);
+        ids.forEach((id) => delivered.delete(id));
+      }
+    } finally {
+      removing = undefined;
+    }
+  }
 
   const room = () => {
     let free = BUDGET;
@@ -50,7 +68,7 @@ export function createDelivery(settings: Settings, report: (error: P13nError, id
     if (left) return reply;
     const done = (healthy = reply.ok || !reply.error.retryable);
     await (done
-      ? outbox.remove([entry.id])
+      ? forget(entry.id)
       : outbox.retry(entry, Date.now() + Math.max(redelay(entry.tries), reply.wait || 0), handedOver.has(entry.id)).then(dropped));
     handedOver.delete(entry.id);
     while (queue[0] && fits(queue[0][0])) {
@@ -98,6 +116,8 @@ export function createDelivery(settings: Settings, report: (error: P13nError, id
     }
     if (event.type != 'pagehide') return void flush();
     left = true;
+    // delivered events still on their way out of storage must not be sent again by the next page
+    if (delivered.size) outbox.remove([...delivered], true);
     const held = queue;
     queue = [];
     outbox.release(held.map(([entry]) => entry.id), true);
