@@ -454,8 +454,10 @@ const redelay = (tries) => Math.min(60000, 1000 * 2 ** tries) * (0.5 + Math.rand
  * and on the next page load. `report` hears of events given up on: dropped to keep the outbox within its
  * bounds, or refused by the API on a resend.
  */
+/** The stored `track` events of one endpoint and table: what delivery sends, and what a refusal of consent clears. */
+const outboxOf = (settings) => createOutbox('p13n:' + settings.url);
 function createDelivery(settings, report, log) {
-    const outbox = createOutbox('p13n:' + settings.url);
+    const outbox = outboxOf(settings);
     const inFlight = new Map(); // -> when it was sent
     const handedOver = new Set();
     let queue = []; // claimed by this tab, waiting for room
@@ -540,16 +542,17 @@ function createDelivery(settings, report, log) {
         let trusted = healthy && navigator.onLine;
         inFlight.forEach((since) => (trusted = trusted && now - since < SLOW_MS));
         const out = [...inFlight.keys()];
+        // delivered events still on their way out of storage go at once, with those handed over: one write
+        const done = [...delivered];
         if (trusted) {
             out.forEach((entry) => handedOver.add(entry.id));
-            outbox.remove(out.map((entry) => entry.id), true);
+            done.push(...out.map((entry) => entry.id));
         }
+        if (done.length)
+            outbox.remove(done, true);
         if (event.type != 'pagehide')
             return void flush();
         left = true;
-        // delivered events still on their way out of storage must not be sent again by the next page
-        if (delivered.size)
-            outbox.remove([...delivered], true);
         const held = queue;
         queue = [];
         outbox.release(held.map(([entry]) => entry.id), true);
@@ -1039,11 +1042,11 @@ function createRenderer() {
     let latest;
     let cached;
     let observer;
+    /** An added element's slots: itself, and those inside it. */
     const slots = (root, into) => {
-        if (root != document && root.matches(SLOT))
+        if (root.matches(SLOT))
             into.add(root);
         root.querySelectorAll(SLOT).forEach((slot) => into.add(slot));
-        return into;
     };
     // a set: a slot added inside a section added in the same task is in two records, and is filled once
     const changed = (records) => {
@@ -1057,7 +1060,7 @@ function createRenderer() {
         render(offers, fromCache) {
             latest = offers;
             cached = fromCache;
-            slots(document, new Set()).forEach((slot) => fill(slot, offers, fromCache));
+            document.querySelectorAll(SLOT).forEach((slot) => fill(slot, offers, fromCache));
             if (!observer) {
                 observer = new MutationObserver(changed);
                 observer.observe(document, { childList: true, subtree: true, attributes: true, attributeFilter: ['data-p13n-offer'] });
@@ -1208,7 +1211,7 @@ function createClient(config) {
             if (delivery)
                 delivery.clear();
             else
-                createOutbox('p13n:' + settings.url).clear();
+                outboxOf(settings).clear();
             if (cache)
                 cache.clear();
             renderer.clear();

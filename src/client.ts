@@ -1,7 +1,6 @@
 import { isObject, readConfig, reason, type Settings } from './config';
 import { pageContext } from './context';
-import { createDelivery } from './delivery';
-import { createOutbox } from './outbox';
+import { createDelivery, outboxOf } from './delivery';
 import { createEvents } from './events';
 import { size as bytesOf } from './outbox';
 import { createIdentity, uuid } from './identity';
@@ -23,7 +22,6 @@ const mask = (text: string) => text.replace(/[0-9a-f]{32,}/gi, '****');
 export const MAX_EVENT_BYTES = 60 * 1024;
 /** Calls held while consent is pending; beyond this the oldest is dropped. Enough for a long-pending banner. */
 export const MAX_HELD = 30;
-
 
 /**
  * A personalization client for one database/table. Nothing is sent until the config is checked; the checks,
@@ -84,7 +82,7 @@ export function createClient(config: unknown): Client {
     } else if (decision == 'denied') {
       identity.forget();
       if (delivery) delivery.clear();
-      else createOutbox('p13n:' + settings.url).clear();
+      else outboxOf(settings).clear();
       if (cache) cache.clear();
       renderer.clear();
       prehide.reveal();

@@ -22,8 +22,11 @@ export const redelay = (tries: number) => Math.min(60_000, 1000 * 2 ** tries) * 
  * and on the next page load. `report` hears of events given up on: dropped to keep the outbox within its
  * bounds, or refused by the API on a resend.
  */
+/** The stored `track` events of one endpoint and table: what delivery sends, and what a refusal of consent clears. */
+export const outboxOf = (settings: Settings) => createOutbox('p13n:' + settings.url);
+
 export function createDelivery(settings: Settings, report: (error: P13nError, id: string) => void, log?: (...data: unknown[]) => void) {
-  const outbox = createOutbox('p13n:' + settings.url);
+  const outbox = outboxOf(settings);
   const inFlight = new Map<Entry, number>(); // -> when it was sent
   const handedOver = new Set<string>();
   let queue: [Entry, (reply: Reply) => void][] = []; // claimed by this tab, waiting for room
@@ -110,14 +113,15 @@ export function createDelivery(settings: Settings, report: (error: P13nError, id
     let trusted = healthy && navigator.onLine;
     inFlight.forEach((since) => (trusted = trusted && now - since < SLOW_MS));
     const out = [...inFlight.keys()];
+    // delivered events still on their way out of storage go at once, with those handed over: one write
+    const done = [...delivered];
     if (trusted) {
       out.forEach((entry) => handedOver.add(entry.id));
-      outbox.remove(out.map((entry) => entry.id), true);
+      done.push(...out.map((entry) => entry.id));
     }
+    if (done.length) outbox.remove(done, true);
     if (event.type != 'pagehide') return void flush();
     left = true;
-    // delivered events still on their way out of storage must not be sent again by the next page
-    if (delivered.size) outbox.remove([...delivered], true);
     const held = queue;
     queue = [];
     outbox.release(held.map(([entry]) => entry.id), true);

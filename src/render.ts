@@ -54,10 +54,10 @@ export function createRenderer() {
   let latest: Offers;
   let cached: boolean | undefined;
   let observer: MutationObserver | undefined;
-  const slots = (root: Element | Document, into: Set<HTMLElement>) => {
-    if (root != document && (root as Element).matches(SLOT)) into.add(root as HTMLElement);
+  /** An added element's slots: itself, and those inside it. */
+  const slots = (root: Element, into: Set<HTMLElement>) => {
+    if (root.matches(SLOT)) into.add(root as HTMLElement);
     root.querySelectorAll<HTMLElement>(SLOT).forEach((slot) => into.add(slot));
-    return into;
   };
   // a set: a slot added inside a section added in the same task is in two records, and is filled once
   const changed = (records: MutationRecord[]) => {
@@ -73,7 +73,7 @@ export function createRenderer() {
     render(offers: Offers, fromCache?: boolean) {
       latest = offers;
       cached = fromCache;
-      slots(document, new Set()).forEach((slot) => fill(slot, offers, fromCache));
+      document.querySelectorAll<HTMLElement>(SLOT).forEach((slot) => fill(slot, offers, fromCache));
       if (!observer) {
         observer = new MutationObserver(changed);
         observer.observe(document, { childList: true, subtree: true, attributes: true, attributeFilter: ['data-p13n-offer'] });
