@@ -1,28 +1,26 @@
 import { defineConfig } from '@playwright/test';
+import type { Engine } from './e2e/engines/tab';
 
-// Debian's Chromium where Playwright cannot download its own browser; CHROMIUM_PATH overrides, and an empty
-// CHROMIUM_PATH= uses Playwright's own browser where one is installed.
-const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+/**
+ * One project per engine, all running the same test bodies (e2e/fixtures.ts gives each a `tab` of its engine).
+ * A test named "(Chromium only)" needs Playwright's own Chromium objects and stays out of the other two; the
+ * build checks of bundle.spec.ts read files, not a browser, and run once.
+ */
+const engine = (name: Engine, only = process.env.E2E_ENGINES) => ({
+  name,
+  use: { engine: name },
+  ...(name == 'chromium' ? {} : { grepInvert: /Chromium only/, testIgnore: 'bundle.spec.ts' }),
+  // E2E_ENGINES=firefox,webkit runs a subset while working on one engine
+  ...(only && !only.split(',').includes(name) ? { testMatch: /^$/ } : {}),
+});
 
-export default defineConfig({
+export default defineConfig<{ engine: Engine }>({
   testDir: 'e2e',
   workers: 2,
   fullyParallel: true,
   forbidOnly: !!process.env.CI,
   retries: 0,
   timeout: 30_000,
-  reporter: process.env.CI ? 'line' : 'list',
-  use: {
-    browserName: 'chromium',
-    launchOptions: {
-      executablePath: executablePath || undefined,
-      args: [
-        '--no-sandbox',
-        '--disable-background-networking',
-        '--disable-component-update',
-        // real host names on this machine, for the registrable-domain cookie
-        '--host-resolver-rules=MAP *.shop.test 127.0.0.1',
-      ],
-    },
-  },
+  reporter: [[process.env.CI ? 'line' : 'list'], ['./e2e/engines/report.ts']],
+  projects: [engine('chromium'), engine('firefox'), engine('webkit')],
 });

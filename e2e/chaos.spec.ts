@@ -39,7 +39,7 @@ const ROUNDS: [string, Fault, number, 'goto' | 'reload'][] = [
   ['calm2', null, 0, 'reload'],
 ];
 
-test('no event lost or sent twice through faults, outages and navigations', async ({ open, page, context, emulator, posts, pageErrors }) => {
+test('no event lost or sent twice through faults, outages and navigations (Chromium only: offline emulation)', async ({ open, page, context, emulator, posts, pageErrors }) => {
   test.setTimeout(200_000);
   await open({ path: '/chaos', head: CHAOS_PAGE });
   const url = page.url();

@@ -1,4 +1,5 @@
-import { config, expect, test, type LogEntry } from './fixtures';
+import { config, expect, tagLive, test, testPage, type LogEntry } from './fixtures';
+import { CHROMIUM_LAUNCH } from './engines/chromium';
 
 const PAGE = `<script src="{{TAG}}"></script><script>
   p13n('init', ${config({ pageview: false })});
@@ -10,19 +11,38 @@ const tracked = (posts: () => LogEntry[], event: string) =>
   posts().filter((entry) => entry.body.event == event && entry.status == 200);
 
 test.describe('track delivery', () => {
-  test('track on a button, follow a link at once: delivered once', async ({ open, server, page, posts }) => {
-    server.pages.set('/next', { headers: {}, body: PAGE.replace(/\{\{TAG\}\}/g, '/dist/p13n.min.js').replace(/\{\{API\}\}/g, server.apiUrl) });
-    await open({ body: PAGE });
-    await page.waitForFunction(() => (window as any).p13n?.v);
-    await Promise.all([page.waitForURL('**/next'), page.click('#buy')]);
-    await page.waitForFunction(() => (window as any).p13n?.v);
+  test('track on a button, follow a link at once: delivered once', async ({ open, server, posts }) => {
+    server.pages.set('/next', { headers: {}, body: testPage(server, '', PAGE) });
+    const page = await open({ body: PAGE });
+    await tagLive(page);
+    await page.click('#buy');
+    await page.waitForFunction(() => location.pathname == '/next' && (window as any).p13n?.v);
     await expect.poll(() => tracked(posts, 'add_to_cart').length).toBe(1);
     await page.waitForTimeout(1500); // the next page would resend here if it held a copy
     expect(tracked(posts, 'add_to_cart')).toHaveLength(1);
     expect(await page.evaluate(() => Object.keys(localStorage).length)).toBe(0);
   });
 
-  test('the network goes away, the page reloads: every event arrives, none twice', async ({ open, context, page, posts }) => {
+  test('the service is unreachable, the page reloads: every event arrives, none twice', async ({ open, emulator, posts }) => {
+    const page = await open({ head: `<script src="{{TAG}}"></script><script>p13n('init', ${config({ pageview: false })})</script>` });
+    await tagLive(page);
+    // every connection dropped: a network error to the page, as an outage is
+    emulator.setFault({ drop: true, forMs: 3000 });
+    const results = await page.evaluate(() =>
+      Promise.all([1, 2, 3].map((n) => (window as any).p13n('track', { event: 'outage_buy', n }))),
+    );
+    expect(results.map((result: any) => result.error.code)).toEqual(['network', 'network', 'network']);
+    expect(await page.evaluate(() => Object.keys(localStorage).length)).toBe(1); // kept in the outbox
+    // at once, before the first retry (0.5 s at the earliest), so the next page is the one that delivers them
+    await page.reload();
+    await expect.poll(() => tracked(posts, 'outage_buy').map((entry) => entry.body.n).sort(), { timeout: 20_000 }).toEqual([1, 2, 3]);
+    await page.waitForTimeout(1500);
+    expect(tracked(posts, 'outage_buy')).toHaveLength(3);
+    expect(new Set(tracked(posts, 'outage_buy').map((entry) => entry.body.uuid)).size).toBe(3);
+    await expect.poll(() => page.evaluate(() => Object.keys(localStorage).length)).toBe(0);
+  });
+
+  test('the network goes away, the page reloads: every event arrives, none twice (Chromium only: offline emulation)', async ({ open, context, page, posts }) => {
     await open({ head: `<script src="{{TAG}}"></script><script>p13n('init', ${config({ pageview: false })})</script>` });
     await page.waitForFunction(() => (window as any).p13n?.v);
     await context.setOffline(true);
@@ -42,10 +62,9 @@ test.describe('track delivery', () => {
 
   // An https site: Web Locks exist only in secure contexts, so this browser treats the test origin as one. On a
   // plain-http page the leases alone guard the outbox, and two tabs claiming at the same instant can both send.
-  test('two tabs of one site share the outbox and never send one event twice', async ({ playwright, posts, emulator, server }) => {
+  test('three tabs of one site share the outbox and never send one event twice (Chromium only: a secure-context flag)', async ({ playwright, posts, emulator, server }) => {
     const origin = `http://www.shop.test:${server.port}`;
-    const launch = test.info().project.use.launchOptions!;
-    const browser = await playwright.chromium.launch({ ...launch, args: [...launch.args!, '--unsafely-treat-insecure-origin-as-secure=' + origin] });
+    const browser = await playwright.chromium.launch({ ...CHROMIUM_LAUNCH, args: [...CHROMIUM_LAUNCH.args!, '--unsafely-treat-insecure-origin-as-secure=' + origin] });
     try {
       const context = await browser.newContext();
       server.pages.set('/tabs', {

@@ -1,7 +1,7 @@
 import { expect, test } from './fixtures';
 
 // The demo shop as a visitor sees it: served from 127.0.0.1, the API on localhost (another origin).
-test('the demo shop shows offers that change as the visitor browses', async ({ page, server, emulator, pageErrors }) => {
+test('the demo shop shows offers that change as the visitor browses (Chromium only: Playwright text selectors)', async ({ page, server, emulator, pageErrors }) => {
   void emulator; // a fresh log and profiles for this visitor
   await page.goto(server.siteUrl + '/');
   await expect(page.locator('[data-p13n-offer="welcome"]')).toBeVisible();
@@ -20,7 +20,7 @@ test('the demo shop shows offers that change as the visitor browses', async ({ p
   expect(pageErrors).toEqual([]);
 });
 
-test('the demo runs keyless through the first-party proxy', async ({ page, server, emulator, pageErrors }) => {
+test('the demo runs keyless through the first-party proxy (Chromium only: request events)', async ({ page, server, emulator, pageErrors }) => {
   await page.goto(server.siteUrl + '/');
   // the direct-mode page view must be in before the emulator forgets it
   await expect(page.locator('[data-p13n-offer="welcome"]')).toBeVisible();

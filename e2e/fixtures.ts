@@ -2,12 +2,20 @@
  * What every end-to-end test shares: one demo server per worker (the emulator on http://localhost:PORT, pages on
  * http://www.shop.test:PORT, so every call is cross-origin and CORS is real), pages built per test, and the
  * tag's public calls run inside the page.
+ *
+ * Tests drive a `tab` (engines/tab.ts): the same test body runs in Chromium, Firefox and WebKit, one project each
+ * in playwright.config.ts. A test that needs what only Playwright's Chromium can do (offline emulation, request
+ * events, a browser launched with its own flags) uses `page` and `context`, the Playwright objects behind the
+ * Chromium tab, and says "(Chromium only)" in its name, which keeps it out of the other engines' projects.
  */
 import { test as base, expect, type Page } from '@playwright/test';
 import { readFileSync } from 'node:fs';
 import { startServer } from '../demo/server.mjs';
+import { launchEngine } from './engines';
+import type { Engine, EngineBrowser, Tab } from './engines/tab';
 
 export { expect };
+export type { Tab };
 export const API_KEY = '1/' + 'c0ffee'.repeat(6) + 'c0ff';
 export const TOKEN = '1/2/6b6ea5f8df5845fa8e7962f9e1ba84a3';
 
@@ -37,13 +45,18 @@ export interface PageOptions {
 export const test = base.extend<
   {
     emulator: Emulator;
-    open: (options: PageOptions) => Promise<Page>;
+    /** A fresh tab (its own cookies and storage) in this project's engine. */
+    tab: Tab;
+    /** Serves a page made of `options` on the test site and opens it in `tab`. */
+    open: (options: PageOptions) => Promise<Tab>;
     /** POST requests the emulator received, oldest first. */
     posts: () => LogEntry[];
+    /** Chromium only: uncaught errors and unhandled rejections of `page`. */
     pageErrors: string[];
   },
-  { server: Server }
+  { engine: Engine; server: Server; browserEngine: EngineBrowser }
 >({
+  engine: ['chromium', { option: true, scope: 'worker' }],
   server: [
     async ({}, use) => {
       const server = await startServer({ port: 0 });
@@ -51,6 +64,14 @@ export const test = base.extend<
       await server.close();
     },
     { scope: 'worker' },
+  ],
+  browserEngine: [
+    async ({ engine, server }, use) => {
+      const browser = await launchEngine(engine, { port: server.port });
+      await use(browser);
+      await browser.close();
+    },
+    { scope: 'worker', timeout: 60_000 },
   ],
   emulator: async ({ server }, use) => {
     server.pages.clear();
@@ -61,26 +82,45 @@ export const test = base.extend<
   posts: async ({ emulator }, use) => {
     await use(() => (emulator.log as LogEntry[]).filter((entry) => entry.method == 'POST'));
   },
+  tab: async ({ browserEngine }, use) => {
+    const tab = await browserEngine.newTab();
+    await use(tab);
+    // a tag must never cause an uncaught error or an unhandled rejection, in any test
+    const errors = await tab.errors().catch(() => []);
+    await tab.close().catch(() => {});
+    expect(errors, 'page errors').toEqual([]);
+  },
+  page: async ({ tab }, use) => {
+    if (!tab.playwright) throw new Error(`this test uses Playwright's page: name it "(Chromium only)"`);
+    await use(tab.playwright.page);
+  },
+  context: async ({ tab }, use) => {
+    if (!tab.playwright) throw new Error(`this test uses Playwright's context: name it "(Chromium only)"`);
+    await use(tab.playwright.context);
+  },
   pageErrors: async ({ page }, use) => {
-    // uncaught errors and unhandled rejections of the page: a tag must never cause one
     const errors: string[] = [];
     page.on('pageerror', (error) => errors.push(String(error)));
     await use(errors);
   },
-  open: async ({ page, server, pageErrors }, use) => {
-    void pageErrors;
+  open: async ({ tab, server }, use) => {
     await use(async ({ head = '', body = '', csp, path = '/test', host = 'www.shop.test' }) => {
       const url = `http://${host}:${server.port}${path}`;
-      const html = `<!doctype html><html><head><meta charset="utf-8"><title>Test page</title>${head}</head><body>${body}</body></html>`;
       server.pages.set(new URL(url).pathname, {
         headers: csp ? { 'Content-Security-Policy': csp } : {},
-        body: html.replace(/\{\{TAG\}\}/g, `/dist/p13n.min.js`).replace(/\{\{API\}\}/g, server.apiUrl),
+        body: testPage(server, head, body),
       });
-      await page.goto(url);
-      return page;
+      await tab.goto(url);
+      return tab;
     });
   },
 });
+
+/** A test page's HTML: `{{TAG}}` is the built tag on this site, `{{API}}` the emulator. */
+export const testPage = (server: Server, head: string, body = '') =>
+  `<!doctype html><html><head><meta charset="utf-8"><title>Test page</title>${head}</head><body>${body}</body></html>`
+    .replace(/\{\{TAG\}\}/g, `/dist/p13n.min.js`)
+    .replace(/\{\{API\}\}/g, server.apiUrl);
 
 /** The documented snippet (src/snippet.js, byte for byte), loading the tag from this site. */
 const SNIPPET = readFileSync(new URL('../src/snippet.js', import.meta.url), 'utf8').replace('https://YOUR-CDN/p13n.min.js', '{{TAG}}');
@@ -93,10 +133,14 @@ ${SNIPPET}
 export const config = (extra: Record<string, unknown> = {}) =>
   JSON.stringify({ database: 'demo_db', table: 'pageviews', apiKey: API_KEY, token: TOKEN, endpoint: '{{API}}', ...extra });
 
+/** Waits until the tag is live in the page: the snippet's stub has no version. */
+export const tagLive = (page: Tab | Page) =>
+  (page as Tab).waitForFunction(() => typeof (window as { p13n?: { v?: string } }).p13n?.v == 'string');
+
 /** Calls `p13n(command, ...args)` in the page once the tag is live and returns what it resolved to. */
-export async function call(page: Page, command: string, ...args: unknown[]) {
-  await page.waitForFunction(() => typeof (window as { p13n?: { v?: string } }).p13n?.v == 'string');
-  return page.evaluate(([command, args]) => (window as any).p13n(command, ...(args as unknown[])), [command, args] as const);
+export async function call(page: Tab | Page, command: string, ...args: unknown[]): Promise<any> {
+  await tagLive(page);
+  return (page as Tab).evaluate(([command, args]) => (window as any).p13n(command, ...(args as unknown[])), [command, args] as const);
 }
 
 /** Waits until `count` POSTs reached the emulator. */

@@ -280,7 +280,7 @@ Object.extend(Hash.prototype, {
 });
 </script>`;
 
-test.describe('the tag inside pages it does not control', () => {
+test.describe('the tag inside pages it does not control (Chromium only: Playwright init scripts, request events, offline emulation)', () => {
   test('1. Prototype 1.6: arrays stay arrays, dates ISO strings, and the page keeps its own JSON', async ({ open, page, posts, pageErrors }) => {
     await watch(page);
     await open({

@@ -1,7 +1,8 @@
-import { call, config, expect, snippet, test, waitForPosts } from './fixtures';
+import { watchViolations } from './pages';
+import { call, config, expect, snippet, tagLive, test, waitForPosts } from './fixtures';
 
 test.describe('loading', () => {
-  test('the async snippet replays queued calls in order, then is live', async ({ open, posts, pageErrors }) => {
+  test('the async snippet replays queued calls in order, then is live', async ({ open, posts }) => {
     const page = await open({
       head: snippet(`
         window.seen = [];
@@ -20,7 +21,6 @@ test.describe('loading', () => {
     for (const body of bodies) expect(body).toMatchObject({ from_set: 1, from_init: 1 });
     await expect.poll(() => page.evaluate(() => (window as any).seen)).toEqual(['ready string', 'offers 200', 'offers 200']);
     expect(await page.evaluate(() => (window as any).beforeLoad)).toBe('undefined');
-    expect(pageErrors).toEqual([]);
   });
 
   test('a plain script tag works before and after the calls', async ({ open, posts }) => {
@@ -30,7 +30,7 @@ test.describe('loading', () => {
     expect(posts()[1].body).toMatchObject({ late: true });
   });
 
-  test('a tag manager may inject it after load', async ({ open, posts, pageErrors }) => {
+  test('a tag manager may inject it after load', async ({ open, posts }) => {
     const page = await open({
       head: `<script>
         window.addEventListener('load', function () {
@@ -44,16 +44,14 @@ test.describe('loading', () => {
     });
     await waitForPosts(posts, 1);
     expect(await call(page, 'clientId')).toMatch(/^[0-9a-f-]{36}$/);
-    expect(pageErrors).toEqual([]);
   });
 
-  test('a second copy changes nothing and loses nothing', async ({ open, posts, page }) => {
-    await open({
+  test('a second copy changes nothing and loses nothing', async ({ open, posts }) => {
+    const page = await open({
       head: snippet(`p13n('init', ${config()}); p13n('track', { before_second: 1 });`) +
         `<script src="{{TAG}}"></script><script src="{{TAG}}"></script>`,
     });
-    await page.waitForFunction(() => (window as any).p13n.v);
-    await page.waitForLoadState('load');
+    await tagLive(page); // open() has waited for the load event: both copies ran
     expect(await call(page, 'init', JSON.parse(config().replace('{{API}}', 'http://localhost')))).toMatchObject({
       ok: false,
       error: { code: 'config' },
@@ -63,22 +61,27 @@ test.describe('loading', () => {
     expect(posts().map((entry) => entry.body.before_second ?? 'pageview').sort()).toEqual([1, 'pageview']);
   });
 
-  test('data-p13n-init initializes with no inline script under a strict CSP', async ({ open, posts, server, pageErrors }) => {
-    const violations: string[] = [];
-    const page = await open({
+  test('data-p13n-init initializes with no inline script under a strict CSP', async ({ open, posts, server, tab }) => {
+    const violations = await watchViolations(tab);
+    await open({
       csp: `default-src 'none'; script-src 'self'; connect-src ${server.apiUrl}`,
       head: `<script async src="{{TAG}}" data-p13n-init='${config()}'></script>`,
     });
-    page.on('console', (message) => message.type() == 'error' && violations.push(message.text()));
     const [pageview] = await waitForPosts(posts, 1);
     expect(pageview.body.td_path).toBe('/test');
-    expect(violations).toEqual([]);
-    expect(pageErrors).toEqual([]);
+    expect(await violations.events()).toEqual([]);
+    expect(await violations.console()).toEqual([]);
   });
 
-  test('defines no global but p13n', async ({ open, page }) => {
-    await open({ head: `<script>window.before = Object.getOwnPropertyNames(window)</script>` });
-    await page.addScriptTag({ url: '/dist/p13n.min.js' });
+  test('defines no global but p13n', async ({ open }) => {
+    const page = await open({ head: `<script>window.before = Object.getOwnPropertyNames(window)</script>` });
+    await page.evaluate(() => new Promise((resolve, reject) => {
+      const script = document.createElement('script');
+      script.src = '/dist/p13n.min.js';
+      script.onload = resolve;
+      script.onerror = reject;
+      document.head.appendChild(script);
+    }));
     const added = await page.evaluate(() =>
       Object.getOwnPropertyNames(window).filter((name) => (window as any).before.indexOf(name) < 0 && name != 'before'),
     );

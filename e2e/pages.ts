@@ -1,8 +1,9 @@
 /**
- * Small helpers shared by the consent, prehide, render and cache specs: emulator answers with chosen offers, the
- * `_td` cookie, the keys the tag keeps in localStorage, computed visibility, and CSP / Trusted Types violations.
+ * Small helpers shared by the specs: emulator answers with chosen offers, the `_td` cookie, the keys the tag
+ * keeps in localStorage, what an element shows, and CSP / Trusted Types violations. They take a `Tab`, so they
+ * work in every engine.
  */
-import type { BrowserContext, Page } from '@playwright/test';
+import type { Tab } from './engines/tab';
 
 /** A fault that answers the next page view (or `times` requests) 200 with exactly these offers. */
 export const answer = (offers: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({
@@ -16,7 +17,7 @@ export const answer = (offers: Record<string, unknown>, extra: Record<string, un
 export const offer = (attributes: Record<string, unknown>) => ({ attributes, batch_segments: [{ id: '1' }] });
 
 /** Every `_td` cookie the browser holds (host-only and domain cookies alike). */
-export const tdCookies = async (context: BrowserContext) => (await context.cookies()).filter((cookie) => cookie.name == '_td');
+export const tdCookies = async (tab: Tab) => (await tab.cookies()).filter((cookie) => cookie.name == '_td');
 
 /** The localStorage keys the tag keeps for the emulator's table: the outbox and the offer cache. */
 export const storageKeys = (apiUrl: string) => ({
@@ -25,26 +26,46 @@ export const storageKeys = (apiUrl: string) => ({
 });
 
 /** Every localStorage key of the page that starts with `p13n:`. */
-export const tagKeys = (page: Page) =>
-  page.evaluate(() => Object.keys(localStorage).filter((key) => key.indexOf('p13n:') == 0).sort());
+export const tagKeys = (tab: Tab) =>
+  tab.evaluate(() => Object.keys(localStorage).filter((key) => key.indexOf('p13n:') == 0).sort());
 
-export const visibility = (page: Page, selector: string) =>
-  page.locator(selector).evaluate((element) => getComputedStyle(element).visibility);
+/** The computed `visibility` of the first element matching `selector`. */
+export const visibility = (tab: Tab, selector: string) =>
+  tab.evaluate((selector) => getComputedStyle(document.querySelector(selector)!).visibility, selector);
+
+/** As Playwright's `toBeVisible`: the element exists, has a box, and is not `visibility: hidden`. */
+export const isVisible = (tab: Tab, selector: string) =>
+  tab.evaluate((selector) => {
+    const element = document.querySelector(selector);
+    return !!element && element.getClientRects().length > 0 && getComputedStyle(element).visibility != 'hidden';
+  }, selector);
+
+/** The text of the first element matching `selector`, or null when there is none. */
+export const textOf = (tab: Tab, selector: string) =>
+  tab.evaluate((selector) => {
+    const element = document.querySelector(selector);
+    return element ? element.textContent : null;
+  }, selector);
+
+export const countOf = (tab: Tab, selector: string) => tab.evaluate((selector) => document.querySelectorAll(selector).length, selector);
+
+export const attributeOf = (tab: Tab, selector: string, name: string) =>
+  tab.evaluate(([selector, name]) => document.querySelector(selector)!.getAttribute(name), [selector, name] as const);
 
 /**
- * Collects CSP and Trusted Types violations of every document `page` loads from now on: the
+ * Collects CSP and Trusted Types violations of every document `tab` loads from now on: the
  * `securitypolicyviolation` events (directive and blocked URI) and the console errors the browser logs for them.
  * Call before `open()`, so violations during the load are seen too.
  */
-export async function watchViolations(page: Page) {
-  const console: string[] = [];
-  page.on('console', (message) => message.type() == 'error' && console.push(message.text()));
-  await page.addInitScript(() => {
+export async function watchViolations(tab: Tab) {
+  await tab.addInitScript(() => {
     const seen: string[] = ((window as any).__violations = []);
     document.addEventListener('securitypolicyviolation', (e) => seen.push(`${e.effectiveDirective} ${e.blockedURI}`));
   });
+  // browsers fetch /favicon.ico on their own, and Firefox reports its CSP refusal: not the page's request
+  const mine = (lines: string[]) => lines.filter((line) => !/favicon\.ico/.test(line));
   return {
-    console,
-    events: () => page.evaluate(() => (window as any).__violations as string[]),
+    console: async () => mine((await tab.console()).filter((line) => line.startsWith('error: ')).map((line) => line.slice(7))),
+    events: async () => mine(await tab.evaluate(() => (window as any).__violations as string[])),
   };
 }

@@ -1,31 +1,30 @@
 import { config, expect, test } from './fixtures';
+import { attributeOf, countOf, isVisible, textOf, watchViolations } from './pages';
 
 const ATTACK = '<img src=x onerror="window.pwned=1"><script>window.pwned=1</script>';
 
-test('slots render offers as text only, under enforced Trusted Types and a strict CSP', async ({ open, emulator, server, page, pageErrors }) => {
+test('slots render offers as text only, under enforced Trusted Types and a strict CSP', async ({ open, emulator, server, tab }) => {
   emulator.setFault({ status: 200, times: 1, body: JSON.stringify({ offers: { hero: { attributes: { headline: ATTACK, cta: 'Shop now' } } } }) });
-  await open({
+  const violations = await watchViolations(tab);
+  const page = await open({
     csp: `default-src 'none'; script-src 'self'; connect-src ${server.apiUrl}; require-trusted-types-for 'script'`,
     head: `<script async src="{{TAG}}" data-p13n-init='${config()}'></script>`,
     body: `
       <section data-p13n-offer="hero" hidden><h2 data-p13n-attr="headline">Default</h2><a data-p13n-attr="cta">Default</a></section>
       <section data-p13n-offer="missing"><p data-p13n-attr="headline">Shown until the offers say otherwise</p></section>`,
   });
-  const violations: string[] = [];
-  page.on('console', (message) => message.type() == 'error' && violations.push(message.text()));
-  const hero = page.locator('[data-p13n-offer="hero"]');
-  await expect(hero).toBeVisible();
-  await expect(hero.locator('[data-p13n-attr="headline"]')).toHaveText(ATTACK);
-  await expect(hero.locator('[data-p13n-attr="cta"]')).toHaveText('Shop now');
-  await expect(page.locator('[data-p13n-offer="missing"]')).toBeHidden();
-  expect(await page.locator('img, section script').count()).toBe(0);
+  await expect.poll(() => isVisible(page, '[data-p13n-offer="hero"]')).toBe(true);
+  expect(await textOf(page, '[data-p13n-offer="hero"] [data-p13n-attr="headline"]')).toBe(ATTACK);
+  expect(await textOf(page, '[data-p13n-offer="hero"] [data-p13n-attr="cta"]')).toBe('Shop now');
+  await expect.poll(() => isVisible(page, '[data-p13n-offer="missing"]')).toBe(false);
+  expect(await countOf(page, 'img, section script')).toBe(0);
   expect(await page.evaluate(() => (window as any).pwned)).toBeUndefined();
-  expect(violations).toEqual([]);
-  expect(pageErrors).toEqual([]);
+  expect(await violations.events()).toEqual([]);
+  expect(await violations.console()).toEqual([]);
 });
 
 test.describe('links, images, late slots and p13n:render', () => {
-  test('href and src take http(s) URLs only: script URLs and data: are refused, nothing runs', async ({ open, emulator, server, page, pageErrors }) => {
+  test('href and src take http(s) URLs only: script URLs and data: are refused, nothing runs', async ({ open, emulator, server }) => {
     const attributes = {
       text: '<img src=x onerror="window.pwned=\'text\'">',
       js: 'javascript:window.pwned="href"',
@@ -41,7 +40,7 @@ test.describe('links, images, late slots and p13n:render', () => {
     };
     emulator.setFault({ status: 200, times: 1, body: JSON.stringify({ offers: { promo: { attributes } } }) });
     // no CSP here: were a script URL set, it would run
-    await open({
+    const page = await open({
       head: `<script src="{{TAG}}"></script><script>p13n('init', ${config()})</script>`,
       body: `
         <section data-p13n-offer="promo" hidden>
@@ -61,9 +60,9 @@ test.describe('links, images, late slots and p13n:render', () => {
           <div id="div" data-p13n-attr-href="good" data-p13n-attr-src="good"></div>
         </section>`,
     });
-    await expect(page.locator('[data-p13n-offer="promo"]')).toBeVisible();
-    const attribute = (selector: string, name: string) => page.locator(selector).getAttribute(name);
-    await expect(page.locator('#text')).toHaveText(attributes.text);
+    await expect.poll(() => isVisible(page, '[data-p13n-offer="promo"]')).toBe(true);
+    const attribute = (selector: string, name: string) => attributeOf(page, selector, name);
+    expect(await textOf(page, '#text')).toBe(attributes.text);
     expect(await attribute('#js', 'href')).toBe('/default-js');
     expect(await attribute('#mixed', 'href')).toBe('/default-mixed');
     expect(await attribute('#tab', 'href')).toBe('/default-tab');
@@ -80,19 +79,18 @@ test.describe('links, images, late slots and p13n:render', () => {
     expect(await attribute('#frame', 'src')).toBe('about:blank');
     expect(await attribute('#div', 'href')).toBeNull();
     expect(await attribute('#div', 'src')).toBeNull();
-    expect(await page.locator('section img').count()).toBe(4); // the page's four: the text field's markup made none
+    expect(await countOf(page, 'section img')).toBe(4); // the page's four: the text field's markup made none
     await page.waitForTimeout(200); // an onerror or onload would have run by now
     expect(await page.evaluate(() => (window as any).pwned)).toBeUndefined();
-    expect(pageErrors).toEqual([]);
   });
 
-  test('late slots: one added by page script 200 ms after the offers, one inside a lazily added section, one renamed', async ({ open, emulator, page, pageErrors }) => {
+  test('late slots: one added by page script 200 ms after the offers, one inside a lazily added section, one renamed', async ({ open, emulator }) => {
     emulator.setFault({
       status: 200,
       times: 1,
       body: JSON.stringify({ offers: { hero: { attributes: { headline: 'Hero offer' } }, side: { attributes: { note: 'Side offer' } } } }),
     });
-    await open({
+    const page = await open({
       head: `<script src="{{TAG}}"></script><script>
         p13n('init', ${config()});
         document.addEventListener('p13n:offers', function () {
@@ -117,22 +115,21 @@ test.describe('links, images, late slots and p13n:render', () => {
       </script>`,
       body: `<div id="renamed" data-p13n-offer="nothing_yet"><b data-p13n-attr="headline">Renamed default</b></div>`,
     });
-    await expect(page.locator('#renamed')).toBeHidden(); // no offer of that name
-    await expect(page.locator('#late')).toBeVisible();
-    await expect(page.locator('#late b')).toHaveText('Hero offer');
-    await expect(page.locator('#lazy [data-p13n-offer="side"]')).toBeVisible();
-    await expect(page.locator('#lazy i')).toHaveText('Side offer');
-    await expect(page.locator('#absent')).toBeHidden();
+    await expect.poll(() => isVisible(page, '#renamed')).toBe(false); // no offer of that name
+    await expect.poll(() => isVisible(page, '#late')).toBe(true);
+    expect(await textOf(page, '#late b')).toBe('Hero offer');
+    await expect.poll(() => isVisible(page, '#lazy [data-p13n-offer="side"]')).toBe(true);
+    expect(await textOf(page, '#lazy i')).toBe('Side offer');
+    expect(await isVisible(page, '#absent')).toBe(false);
     await page.evaluate(() => document.getElementById('renamed')!.setAttribute('data-p13n-offer', 'hero'));
-    await expect(page.locator('#renamed')).toBeVisible();
-    await expect(page.locator('#renamed b')).toHaveText('Hero offer');
-    expect(pageErrors).toEqual([]);
+    await expect.poll(() => isVisible(page, '#renamed')).toBe(true);
+    expect(await textOf(page, '#renamed b')).toBe('Hero offer');
   });
 
-  test('p13n:render bubbles with { name, offer, cached }; preventDefault lets the page render the slot itself', async ({ open, emulator, page, pageErrors }) => {
+  test('p13n:render bubbles with { name, offer, cached }; preventDefault lets the page render the slot itself', async ({ open, emulator }) => {
     const offers = { carousel: { attributes: { headline: 'Tag would write this', items: ['a', 'b'] } }, plain: { attributes: { headline: 'Plain offer' } } };
     emulator.setFault({ status: 200, times: 1, body: JSON.stringify({ offers }) });
-    await open({
+    const page = await open({
       head: `<script>
         window.renders = [];
         document.addEventListener('p13n:render', function (e) {
@@ -148,12 +145,12 @@ test.describe('links, images, late slots and p13n:render', () => {
         <section id="plain" data-p13n-offer="plain" hidden><h2 data-p13n-attr="headline">Plain default</h2></section>
         <section id="gone" data-p13n-offer="gone"><h2>Not offered</h2></section>`,
     });
-    await expect(page.locator('#plain h2')).toHaveText('Plain offer');
-    await expect(page.locator('#plain')).toBeVisible();
-    await expect(page.locator('#carousel h2')).toHaveText('Page rendered a+b');
+    await expect.poll(() => textOf(page, '#plain h2')).toBe('Plain offer');
+    expect(await isVisible(page, '#plain')).toBe(true);
+    expect(await textOf(page, '#carousel h2')).toBe('Page rendered a+b');
     // the tag left it alone: still hidden, as the page's own markup had it
-    await expect(page.locator('#carousel')).toBeHidden();
-    await expect(page.locator('#gone')).toBeHidden();
+    expect(await isVisible(page, '#carousel')).toBe(false);
+    expect(await isVisible(page, '#gone')).toBe(false);
     const renders = await page.evaluate(() => (window as any).renders);
     expect(renders).toEqual(
       expect.arrayContaining([
@@ -164,6 +161,5 @@ test.describe('links, images, late slots and p13n:render', () => {
       ]),
     );
     expect(renders).toHaveLength(3);
-    expect(pageErrors).toEqual([]);
   });
 });

@@ -61,7 +61,7 @@ test.beforeEach(async ({ page }) => {
   await page.addInitScript(watchHero);
 });
 
-test('before consent nothing is sent, stored or shown; after Accept one page view per route and the right hero on each', async ({
+test('before consent nothing is sent, stored or shown; after Accept one page view per route and the right hero on each (Chromium only: role queries)', async ({
   page, server, emulator, posts, pageErrors,
 }) => {
   void emulator; // a fresh log and profiles
@@ -148,7 +148,7 @@ test('before consent nothing is sent, stored or shown; after Accept one page vie
   expect(pageErrors).toEqual([]);
 });
 
-test('browsing before answering the banner: Accept sends the held page views in order, the hero shows this route\'s offer', async ({
+test('browsing before answering the banner: Accept sends the held page views in order, the hero shows this route\'s offer (Chromium only: role queries)', async ({
   page, server, emulator, posts, pageErrors,
 }) => {
   void emulator;
@@ -178,7 +178,7 @@ test('browsing before answering the banner: Accept sends the held page views in 
   expect(pageErrors).toEqual([]);
 });
 
-test('a returning visitor: no banner, the page view at once, and a reload shows the cached offer before the answer', async ({
+test('a returning visitor: no banner, the page view at once, and a reload shows the cached offer before the answer (Chromium only: role queries)', async ({
   page, server, emulator, posts, pageErrors,
 }) => {
   const site = `http://www.shop.test:${server.port}`;
@@ -205,7 +205,7 @@ test('a returning visitor: no banner, the page view at once, and a reload shows 
   expect(pageErrors).toEqual([]);
 });
 
-test('Decline: nothing sent or stored, the default hero; "Privacy settings" changes the answer both ways', async ({
+test('Decline: nothing sent or stored, the default hero; "Privacy settings" changes the answer both ways (Chromium only: role queries)', async ({
   page, server, emulator, posts, pageErrors,
 }) => {
   void emulator;
@@ -260,7 +260,7 @@ test('Decline: nothing sent or stored, the default hero; "Privacy settings" chan
   expect(pageErrors).toEqual([]);
 });
 
-test('Global Privacy Control wins over a stored Accept: nothing sent, no banner, the default hero', async ({ page, server, emulator, posts, pageErrors }) => {
+test('Global Privacy Control wins over a stored Accept: nothing sent, no banner, the default hero (Chromium only: role queries)', async ({ page, server, emulator, posts, pageErrors }) => {
   void emulator;
   await page.addInitScript(() => {
     localStorage.setItem('spa_consent', 'granted');

@@ -1,0 +1,93 @@
+/**
+ * A browser tab as the end-to-end tests see it, the same in every engine: Chromium through Playwright, Firefox
+ * through puppeteer-core (WebDriver BiDi), WebKit through selenium-webdriver (WebKitGTK's MiniBrowser). The
+ * methods are the subset of Playwright's `Page` the tests need, with the same names and meaning, so a test body
+ * reads like a Playwright test and runs unchanged in all three.
+ */
+import type { BrowserContext, Page } from '@playwright/test';
+
+export type Engine = 'chromium' | 'firefox' | 'webkit';
+export const ENGINES: Engine[] = ['chromium', 'firefox', 'webkit'];
+
+export interface Cookie {
+  name: string;
+  value: string;
+  /** As the browser keeps it: `.shop.test` for a domain cookie, `www.shop.test` for a host-only one. */
+  domain: string;
+  path: string;
+  /** Seconds since the epoch; -1 for a session cookie. */
+  expires: number;
+}
+
+/** A script to run in every document the tab loads, before the page's own: a function and its argument. */
+export type InitScript<A> = ((arg: A) => unknown) | { content: string };
+
+export interface Tab {
+  readonly engine: Engine;
+  /** Navigates and waits for the `load` event. */
+  goto(url: string): Promise<void>;
+  reload(): Promise<void>;
+  url(): Promise<string>;
+  /** Runs `fn(arg)` in the page and returns its (awaited) result, as Playwright's `page.evaluate`. */
+  evaluate<R, A = undefined>(fn: (arg: A) => R | Promise<R>, arg?: A): Promise<R>;
+  /** Waits until `fn(arg)` is truthy in the page (30 s unless told). */
+  waitForFunction<A = undefined>(fn: (arg: A) => unknown, arg?: A, options?: { timeout?: number }): Promise<void>;
+  /** A real click on the first element matching `selector`, as a visitor's. */
+  click(selector: string): Promise<void>;
+  waitForTimeout(ms: number): Promise<void>;
+  addInitScript<A = undefined>(script: InitScript<A>, arg?: A): Promise<void>;
+  /** Every cookie the tab's browser context holds for the test hosts. */
+  cookies(): Promise<Cookie[]>;
+  /** Sets cookies before a page of their domain is opened (a returning visitor). */
+  addCookies(cookies: Pick<Cookie, 'name' | 'value' | 'domain' | 'path'>[]): Promise<void>;
+  /** Uncaught errors and unhandled rejections of the tab's pages so far. */
+  errors(): Promise<string[]>;
+  /** What the tab's pages logged, as `type: text` (`error: p13n: config.apiKey ...`). */
+  console(): Promise<string[]>;
+  /** Another tab of the same browser context: same cookies, same storage. */
+  newTab(): Promise<Tab>;
+  close(): Promise<void>;
+  /** Chromium only: the Playwright page and context behind this tab, for what only Playwright can do. */
+  readonly playwright?: { page: Page; context: BrowserContext };
+}
+
+/** One browser per test worker; each test gets tabs of a fresh context (cookies and storage of its own). */
+export interface EngineBrowser {
+  readonly version: string;
+  newTab(): Promise<Tab>;
+  close(): Promise<void>;
+}
+
+/** Options every engine needs: the demo server's port, so host names such as www.shop.test reach it. */
+export interface LaunchOptions {
+  port: number;
+}
+
+/** The host names the tests load pages from; each engine maps them to the loopback interface its own way. */
+export const TEST_HOSTS = ['www.shop.test', 'blog.shop.test', 'shop.test', 'cdn.shop.test', 'other.test'];
+
+/**
+ * The script text that calls `script(arg)`, for engines whose drivers take strings. Arguments travel as JSON,
+ * as they do through every driver.
+ */
+export const scriptText = <A>(script: InitScript<A>, arg?: A) =>
+  'content' in script ? script.content : `(${script})(${arg === undefined ? '' : JSON.stringify(arg)});`;
+
+/**
+ * The expression that runs `fn(arg)` in the page and answers its result as JSON text, for drivers whose own
+ * serialization differs from Playwright's (puppeteer over BiDi answers `undefined` for an object met twice,
+ * WebDriver classic `null` for `undefined`). JSON is what every test compares anyway.
+ */
+export const inPage = <A>(fn: (arg: A) => unknown, arg?: A) =>
+  `(async () => JSON.stringify({ v: await (${fn})(${arg === undefined ? '' : JSON.stringify(arg)}) }))()`;
+export const fromJSON = (text: unknown) => (JSON.parse(text as string) as { v?: never }).v as never;
+
+/** Polls `check` every 50 ms until it is truthy or `timeout` runs out: for drivers that cannot wait in the page. */
+export async function poll(check: () => Promise<unknown>, timeout = 30_000, what = 'a condition') {
+  const end = Date.now() + timeout;
+  for (;;) {
+    if (await check()) return;
+    if (Date.now() > end) throw new Error(`waited ${timeout} ms for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
