@@ -23,7 +23,7 @@ test.describe('consent', () => {
     await page.addInitScript(() => {
       const original = window.fetch;
       (window as any).fetched = [];
-      window.fetch = function (this: unknown, input: RequestInfo | URL, init?: RequestInit) {
+      window.fetch = function (this: unknown, _input: RequestInfo | URL, init?: RequestInit) {
         try {
           if (init && typeof init.body == 'string') (window as any).fetched.push(JSON.parse(init.body).uuid);
         } catch {}

@@ -26,3 +26,32 @@ test('the tab runs in its engine and reports page errors, unhandled rejections a
   expect((await other.console()).join('\n')).toMatch(/warning: a warning line/);
   await other.close();
 });
+
+/**
+ * What README.md's "Browser support" says differs between the engines the suite runs in, checked where the tag
+ * meets it: a plain-http page of the test site (no secure context), and the `_td` cookie's lifetime.
+ */
+const DIFFERENCES = {
+  chromium: { trustedTypes: true, setHTML: true, cookieDays: 400 },
+  firefox: { trustedTypes: true, setHTML: true, cookieDays: 400 },
+  webkit: { trustedTypes: true, setHTML: false, cookieDays: 730 },
+};
+
+test('the differences between engines are the ones the README lists', async ({ open, tab, engine }) => {
+  const page = await open({ head: '' });
+  const seen = await page.evaluate(() => {
+    document.cookie = 'long=1; path=/; max-age=' + 730 * 86400;
+    return {
+      // every engine: none of these on a plain-http page, so the tag has its own UUIDs and its own outbox ordering
+      secure: isSecureContext,
+      locks: 'locks' in navigator,
+      randomUUID: 'randomUUID' in crypto,
+      keepalive: 'keepalive' in new Request('/'),
+      trustedTypes: 'trustedTypes' in window,
+      setHTML: 'setHTML' in Element.prototype,
+    };
+  });
+  const long = (await tab.cookies()).find((cookie) => cookie.name == 'long')!;
+  const cookieDays = Math.round((long.expires * 1000 - Date.now()) / 86400e3);
+  expect({ ...seen, cookieDays }).toEqual({ secure: false, locks: false, randomUUID: false, keepalive: true, ...DIFFERENCES[engine] });
+});

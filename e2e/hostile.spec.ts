@@ -359,7 +359,7 @@ test.describe('the tag inside pages it does not control (Chromium only: Playwrig
     expect(pageErrors).toEqual([]);
   });
 
-  test('2. a polluted Object.prototype: no key leaks into the body, the configured endpoint, no invented offers', async ({ open, page, context, emulator, posts, pageErrors }) => {
+  test('2. a polluted Object.prototype: no key leaks into the body, the configured endpoint, no invented offers', async ({ open, tab, page, emulator, posts, pageErrors }) => {
     const requested: string[] = [];
     page.on('request', (request) => requested.push(request.url()));
     await watch(page);
@@ -385,7 +385,7 @@ test.describe('the tag inside pages it does not control (Chromium only: Playwrig
     await expect(page.locator('#welcome h2')).toHaveText(WELCOME);
     await expect(page.locator('#evil')).toBeHidden();
     // soft, so the rest is still checked: the cookie is written through js-cookie, whose attributes are read with for-in
-    expect.soft((await tdCookies(context)).map((cookie) => `${cookie.domain} ${cookie.value}`), 'the _td cookie').toEqual([
+    expect.soft((await tdCookies(tab)).map((cookie) => `${cookie.domain} ${cookie.value}`), 'the _td cookie').toEqual([
       `.shop.test ${pageview.body.td_client_id}`,
     ]);
 
@@ -442,7 +442,7 @@ test.describe('the tag inside pages it does not control (Chromium only: Playwrig
     expect(pageErrors).toEqual([]);
   });
 
-  test('2c. a polluted Object.prototype: retries, the timeout and the cookie domain keep their own settings', async ({ open, page, context, emulator, posts, pageErrors }) => {
+  test('2c. a polluted Object.prototype: retries, the timeout and the cookie domain keep their own settings', async ({ open, tab, page, emulator, posts, pageErrors }) => {
     await watch(page);
     await open({
       head: `<script>
@@ -454,7 +454,7 @@ test.describe('the tag inside pages it does not control (Chromium only: Playwrig
     expect(await page.evaluate(() => [({} as any).retries, ({} as any).keepalive, ({} as any).domain])).toEqual([0, true, 'evil.example']);
     const [pageview] = await waitForPosts(posts, 1);
     expectRequest(pageview);
-    expect.soft((await tdCookies(context)).map((cookie) => `${cookie.domain} ${cookie.value}`), 'the _td cookie').toEqual([
+    expect.soft((await tdCookies(tab)).map((cookie) => `${cookie.domain} ${cookie.value}`), 'the _td cookie').toEqual([
       `.shop.test ${pageview.body.td_client_id}`,
     ]);
     // one 503, then well: a personalize is retried and succeeds
@@ -620,7 +620,7 @@ test.describe('the tag inside pages it does not control (Chromium only: Playwrig
   });
 
   for (const mode of ['throwing', 'silent'] as const) {
-    test(`5. cookies blocked (${mode}): one in-memory id for the page, no error`, async ({ open, page, context, posts, pageErrors }) => {
+    test(`5. cookies blocked (${mode}): one in-memory id for the page, no error`, async ({ open, tab, page, posts, pageErrors }) => {
       await page.addInitScript((mode) => {
         const refuse = () => {
           if (mode == 'throwing') throw new DOMException('cookies are blocked', 'SecurityError');
@@ -662,7 +662,7 @@ test.describe('the tag inside pages it does not control (Chromium only: Playwrig
       expect(fresh).not.toBe(id);
       await call(page, 'personalize');
       expect((await waitForPosts(posts, 4))[3].body.td_client_id).toBe(fresh);
-      expect(await tdCookies(context)).toEqual([]);
+      expect(await tdCookies(tab)).toEqual([]);
       expect(await page.evaluate(() => (window as any).cookieProbe())).toBe(expected);
       expect((await seen(page)).filter((e) => e.type == 'error')).toEqual([]);
       expect(await uncaught(page)).toEqual([]);
@@ -819,7 +819,7 @@ test.describe('the tag inside pages it does not control (Chromium only: Playwrig
     expect(pageErrors).toEqual([]);
   });
 
-  test('9. offline when the tag starts: personalize resolves network, the track waits in the outbox, back online delivers it once', async ({ open, page, context, server, posts, pageErrors }) => {
+  test('9. offline when the tag starts: personalize resolves network, the track waits in the outbox, back online delivers it once', async ({ open, tab, page, context, server, posts, pageErrors }) => {
     await watch(page);
     await open({
       head: LISTEN + `<script src="{{TAG}}"></script><script>
@@ -850,7 +850,7 @@ test.describe('the tag inside pages it does not control (Chromium only: Playwrig
     const delivered = posts().find((entry) => entry.body.event == 'offline_track')!;
     expectRequest(delivered, { attributes: { event: 'offline_track' } });
     expect(delivered.body.uuid).toBe(tracked.uuid);
-    await expect.poll(() => tagKeys(page)).toEqual([]);
+    await expect.poll(() => tagKeys(tab)).toEqual([]);
     await page.waitForTimeout(300);
     expect(posts()).toHaveLength(1); // a personalize is not stored and sent later: only the track
     // and the tag works on: a new personalize renders the offers
@@ -885,7 +885,7 @@ test.describe('the tag inside pages it does not control (Chromium only: Playwrig
     await page.addInitScript(() => {
       const original = window.fetch;
       const fetched: unknown[] = ((window as any).__fetched = []);
-      window.fetch = function (this: unknown, input: RequestInfo | URL, init?: RequestInit) {
+      window.fetch = function (this: unknown, _input: RequestInfo | URL, init?: RequestInit) {
         try {
           const body = init && typeof init.body == 'string' && JSON.parse(init.body);
           if (body) fetched.push({ script: body.script, n: body.n, uuid: body.uuid });

@@ -20,7 +20,7 @@ test.describe('responses and errors', () => {
     });
     const result = await call(page, 'personalize', { product_category: 'shoes' });
     expect(result).toMatchObject({ ok: true, status: 200, uuid: (await waitForPosts(posts, 1))[0].body.uuid });
-    expect(result.offers).toEqual(posts()[0].response.offers);
+    expect(result.offers).toEqual((posts()[0].response as { offers: unknown }).offers);
     expect(Object.keys(result.offers)).toContain('welcome');
     const names = Object.keys(result.offers);
     expect(await page.evaluate(() => (window as any).got)).toEqual([['event', names], ['handler', names], ['callback', names]]);

@@ -1,12 +1,10 @@
 /** Chromium through Playwright: Debian's /usr/bin/chromium, which Playwright cannot download for itself here. */
 import { chromium, type BrowserContext, type LaunchOptions as PlaywrightLaunch, type Page } from '@playwright/test';
+import { PROGRAMS } from './programs';
 import { type Cookie, type EngineBrowser, type Tab } from './tab';
 
-// CHROMIUM_PATH overrides; an empty CHROMIUM_PATH= uses Playwright's own browser where one is installed
-const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-
 export const CHROMIUM_LAUNCH: PlaywrightLaunch = {
-  executablePath: executablePath || undefined,
+  executablePath: PROGRAMS.chromium || undefined,
   args: [
     '--no-sandbox',
     '--disable-background-networking',
@@ -31,7 +29,7 @@ function chromiumTab(context: BrowserContext, page: Page, owner: boolean): Tab {
     waitForFunction: async (fn, arg, options) => void (await page.waitForFunction(fn as never, arg, options)),
     click: (selector) => page.click(selector),
     waitForTimeout: (ms) => page.waitForTimeout(ms),
-    addInitScript: (script, arg) => page.addInitScript(script as never, arg),
+    addInitScript: async (script, arg) => void (await page.addInitScript(script as never, arg)),
     cookies: async () => (await context.cookies()).map(({ name, value, domain, path, expires }): Cookie => ({ name, value, domain, path, expires })),
     addCookies: (cookies) => context.addCookies(cookies),
     errors: async () => errors.slice(),

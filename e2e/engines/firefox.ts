@@ -3,9 +3,8 @@
  * path needs a newer Firefox than ESR (it fails on `emulation.setMediaFeaturesOverride`).
  */
 import puppeteer, { type BrowserContext, type Page } from 'puppeteer-core';
+import { PROGRAMS } from './programs';
 import { fromJSON, inPage, poll, scriptText, TEST_HOSTS, type Cookie, type EngineBrowser, type Tab } from './tab';
-
-const executablePath = process.env.FIREFOX_PATH || '/usr/bin/firefox-esr';
 
 /**
  * Firefox reports what it refused a page (a cookie for a public-suffix domain, a resource or sink its CSP
@@ -54,7 +53,7 @@ function firefoxTab(context: BrowserContext, page: Page, owner: boolean): Tab {
 export async function launchFirefox(): Promise<EngineBrowser> {
   const browser = await puppeteer.launch({
     browser: 'firefox',
-    executablePath,
+    executablePath: PROGRAMS.firefox,
     headless: true,
     timeout: 60_000,
     protocolTimeout: 60_000,

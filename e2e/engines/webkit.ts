@@ -11,10 +11,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
 import net, { type AddressInfo } from 'node:net';
 import { Builder, By, type WebDriver } from 'selenium-webdriver';
+import { PROGRAMS } from './programs';
 import { fromJSON, inPage, poll, scriptText, type Cookie, type EngineBrowser, type LaunchOptions, type Tab } from './tab';
 
-const DRIVER = process.env.WEBKIT_DRIVER_PATH || '/usr/bin/WebKitWebDriver';
-const MINIBROWSER = process.env.MINIBROWSER_PATH || '/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser';
 /** WebKitWebDriver's new-session call never times out when MiniBrowser fails to start: this bounds it. */
 const SESSION_MS = 30_000;
 const HOOKS = '/__e2e__/';
@@ -33,7 +32,7 @@ const RECORDER = `(function () {
   });
 })();`;
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -55,7 +54,7 @@ function killGroup(child: ChildProcess) {
 /** Xvfb on a display it picks itself (`-displayfd`); `-noreset` keeps it up between MiniBrowser sessions. */
 function startXvfb(): Promise<{ display: string; stop: () => void }> {
   return new Promise((resolve, reject) => {
-    const xvfb = spawn('Xvfb', ['-displayfd', '3', '-screen', '0', '1280x1024x24', '-noreset', '-nolisten', 'tcp'], {
+    const xvfb = spawn(PROGRAMS.xvfb, ['-displayfd', '3', '-screen', '0', '1280x1024x24', '-noreset', '-nolisten', 'tcp'], {
       stdio: ['ignore', 'ignore', 'pipe', 'pipe'],
       detached: true,
     });
@@ -116,7 +115,7 @@ function startProxy(serverPort: number, inits: string[]): Promise<http.Server> {
 /** A WebKitWebDriver of its own (one session per driver) and a MiniBrowser session through `proxyPort`. */
 async function startSession(display: string, proxyPort: number) {
   const port = await freePort();
-  const driver = spawn(DRIVER, [`--port=${port}`, '--host=127.0.0.1'], {
+  const driver = spawn(PROGRAMS.webkitDriver, [`--port=${port}`, '--host=127.0.0.1'], {
     env: { ...process.env, DISPLAY: display, WAYLAND_DISPLAY: '', GDK_BACKEND: 'x11', LIBGL_ALWAYS_SOFTWARE: '1', WEBKIT_DISABLE_DMABUF_RENDERER: '1', NO_AT_BRIDGE: '1' },
     stdio: ['ignore', 'ignore', 'pipe'],
     detached: true,
@@ -132,7 +131,7 @@ async function startSession(display: string, proxyPort: number) {
       .usingServer(`http://127.0.0.1:${port}`)
       .withCapabilities({
         browserName: 'MiniBrowser',
-        'webkitgtk:browserOptions': { binary: MINIBROWSER, args: ['--automation', `--proxy=http://127.0.0.1:${proxyPort}`] },
+        'webkitgtk:browserOptions': { binary: PROGRAMS.miniBrowser, args: ['--automation', `--proxy=http://127.0.0.1:${proxyPort}`] },
       })
       .build();
     // a failed start rejects this later too, after the bound below has given up on it
