@@ -74,12 +74,33 @@ export const scriptText = <A>(script: InitScript<A>, arg?: A) =>
   'content' in script ? script.content : `(${script})(${arg === undefined ? '' : JSON.stringify(arg)});`;
 
 /**
- * The expression that runs `fn(arg)` in the page and answers its result as JSON text, for drivers whose own
+ * JSON text of `value` as the test runner expects it, written without `JSON.stringify` of objects: the pages
+ * under test may replace `toJSON` (Prototype.js turns arrays into strings that way), and a driver's own
  * serialization differs from Playwright's (puppeteer over BiDi answers `undefined` for an object met twice,
- * WebDriver classic `null` for `undefined`). JSON is what every test compares anyway.
+ * WebDriver classic `null` for `undefined`). Runs in the page, so it uses nothing a page is likely to replace.
  */
+function toText(value: unknown): string | undefined {
+  const own = Object.prototype.hasOwnProperty;
+  if (value === null || typeof value == 'boolean') return String(value);
+  if (typeof value == 'number') return isFinite(value) ? String(value) : 'null';
+  if (typeof value == 'string') return JSON.stringify(value); // a primitive: toJSON is never looked up
+  if (typeof value != 'object') return undefined;
+  if (value instanceof Date) return JSON.stringify(Date.prototype.toISOString.call(value));
+  const parts: string[] = [];
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) parts.push(toText(value[i]) || 'null');
+    return '[' + parts.join(',') + ']';
+  }
+  for (const key in value) {
+    const text = own.call(value, key) ? toText((value as Record<string, unknown>)[key]) : undefined;
+    if (text !== undefined) parts.push(JSON.stringify(key) + ':' + text);
+  }
+  return '{' + parts.join(',') + '}';
+}
+
+/** The expression that runs `fn(arg)` in the page and answers its result as JSON text (see `toText`). */
 export const inPage = <A>(fn: (arg: A) => unknown, arg?: A) =>
-  `(async () => JSON.stringify({ v: await (${fn})(${arg === undefined ? '' : JSON.stringify(arg)}) }))()`;
+  `(async () => { const toText = ${toText}; const text = toText(await (${fn})(${arg === undefined ? '' : JSON.stringify(arg)})); return text === undefined ? '{}' : '{"v":' + text + '}' })()`;
 export const fromJSON = (text: unknown) => (JSON.parse(text as string) as { v?: never }).v as never;
 
 /** Polls `check` every 50 ms until it is truthy or `timeout` runs out: for drivers that cannot wait in the page. */
