@@ -397,13 +397,14 @@ async function attempt(request, deadline) {
     try {
         const response = await fetch(url, init);
         const text = await response.text();
+        // arrows as escapes: the source and the bundle stay ASCII, whatever charset a CDN serves them with
         if (log)
-            log('←', response.status, text);
+            log('\u2190', response.status, text);
         return readReply(response.status, text, response.headers.get('Retry-After'));
     }
     catch (error) {
         if (log)
-            log('←', error);
+            log('\u2190', error);
         return controller.signal.aborted
             ? failure('timeout', `no answer within ${request.timeout} ms`, undefined, true)
             : failure('network', 'no response (offline, blocked, or refused by CORS) from ' + url, undefined, true);
@@ -1322,7 +1323,7 @@ function createClient(config) {
                 : { code: 'consent', message: 'p13n: consent is denied: nothing is sent' }, id);
         }
         if (log)
-            log('→ POST', settings.url, mask(JSON.stringify(settings.headers)), JSON.parse(body));
+            log('\u2192 POST', settings.url, mask(JSON.stringify(settings.headers)), JSON.parse(body));
         const sending = track ? delivery.send(id, body, out) : post({ url: settings.url, headers: settings.headers, body, timeout: settings.timeout, log });
         // fetch was called (a track: stored, and sent or waiting its turn): the next call may go
         if (!track)

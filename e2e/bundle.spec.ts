@@ -22,6 +22,14 @@ test('the IIFE stays within its size budget', () => {
   expect(gzip).toBeLessThanOrEqual(BUDGET_GZIP);
 });
 
+test('the bundles are ASCII: served without charset=utf-8, no string is garbled', () => {
+  for (const file of ['dist/p13n.min.js', 'dist/p13n.mjs']) {
+    const bytes = readFileSync(new URL('../' + file, import.meta.url));
+    expect(bytes.length, file).toBeGreaterThan(0);
+    expect(bytes.findIndex((byte) => byte > 0x7f), file).toBe(-1);
+  }
+});
+
 test('the snippet is short enough to paste, and the README shows it byte for byte', () => {
   const snippet = read('src/snippet.js');
   expect(sizes(snippet).raw).toBeLessThanOrEqual(300);

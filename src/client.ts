@@ -195,7 +195,7 @@ export function createClient(config: unknown): Client {
         id,
       );
     }
-    if (log) log('→ POST', settings.url, mask(JSON.stringify(settings.headers)), JSON.parse(body));
+    if (log) log('\u2192 POST', settings.url, mask(JSON.stringify(settings.headers)), JSON.parse(body));
     const sending = track ? delivery!.send(id, body, out) : post({ url: settings.url, headers: settings.headers, body, timeout: settings.timeout, log });
     // fetch was called (a track: stored, and sent or waiting its turn): the next call may go
     if (!track) out();

@@ -71,10 +71,11 @@ async function attempt(request: Request, deadline: number): Promise<Reply> {
   try {
     const response = await fetch(url, init);
     const text = await response.text();
-    if (log) log('←', response.status, text);
+    // arrows as escapes: the source and the bundle stay ASCII, whatever charset a CDN serves them with
+    if (log) log('\u2190', response.status, text);
     return readReply(response.status, text, response.headers.get('Retry-After'));
   } catch (error) {
-    if (log) log('←', error);
+    if (log) log('\u2190', error);
     return controller.signal.aborted
       ? failure('timeout', `no answer within ${request.timeout} ms`, undefined, true)
       : failure('network', 'no response (offline, blocked, or refused by CORS) from ' + url, undefined, true);
