@@ -83,16 +83,21 @@ function readConfig(input, page = location) {
         check('table', table, false);
         let base;
         try {
-            base = new URL(endpoint || `https://${region == 'co.jp' ? 'ap01' : region}.p13n.in.treasuredata.com`, page.href);
+            // /public is the path browsers post to, as td-js-sdk does; the path without it is for servers
+            base = new URL(endpoint || `https://${region == 'co.jp' ? 'ap01' : region}.p13n.in.treasuredata.com/public`, page.href);
         }
         catch { }
         if (!base || !/^https?:$/.test(base.protocol) || base.search || base.hash || (base.protocol != 'https:' && page.protocol == 'https:')) {
             throw 'config.endpoint must be an http(s) URL without ? or #, https on https pages';
         }
         config.url = base.href.replace(/\/$/, '') + `/${database}/${table}`;
+        const local = base.origin == page.origin;
+        // Chromium keeps connections with and without credentials apart: 'omit' to the page's origin would open a
+        // second one. Another origin never gets the visitor's cookies.
+        config.credentials = local ? 'same-origin' : 'omit';
         config.headers = { 'Content-Type': 'application/vnd.treasuredata.v1+json', Accept: 'application/vnd.treasuredata.v1+json' };
         // a first-party proxy adds the credentials server-side: the page may then carry neither
-        if (apiKey || token || base.origin != page.origin) {
+        if (apiKey || token || !local) {
             check('apiKey', apiKey, false);
             check('token', token, false);
             if (apiKey.split('/')[0] != token.split('/')[0])
@@ -390,10 +395,10 @@ function readReply(status, text, retryAfterHeader = null) {
 async function attempt(request, deadline) {
     const controller = new AbortController();
     const timer = request.keepalive || setTimeout(() => controller.abort(), deadline - Date.now());
-    const { url, headers, body, keepalive, log } = request;
+    const { url, headers, credentials, body, keepalive, log } = request;
     // no prototype: fetch reads every option it knows (cache, integrity, priority ...), and a polluted
     // Object.prototype must not supply one
-    const init = Object.assign(Object.create(null), { method: 'POST', mode: 'cors', credentials: 'omit', headers, body, keepalive, signal: controller.signal });
+    const init = Object.assign(Object.create(null), { method: 'POST', mode: 'cors', credentials: credentials || 'omit', headers, body, keepalive, signal: controller.signal });
     try {
         const response = await fetch(url, init);
         const text = await response.text();
@@ -495,7 +500,7 @@ function createDelivery(settings, report, log) {
     async function attempt(entry) {
         inFlight.set(entry, Date.now());
         // no timeout: a keepalive request goes on whatever the page does, so it is waited for, never doubled
-        const reply = await post({ url: settings.url, headers: settings.headers, body: entry.body, timeout: 0, keepalive: true, retries: 0, log });
+        const reply = await post({ url: settings.url, headers: settings.headers, credentials: settings.credentials, body: entry.body, timeout: 0, keepalive: true, retries: 0, log });
         inFlight.delete(entry);
         // Chromium fails the fetches of a page it unloads, though they go on: such a failure says nothing
         if (left)
@@ -1324,7 +1329,7 @@ function createClient(config) {
         }
         if (log)
             log('\u2192 POST', settings.url, mask(JSON.stringify(settings.headers)), JSON.parse(body));
-        const sending = track ? delivery.send(id, body, out) : post({ url: settings.url, headers: settings.headers, body, timeout: settings.timeout, log });
+        const sending = track ? delivery.send(id, body, out) : post({ url: settings.url, headers: settings.headers, credentials: settings.credentials, body, timeout: settings.timeout, log });
         // fetch was called (a track: stored, and sent or waiting its turn): the next call may go
         if (!track)
             out();

@@ -55,7 +55,7 @@ describe('createClient', () => {
     await settle();
     expect(calls).toHaveLength(1);
     const [{ url, init, body }] = calls;
-    expect(url).toBe('https://us01.p13n.in.treasuredata.com/shop_db/pageviews');
+    expect(url).toBe('https://us01.p13n.in.treasuredata.com/public/shop_db/pageviews');
     expect(init).toMatchObject({ method: 'POST', mode: 'cors', credentials: 'omit' });
     expect(init.headers).toEqual({
       'Content-Type': 'application/vnd.treasuredata.v1+json',
@@ -283,11 +283,21 @@ describe('createClient', () => {
     expect(calls[0].url).not.toContain(KEY);
   });
 
-  it('a first-party proxy endpoint sends no credentials', async () => {
+  it('a first-party proxy endpoint sends no credentials, and the page\'s own cookies (its connection)', async () => {
     await createClient({ database: 'shop_db', table: 'pageviews', endpoint: '/p13n', pageview: false }).personalize();
     expect(calls[0].url).toBe('http://www.shop.test/p13n/shop_db/pageviews');
     expect(calls[0].init.headers).not.toHaveProperty('Authorization');
     expect(calls[0].init.headers).not.toHaveProperty('WP13n-Token');
+    expect(calls[0].init).toMatchObject({ mode: 'cors', credentials: 'same-origin' });
+  });
+
+  it('a track to a first-party proxy goes with same-origin credentials too; to another origin with none', async () => {
+    await createClient({ database: 'shop_db', table: 'pageviews', endpoint: '/p13n', pageview: false }).track({ event: 'a' });
+    await createClient({ ...CONFIG, table: 'events', pageview: false }).track({ event: 'b' });
+    await vi.waitFor(() => expect(calls).toHaveLength(2));
+    const by = (path: string) => calls.find((call) => call.url.includes(path))!.init;
+    expect(by('/p13n/shop_db/pageviews')).toMatchObject({ keepalive: true, credentials: 'same-origin' });
+    expect(by('/public/shop_db/events')).toMatchObject({ keepalive: true, credentials: 'omit' });
   });
 
   it('never rejects, even when fetch throws synchronously', async () => {
@@ -304,7 +314,7 @@ describe('consent', () => {
   const errors = listen('error');
   const ready = listen('ready');
   const cookieNames = () => document.cookie.split('; ').filter(Boolean).map((pair) => pair.split('=')[0]);
-  const OUTBOX = 'p13n:https://us01.p13n.in.treasuredata.com/shop_db/pageviews';
+  const OUTBOX = 'p13n:https://us01.p13n.in.treasuredata.com/public/shop_db/pageviews';
 
   it("'pending' holds every call, writes no cookie, then sends them in call order on 'granted'", async () => {
     const client = createClient({ ...CONFIG, consent: 'pending' });
@@ -577,7 +587,7 @@ describe('single-page apps', () => {
 
 describe('offer cache', () => {
   const offers = listen('offers');
-  const KEY_CACHE = 'p13n:cache:https://us01.p13n.in.treasuredata.com/shop_db/pageviews';
+  const KEY_CACHE = 'p13n:cache:https://us01.p13n.in.treasuredata.com/public/shop_db/pageviews';
 
   it('a repeat view renders the cached offers at once, then the fresh answer wins', async () => {
     document.body.innerHTML = '<p data-p13n-offer="hero" hidden><b data-p13n-attr="headline">Default</b></p>';
