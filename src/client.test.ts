@@ -499,6 +499,11 @@ describe('single-page apps', () => {
     history.replaceState(null, '', home);
   });
   const routed = () => new Promise((resolve) => setTimeout(resolve, ROUTE_SETTLE_MS + 20));
+  /** A route change as an app makes it, with the route's own title, so its view goes out after the settle. */
+  const go = (path: string) => {
+    document.title = path;
+    history.pushState(null, '', path);
+  };
 
   it('spa: true sends one page view per new URL, with the previous URL as td_referrer', async () => {
     const client = spaClient({ spa: true });
@@ -518,13 +523,13 @@ describe('single-page apps', () => {
     const client = spaClient({ spa: true, pageview: false });
     await client.init();
     expect(await client.spa(false)).toEqual({ ok: true });
-    history.pushState(null, '', '/off');
+    go('/off');
     await routed();
     expect(calls).toHaveLength(0);
     await client.spa(true);
     await routed();
     expect(calls).toHaveLength(0);
-    history.pushState(null, '', '/on');
+    go('/on');
     await routed();
     expect(calls.map((call) => call.body.td_path)).toEqual(['/on']);
     expect(await client.spa('yes' as never)).toMatchObject({ ok: false, error: { code: 'usage' } });
@@ -537,7 +542,7 @@ describe('single-page apps', () => {
     const client = spaClient({ spa: true, pageview: false, prehide: '.hero', prehideTimeout: 10_000 });
     await client.init();
     style()!.remove(); // as if the first page's answer were in
-    history.pushState(null, '', '/shoes');
+    go('/shoes');
     expect(style()).not.toBeNull();
     await routed();
     expect(calls).toHaveLength(1);
@@ -545,7 +550,7 @@ describe('single-page apps', () => {
     await settle();
     expect(style()).toBeNull();
     await client.consent('denied');
-    history.pushState(null, '', '/bags');
+    go('/bags');
     expect(style()).toBeNull();
   });
 
@@ -563,6 +568,18 @@ describe('single-page apps', () => {
     expect(calls).toHaveLength(1);
   });
 
+  it('a route whose title the app sets 245 ms after the URL carries that title, sent the moment it is set', async () => {
+    document.title = 'Home';
+    const client = spaClient({ spa: true, pageview: false });
+    await client.init();
+    history.pushState(null, '', '/slow');
+    setTimeout(() => (document.title = 'Slow route'), 245);
+    await routed();
+    expect(calls).toHaveLength(0);
+    await vi.waitFor(() => expect(calls).toHaveLength(1));
+    expect(calls[0].body).toMatchObject({ td_path: '/slow', td_title: 'Slow route', td_referrer: 'http://www.shop.test/home?q=1' });
+  });
+
   it("an older route's late answer does not render over a newer one's", async () => {
     document.body.innerHTML = '<p data-p13n-offer="a" hidden></p><p data-p13n-offer="b" hidden></p>';
     let release!: () => void;
@@ -574,9 +591,9 @@ describe('single-page apps', () => {
     };
     const client = spaClient({ spa: true, pageview: false });
     await client.init();
-    history.pushState(null, '', '/first');
+    go('/first');
     await routed();
-    history.pushState(null, '', '/second');
+    go('/second');
     await routed();
     release();
     await settle();
