@@ -42,7 +42,8 @@ const minify = terser({
   compress: { passes: 3 },
   // names that start with _ are private and may be shortened (style: web-vitals, preact)
   mangle: { properties: { regex: /^_/ } },
-  format: { comments: false },
+  // ASCII only: a CDN or page that serves the file without charset=utf-8 must not garble a string
+  format: { comments: false, ascii_only: true },
 });
 
 export default [

@@ -10,7 +10,6 @@ const VARIANTS = {
   p13n: { build: (api) => p13nPage({ api }), heap: true },
   preconnect: { build: (api) => p13nPage({ api, preconnect: true }) },
   proxy: { build: (api) => p13nPage({ api, proxy: true }) },
-  proxySameOrigin: { build: (api) => p13nPage({ api, proxy: true, sameOriginCredentials: true }) },
   script: { build: (api) => p13nPage({ api, load: 'script' }) },
   // the first load opens the connections, fills the preflight cache (Access-Control-Max-Age) and the HTTP cache
   warm: { build: (api) => p13nPage({ api }), warm: true },

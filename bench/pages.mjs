@@ -126,8 +126,6 @@ export const blankPage = () => html({});
  * @param {string} [o.until]      when the page counts itself done: 'slot' (default), 'request', or 'none' (never:
  *   the bench watches the server instead)
  * @param {string} [o.script]     page code run after the calls
- * @param {boolean} [o.sameOriginCredentials]  what-if: the page turns the tag's `credentials: 'omit'` into
- *   'same-origin' for same-origin requests, as a tag could do for a first-party proxy endpoint
  */
 export function p13nPage(o) {
   const { api, load = 'snippet', proxy = false, preconnect = false, config = {}, slots: count = 1, until = 'slot', script = '' } = o;
@@ -144,19 +142,10 @@ p13n('on', 'offers', function () { __bench.mark('offers') });
 p13n('on', 'error', function (detail) { __bench.fail(detail.error.code + ' ' + detail.error.message) });
 ${script}`;
   const hint = preconnect ? `<link rel="preconnect" href="${api}" crossorigin>` : '';
-  // a request without credentials cannot use the page's own connection (Chromium keeps them apart), so an
-  // 'omit' request to the page's origin opens a new one
-  const patch = o.sameOriginCredentials ? `<script>(function (fetch) {
-  window.fetch = function (input, init) {
-    var sameOrigin = new URL(String(input), location.href).origin == location.origin;
-    if (init && init.credentials == 'omit' && sameOrigin) init = Object.assign({}, init, { credentials: 'same-origin' });
-    return fetch.call(this, input, init);
-  };
-})(window.fetch);</script>` : '';
   const tag = load === 'script'
     ? `<script src="/cdn/p13n.min.js"></script><script>${calls}</script>`
     : `<script>${P13N_SNIPPET}${calls}</script>`;
-  return html({ head: hint + patch + tag, body: slots(count) });
+  return html({ head: hint + tag, body: slots(count) });
 }
 
 /**

@@ -94,11 +94,7 @@ export function leverSection(network, rttMs) {
     ['p13n-tag, async snippet (baseline)', 'p13n', 'connect 2 + preflight 1 + POST 1', 4],
     ['+ `<link rel="preconnect" href="API origin" crossorigin>`', 'preconnect', 'preflight 1 + POST 1, connected early', 2],
     [
-      'first-party proxy `/p13n` (same origin, no preflight)', 'proxy',
-      "connect 2 (credentials: 'omit' needs its own connection) + POST 1 + proxy to API 1", 4,
-    ],
-    [
-      "what-if: proxy, fetch with `credentials: 'same-origin'` (patched in the page)", 'proxySameOrigin',
+      "first-party proxy `/p13n` (same origin: no preflight, `credentials: 'same-origin'`)", 'proxy',
       "POST 1 on the page's connection + proxy to API 1", 2,
     ],
     ['warm: second page view in the same context (preflight cached)', 'warm', 'POST 1', 1],
@@ -198,6 +194,16 @@ export function spaSection(points) {
     ];
   });
   return table(['route changes', 'POSTs so far', 'JS heap after GC', 'growth since previous', 'per route', 'main thread per route (tasks)'], rows);
+}
+
+/** Route change → offers in a single-page app: td-js-sdk sends no page view on a route change. */
+export function spaRoutesSection(routes, titleAfterMs) {
+  const rows = [
+    [`the app sets the route's title ${titleAfterMs} ms after the URL`, routes.titled],
+    ["the title never changes: the app's first route (the tag waits for a title once)", routes.untitledFirst],
+    ['the title never changes: the next route (no wait)', routes.untitledSecond],
+  ].map(([label, times]) => [label, `${fmt.ms(median(times))} (${times.length} routes)`, 'n/a (no single-page-app support)']);
+  return table(['pushState → p13n:offers of that route (median)', 'p13n-tag', 'td-js-sdk'], rows);
 }
 
 /** The headline numbers of every table, both tags side by side. */
@@ -302,9 +308,9 @@ ${timeSection(network, blankHeap)}
 The same page with one change each. "Network floor" is the round trips that must follow the request at RTT ${rttMs}
 ms; the rest of "request → offers" is server time and the browser's and tag's own work. "nav → request" moves
 with how early the tag runs. "New connections" counts TLS handshakes at the server per page view (the site's
-include the page's own). The what-if row is not the tag's behaviour today: the page patches \`fetch\` so the tag's
-same-origin request goes out with \`credentials: 'same-origin'\` instead of \`'omit'\`, which lets it use the page's
-open connection.
+include the page's own). The first-party proxy row is the tag as shipped: its request to the page's own origin goes
+with \`credentials: 'same-origin'\`, so it uses the page's open connection (Chromium keeps connections with and
+without credentials apart; an \`'omit'\` request there would open one of its own).
 
 ${leverSection(network, rttMs)}
 
@@ -338,6 +344,13 @@ after a GC at each checkpoint; main-thread time per route includes the page's ow
 is warm-up (optimized code, the 250-entry Resource Timing buffer filling); a leak keeps growing per route.
 
 ${spaSection(spa)}
+
+**Route change → offers** (${meta.scalingLoads} loads, no added latency): the time a route's offers take, from the
+app's \`history.pushState\` to the tag's \`p13n:offers\` for that route: the 50 ms settle, then the tag's wait for the
+route's title (it sends as soon as the title changes, at most 500 ms after the URL; an app that never changes its
+title is waited for once), then the request.
+
+${spaRoutesSection(results.spaRoutes, meta.spaTitleAfterMs)}
 
 ## Caveats
 

@@ -16,13 +16,15 @@ import { cdnFiles, writeRules, P13N_BUNDLE, TD_VERSION } from './pages.mjs';
 import { launch } from './measure.mjs';
 import { bundleBytes, measureMainThread } from './cost.mjs';
 import { measureNetwork } from './network.mjs';
-import { EMPTY_WAIT_MS, measureAttributes, measureOffers, measureOutbox, measureSpa } from './scaling.mjs';
+import { EMPTY_WAIT_MS, measureAttributes, measureOffers, measureOutbox, measureSpa, measureSpaRoutes } from './scaling.mjs';
 import * as report from './report.mjs';
 
 const LOADS = Number(process.env.BENCH_LOADS) || 20;
 const SCALING_LOADS = Number(process.env.BENCH_SCALING_LOADS) || 10;
 const OUTBOX_LOADS = Math.max(1, Math.round(SCALING_LOADS / 3));
 const SPA_ROUTES = Number(process.env.BENCH_SPA_ROUTES) || 1000;
+/** When the single-page app of the route-change table sets each route's title, after the URL. */
+const SPA_TITLE_AFTER_MS = 50;
 /** The round-trip time of the "network" site: every hop, browser to site, browser to API, site to API. */
 const RTT_MS = 40;
 /** Every load gets its own sN.shop.test and aN.api.test (see measure.mjs); the certificate covers them all. */
@@ -109,7 +111,9 @@ try {
   const outbox = await measureOutbox(env, [[0, OUTBOX_LOADS], [10, OUTBOX_LOADS], [100, OUTBOX_LOADS], [1000, 1]]);
   progress(`scaling: ${SPA_ROUTES} single-page-app route changes`);
   const spa = await measureSpa(env, { checkpoints: [0, SPA_ROUTES / 4, SPA_ROUTES / 2, SPA_ROUTES] });
-  results = { sizes, cost, network, offers, attributes, outbox, spa, chromium: browser.version };
+  progress('single-page app: route change → offers');
+  const spaRoutes = await measureSpaRoutes(env, SCALING_LOADS, { titleAfterMs: SPA_TITLE_AFTER_MS });
+  results = { sizes, cost, network, offers, attributes, outbox, spa, spaRoutes, chromium: browser.version };
 } finally {
   await browser.close();
   await Promise.all([fast.close(), net.close()]);
@@ -127,6 +131,7 @@ const markdown = report.document(results, {
   scalingLoads: SCALING_LOADS,
   outboxLoads: OUTBOX_LOADS,
   spaRoutes: SPA_ROUTES,
+  spaTitleAfterMs: SPA_TITLE_AFTER_MS,
   rttMs: RTT_MS,
   emptyWaitMs: EMPTY_WAIT_MS,
   tdVersion: TD_VERSION,

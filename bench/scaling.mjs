@@ -188,3 +188,48 @@ export async function measureSpa({ browser, fast }, { checkpoints = [0, 250, 500
   }
   return points;
 }
+
+/**
+ * Route change → offers in a single-page app (`spa: true`): from `history.pushState` to the `p13n:offers` of that
+ * route, which includes the tag's 50 ms settle and its wait for the route's title. Two apps: one that sets each
+ * route's title `titleAfterMs` after the URL (as React Router and Turbo do), and one whose title never changes,
+ * measured on its first route (the tag waits for a title once) and its second (it no longer waits).
+ */
+export async function measureSpaRoutes({ browser, fast }, loads, { routes = 10, titleAfterMs = 50 } = {}) {
+  const results = { titled: [], untitledFirst: [], untitledSecond: [] };
+  const run = (page, count, titleAfter) =>
+    page.evaluate(
+      async ([count, titleAfter]) => {
+        const times = [];
+        for (let i = 0; i < count; i++) {
+          const offers = new Promise((resolve) => document.addEventListener('p13n:offers', resolve, { once: true }));
+          const start = performance.now();
+          history.pushState(null, '', '/bench/route-' + i + '-' + Math.random().toString(36).slice(2));
+          if (titleAfter >= 0) setTimeout(() => (document.title = 'Route ' + i), titleAfter);
+          await offers;
+          times.push(performance.now() - start);
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+        return times;
+      },
+      [count, titleAfter],
+    );
+  for (let round = 0; round < loads; round++) {
+    const target = fast.prepare((api) => p13nPage({ api, config: { spa: true } }));
+    const { page, close } = await open(browser);
+    try {
+      await page.goto(target.url, { waitUntil: 'domcontentloaded' });
+      await settled(page);
+      const [first, second] = await run(page, 2, -1);
+      results.untitledFirst.push(first);
+      results.untitledSecond.push(second);
+      await page.goto(target.url, { waitUntil: 'domcontentloaded' });
+      await settled(page);
+      results.titled.push(...(await run(page, round ? 2 : routes, titleAfterMs)));
+    } finally {
+      await close();
+      target.remove();
+    }
+  }
+  return results;
+}

@@ -132,10 +132,12 @@ describe('success', () => {
     expect(await response.text()).toBe('');
   });
 
-  it('serves the browser path with the /public prefix', async () => {
-    const response = await post(server, { td_client_id: 'p' }, { path: '/public/demo_db/pageviews' });
+  // the tag posts to /public (the browser path), the reference proxy to the path without it (the server path)
+  it.each(['/public/demo_db/pageviews', '/demo_db/pageviews'])('serves %s, the browser and the server path alike', async (path) => {
+    const response = await post(server, { td_client_id: 'p' + path.length }, { path });
     expect(response.status).toBe(200);
     expect(await offerNames(response)).toEqual(['welcome']);
+    expect(server.emulator.log.at(-1)).toMatchObject({ method: 'POST', path, status: 200 });
   });
 });
 

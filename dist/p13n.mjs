@@ -83,16 +83,21 @@ function readConfig(input, page = location) {
         check('table', table, false);
         let base;
         try {
-            base = new URL(endpoint || `https://${region == 'co.jp' ? 'ap01' : region}.p13n.in.treasuredata.com`, page.href);
+            // /public is the path browsers post to, as td-js-sdk does; the path without it is for servers
+            base = new URL(endpoint || `https://${region == 'co.jp' ? 'ap01' : region}.p13n.in.treasuredata.com/public`, page.href);
         }
         catch { }
         if (!base || !/^https?:$/.test(base.protocol) || base.search || base.hash || (base.protocol != 'https:' && page.protocol == 'https:')) {
             throw 'config.endpoint must be an http(s) URL without ? or #, https on https pages';
         }
         config.url = base.href.replace(/\/$/, '') + `/${database}/${table}`;
+        const local = base.origin == page.origin;
+        // Chromium keeps connections with and without credentials apart: 'omit' to the page's origin would open a
+        // second one. Another origin never gets the visitor's cookies.
+        config.credentials = local ? 'same-origin' : 'omit';
         config.headers = { 'Content-Type': 'application/vnd.treasuredata.v1+json', Accept: 'application/vnd.treasuredata.v1+json' };
         // a first-party proxy adds the credentials server-side: the page may then carry neither
-        if (apiKey || token || base.origin != page.origin) {
+        if (apiKey || token || !local) {
             check('apiKey', apiKey, false);
             check('token', token, false);
             if (apiKey.split('/')[0] != token.split('/')[0])
@@ -390,20 +395,21 @@ function readReply(status, text, retryAfterHeader = null) {
 async function attempt(request, deadline) {
     const controller = new AbortController();
     const timer = request.keepalive || setTimeout(() => controller.abort(), deadline - Date.now());
-    const { url, headers, body, keepalive, log } = request;
+    const { url, headers, credentials, body, keepalive, log } = request;
     // no prototype: fetch reads every option it knows (cache, integrity, priority ...), and a polluted
     // Object.prototype must not supply one
-    const init = Object.assign(Object.create(null), { method: 'POST', mode: 'cors', credentials: 'omit', headers, body, keepalive, signal: controller.signal });
+    const init = Object.assign(Object.create(null), { method: 'POST', mode: 'cors', credentials: credentials || 'omit', headers, body, keepalive, signal: controller.signal });
     try {
         const response = await fetch(url, init);
         const text = await response.text();
+        // arrows as escapes: the source and the bundle stay ASCII, whatever charset a CDN serves them with
         if (log)
-            log('←', response.status, text);
+            log('\u2190', response.status, text);
         return readReply(response.status, text, response.headers.get('Retry-After'));
     }
     catch (error) {
         if (log)
-            log('←', error);
+            log('\u2190', error);
         return controller.signal.aborted
             ? failure('timeout', `no answer within ${request.timeout} ms`, undefined, true)
             : failure('network', 'no response (offline, blocked, or refused by CORS) from ' + url, undefined, true);
@@ -494,7 +500,7 @@ function createDelivery(settings, report, log) {
     async function attempt(entry) {
         inFlight.set(entry, Date.now());
         // no timeout: a keepalive request goes on whatever the page does, so it is waited for, never doubled
-        const reply = await post({ url: settings.url, headers: settings.headers, body: entry.body, timeout: 0, keepalive: true, retries: 0, log });
+        const reply = await post({ url: settings.url, headers: settings.headers, credentials: settings.credentials, body: entry.body, timeout: 0, keepalive: true, retries: 0, log });
         inFlight.delete(entry);
         // Chromium fails the fetches of a page it unloads, though they go on: such a failure says nothing
         if (left)
@@ -808,15 +814,23 @@ const erase = (cookies, name, domain) => cookies.set(name, '', shielded({ domain
 function cookieJar(name, expires, domain) {
     const cookies = api.withAttributes({ path: '/', sameSite: 'Lax', secure: location.protocol == 'https:' });
     const remove = (domain) => erase(cookies, name, domain);
+    const write = (value) => cookies.set(name, value, shielded({ expires, domain }));
     return {
         get: () => cookies.get(name),
         set(value) {
-            domain = domain || registrableDomain(cookies);
-            cookies.set(name, value, shielded({ expires, domain }));
+            if (!domain) {
+                // the domain an earlier page found, tried once: a returning visitor's page view writes one cookie
+                domain = remembered();
+                if (domain && (write(value), cookies.get(name) == value))
+                    return;
+                domain = registrableDomain(cookies);
+            }
+            write(value);
         },
         /** Removes the cookie for the host and each parent domain, writing none: no probe, under a refusal. */
         remove() {
             const labels = location.hostname.split('.');
+            storage('removeItem');
             remove();
             if (domain)
                 remove(domain);
@@ -825,10 +839,28 @@ function cookieJar(name, expires, domain) {
         },
     };
 }
+/** Where the registrable domain found is kept: localStorage is per origin, so this is per host. */
+const DOMAIN_KEY = 'p13n:domain';
+/** localStorage's get, set or remove of DOMAIN_KEY; undefined where storage throws (the probe then runs). */
+function storage(method, value) {
+    try {
+        return localStorage[method](DOMAIN_KEY, value) || undefined;
+    }
+    catch {
+        return undefined;
+    }
+}
+/** The stored domain when it is this host or a parent of it on a label boundary: not one left by another site. */
+const remembered = () => {
+    const domain = storage('getItem');
+    const host = location.hostname;
+    return domain && (host == domain || host.slice(-domain.length - 1) == '.' + domain) ? domain : undefined;
+};
 /**
  * The highest domain that accepts a cookie, found by trial writes from the top label down as td-js-sdk does
- * (`test` and `co.jp` are refused as public suffixes, `shop.test` is kept). Undefined on IP addresses and where
- * no write sticks: the cookie is then host-only.
+ * (`test` and `co.jp` are refused as public suffixes, `shop.test` is kept), and remembered: Firefox logs each
+ * refused trial write to the console, so a browser probes a host once. Undefined on IP addresses and where no
+ * write sticks: the cookie is then host-only, and nothing is remembered.
  */
 function registrableDomain(cookies) {
     const host = location.hostname;
@@ -842,10 +874,12 @@ function registrableDomain(cookies) {
         cookies.set(probe, value, shielded({ domain }));
         if (cookies.get(probe) == value) {
             erase(cookies, probe, domain);
+            storage('setItem', domain);
             return domain;
         }
     }
-    return undefined;
+    // a remembered domain that no longer takes the cookie is forgotten too
+    return storage('removeItem');
 }
 /** `td_client_id`: the explicit one, else the cookie's (shared with td-js-sdk), else a new one. */
 function createIdentity(settings) {
@@ -1078,6 +1112,11 @@ function createRenderer() {
 
 /** How long a route change may settle before its page view is built: the view's title, a redirect's final URL. */
 const ROUTE_SETTLE_MS = 50;
+/**
+ * The longest a route's page view waits for the app to give the route its title, counted from the URL change:
+ * React Router sets it up to 245 ms after the URL on a 4x throttled CPU, Turbo about 70 ms after.
+ */
+const TITLE_WAIT_MS = 500;
 const here = () => location.href.split('#')[0];
 /**
  * Route changes of a single-page app: `pushState`, `replaceState` and `popstate`. History is wrapped, not
@@ -1085,7 +1124,9 @@ const here = () => location.href.split('#')[0];
  * with the page's own arguments, returns its result and lets its exceptions through, so the page and the
  * libraries that wrap history after or before the tag see no difference. The wrappers stay when tracking is
  * switched off (unwrapping would drop a wrapper added later by another library); they only stop reporting.
- * `onRoute` gets the URL left, once per new URL: a hash change, or a replaceState to the same URL, is none.
+ * `onRoute` gets the URL left, once per new URL (a hash change, or a replaceState to the same URL, is none), as
+ * the route settles, and a promise that settles once the route has its title: at once when the title already
+ * changed, else when it changes, at most TITLE_WAIT_MS after the URL did, or when the visitor moves on.
  * `onMove(true)` comes at once when the URL changes; `onMove(false)` when it settles back on the URL it left.
  */
 function watchRoutes(onRoute, onMove = () => { }) {
@@ -1094,6 +1135,13 @@ function watchRoutes(onRoute, onMove = () => { }) {
     let last = here();
     let timer;
     let moving = false;
+    let title = document.title; // the last page view's
+    let since = 0; // when the URL changed
+    let before = title; // the title then
+    // an app that has never given a route a new title, once a wait for one ran out, is not waited for again
+    let titles = false;
+    let patient = true;
+    let done; // ends the wait of a route for its title
     const check = () => {
         const now = here();
         const was = moving;
@@ -1101,16 +1149,39 @@ function watchRoutes(onRoute, onMove = () => { }) {
         if (active && now != last) {
             const referrer = last;
             last = now;
-            onRoute(referrer);
+            const named = document.title != title || document.title != before;
+            if (named)
+                titles = patient = true;
+            onRoute(referrer, named || !patient ? Promise.resolve((title = document.title)) : titled());
         }
         else if (was) {
             onMove(false); // left and come back to within the settle time: no new view, what was hidden shows again
         }
     };
+    /** Settles when the title changes, TITLE_WAIT_MS after the URL did, or at the next history change. */
+    const titled = () => new Promise((resolve) => {
+        // no polling: the title's element or text changing is a mutation of the head, watched only while a route waits
+        const watcher = new MutationObserver(() => document.title != title && ((titles = true), end()));
+        const cap = setTimeout(() => ((patient = titles), end()), since + TITLE_WAIT_MS - Date.now());
+        const end = () => {
+            watcher.disconnect();
+            clearTimeout(cap);
+            done = undefined;
+            resolve((title = document.title));
+        };
+        done = end;
+        watcher.observe(document.head || document.documentElement, { childList: true, characterData: true, subtree: true });
+    });
     const changed = () => {
+        // the visitor moved on: the route waiting for its title goes as it is
+        if (done)
+            done();
         // at once, so the last route's offers are hidden before the new route paints
-        if (!moving && here() != last)
+        if (!moving && here() != last) {
+            since = Date.now();
+            before = document.title;
             onMove((moving = true));
+        }
         clearTimeout(timer);
         // a redirect chain (push then replace) settles into one view of its final URL, with its new title
         timer = setTimeout(check, ROUTE_SETTLE_MS);
@@ -1129,7 +1200,7 @@ function watchRoutes(onRoute, onMove = () => { }) {
     };
     return (on) => {
         if (on && !active)
-            last = here();
+            (last = here()), (title = document.title);
         active = on;
         if (on && !wrapped) {
             wrapped = true;
@@ -1247,8 +1318,11 @@ function createClient(config) {
         const time = Date.now();
         return started.then((outcome) => (outcome.ok ? deliver(extra, track, undefined, context, time) : fail(outcome.error)));
     };
-    /** A page view: the page context, and the offers cached for this path, if any, rendered at once. */
-    function view(referrer) {
+    /**
+     * A page view: the page context, and the offers cached for this path, if any, rendered at once. A route's
+     * view is built as it settles and sent once the route has its title (`titled`), with that title.
+     */
+    function view(referrer, titled) {
         const current = ++views;
         const path = location.pathname;
         const cached = cache && consent == 'granted' && cache.get(path);
@@ -1258,14 +1332,18 @@ function createClient(config) {
             prehide.reveal();
             events.emit('offers', { offers: cached.offers, names: Object.keys(cached.offers), uuid: cached.uuid, status: cached.status, cached: true });
         }
-        return deliver(undefined, false, { current, path, referrer });
+        const page = { current, path, referrer };
+        if (!titled)
+            return deliver(undefined, false, page);
+        const context = pageContext(VERSION);
+        return titled.then(() => deliver(undefined, false, page, ((context.td_title = document.title), context)));
     }
     function spa(on) {
         // a route change hides again what the last route's answer showed, until this route's answer is in; a route
         // left and come back to at once shows it again
         const move = (moving) => (moving ? consent != 'denied' && prehide.hide() : views == shown && prehide.reveal());
         if (on)
-            routes = routes || watchRoutes((referrer) => view(referrer), move);
+            routes = routes || watchRoutes(view, move);
         if (routes)
             routes(on);
     }
@@ -1322,8 +1400,8 @@ function createClient(config) {
                 : { code: 'consent', message: 'p13n: consent is denied: nothing is sent' }, id);
         }
         if (log)
-            log('→ POST', settings.url, mask(JSON.stringify(settings.headers)), JSON.parse(body));
-        const sending = track ? delivery.send(id, body, out) : post({ url: settings.url, headers: settings.headers, body, timeout: settings.timeout, log });
+            log('\u2192 POST', settings.url, mask(JSON.stringify(settings.headers)), JSON.parse(body));
+        const sending = track ? delivery.send(id, body, out) : post({ url: settings.url, headers: settings.headers, credentials: settings.credentials, body, timeout: settings.timeout, log });
         // fetch was called (a track: stored, and sent or waiting its turn): the next call may go
         if (!track)
             out();

@@ -15,7 +15,10 @@ interface ProxyOptions {
      * key, and must not relay events into any table a visitor names.
      */
     tables: string[];
-    /** Upstream base URL. Default `https://us01.p13n.in.treasuredata.com`. */
+    /**
+     * Upstream base URL. Default `https://us01.p13n.in.treasuredata.com`: the path without `/public`, TD's
+     * server-to-server path, since the proxy is a server (the tag in a browser posts to `/public`).
+     */
     endpoint?: string;
     /** Milliseconds to wait for the upstream answer. Default 10000. */
     timeout?: number;

@@ -12,14 +12,23 @@ const read = (path: string) => readFileSync(new URL('../' + path, import.meta.ur
  * Bytes gzip -9 that dist/p13n.min.js may have. The goal is 4096 (issue 6); the complete tag with consent,
  * single-page apps, pre-hiding, the cache and the durable `track` outbox measures about 9 KB, so this gate
  * holds the line where it is until that decision is taken (see README, Size). Every change that grows the tag
- * must move this number, on purpose.
+ * must move this number, on purpose. Issue 11 moved it from 9216 to the size it measured (+392 B): the refused-init
+ * replay (about 220 B), the route title wait (about 170 B), the remembered cookie domain (about 100 B).
  */
-export const BUDGET_GZIP = 9 * 1024;
+export const BUDGET_GZIP = 9608;
 
 test('the IIFE stays within its size budget', () => {
   const { raw, gzip, brotli } = sizes(read('dist/p13n.min.js'));
   console.log(`dist/p13n.min.js: ${raw} B raw, ${gzip} B gzip -9, ${brotli} B brotli (budget ${BUDGET_GZIP} B gzip)`);
   expect(gzip).toBeLessThanOrEqual(BUDGET_GZIP);
+});
+
+test('the bundles are ASCII: served without charset=utf-8, no string is garbled', () => {
+  for (const file of ['dist/p13n.min.js', 'dist/p13n.mjs']) {
+    const bytes = readFileSync(new URL('../' + file, import.meta.url));
+    expect(bytes.length, file).toBeGreaterThan(0);
+    expect(bytes.findIndex((byte) => byte > 0x7f), file).toBe(-1);
+  }
 });
 
 test('the snippet is short enough to paste, and the README shows it byte for byte', () => {

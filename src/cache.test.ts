@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createCache, MAX_PATHS } from './cache';
 
-const KEY = 'p13n:cache:https://us01.p13n.in.treasuredata.com/shop_db/offers';
+const KEY = 'p13n:cache:https://us01.p13n.in.treasuredata.com/public/shop_db/offers';
 const TTL = 60; // seconds
 const NOW = 1_800_000_000_000;
 const answer = (headline = 'Spring sale', uuid = 'u-1') => ({

@@ -55,7 +55,7 @@ describe('createClient', () => {
     await settle();
     expect(calls).toHaveLength(1);
     const [{ url, init, body }] = calls;
-    expect(url).toBe('https://us01.p13n.in.treasuredata.com/shop_db/pageviews');
+    expect(url).toBe('https://us01.p13n.in.treasuredata.com/public/shop_db/pageviews');
     expect(init).toMatchObject({ method: 'POST', mode: 'cors', credentials: 'omit' });
     expect(init.headers).toEqual({
       'Content-Type': 'application/vnd.treasuredata.v1+json',
@@ -242,7 +242,8 @@ describe('createClient', () => {
         expect(result.ok || result.error.message).toMatch(new RegExp(`the event is 6\\d{4} bytes of JSON; at most ${MAX_EVENT_BYTES} fit`));
       }
       expect(calls).toHaveLength(0);
-      expect(localStorage.length).toBe(0); // nothing stored for later either
+      // nothing stored for later either: the one key is the cookie's domain, found when the id was written
+      expect(Object.keys(localStorage)).toEqual(['p13n:domain']);
     });
 
     it('counts UTF-8 bytes, not characters, and sends an event at the limit whole', async () => {
@@ -283,11 +284,21 @@ describe('createClient', () => {
     expect(calls[0].url).not.toContain(KEY);
   });
 
-  it('a first-party proxy endpoint sends no credentials', async () => {
+  it('a first-party proxy endpoint sends no credentials, and the page\'s own cookies (its connection)', async () => {
     await createClient({ database: 'shop_db', table: 'pageviews', endpoint: '/p13n', pageview: false }).personalize();
     expect(calls[0].url).toBe('http://www.shop.test/p13n/shop_db/pageviews');
     expect(calls[0].init.headers).not.toHaveProperty('Authorization');
     expect(calls[0].init.headers).not.toHaveProperty('WP13n-Token');
+    expect(calls[0].init).toMatchObject({ mode: 'cors', credentials: 'same-origin' });
+  });
+
+  it('a track to a first-party proxy goes with same-origin credentials too; to another origin with none', async () => {
+    await createClient({ database: 'shop_db', table: 'pageviews', endpoint: '/p13n', pageview: false }).track({ event: 'a' });
+    await createClient({ ...CONFIG, table: 'events', pageview: false }).track({ event: 'b' });
+    await vi.waitFor(() => expect(calls).toHaveLength(2));
+    const by = (path: string) => calls.find((call) => call.url.includes(path))!.init;
+    expect(by('/p13n/shop_db/pageviews')).toMatchObject({ keepalive: true, credentials: 'same-origin' });
+    expect(by('/public/shop_db/events')).toMatchObject({ keepalive: true, credentials: 'omit' });
   });
 
   it('never rejects, even when fetch throws synchronously', async () => {
@@ -304,7 +315,7 @@ describe('consent', () => {
   const errors = listen('error');
   const ready = listen('ready');
   const cookieNames = () => document.cookie.split('; ').filter(Boolean).map((pair) => pair.split('=')[0]);
-  const OUTBOX = 'p13n:https://us01.p13n.in.treasuredata.com/shop_db/pageviews';
+  const OUTBOX = 'p13n:https://us01.p13n.in.treasuredata.com/public/shop_db/pageviews';
 
   it("'pending' holds every call, writes no cookie, then sends them in call order on 'granted'", async () => {
     const client = createClient({ ...CONFIG, consent: 'pending' });
@@ -488,6 +499,11 @@ describe('single-page apps', () => {
     history.replaceState(null, '', home);
   });
   const routed = () => new Promise((resolve) => setTimeout(resolve, ROUTE_SETTLE_MS + 20));
+  /** A route change as an app makes it, with the route's own title, so its view goes out after the settle. */
+  const go = (path: string) => {
+    document.title = path;
+    history.pushState(null, '', path);
+  };
 
   it('spa: true sends one page view per new URL, with the previous URL as td_referrer', async () => {
     const client = spaClient({ spa: true });
@@ -507,13 +523,13 @@ describe('single-page apps', () => {
     const client = spaClient({ spa: true, pageview: false });
     await client.init();
     expect(await client.spa(false)).toEqual({ ok: true });
-    history.pushState(null, '', '/off');
+    go('/off');
     await routed();
     expect(calls).toHaveLength(0);
     await client.spa(true);
     await routed();
     expect(calls).toHaveLength(0);
-    history.pushState(null, '', '/on');
+    go('/on');
     await routed();
     expect(calls.map((call) => call.body.td_path)).toEqual(['/on']);
     expect(await client.spa('yes' as never)).toMatchObject({ ok: false, error: { code: 'usage' } });
@@ -526,7 +542,7 @@ describe('single-page apps', () => {
     const client = spaClient({ spa: true, pageview: false, prehide: '.hero', prehideTimeout: 10_000 });
     await client.init();
     style()!.remove(); // as if the first page's answer were in
-    history.pushState(null, '', '/shoes');
+    go('/shoes');
     expect(style()).not.toBeNull();
     await routed();
     expect(calls).toHaveLength(1);
@@ -534,7 +550,7 @@ describe('single-page apps', () => {
     await settle();
     expect(style()).toBeNull();
     await client.consent('denied');
-    history.pushState(null, '', '/bags');
+    go('/bags');
     expect(style()).toBeNull();
   });
 
@@ -552,6 +568,18 @@ describe('single-page apps', () => {
     expect(calls).toHaveLength(1);
   });
 
+  it('a route whose title the app sets 245 ms after the URL carries that title, sent the moment it is set', async () => {
+    document.title = 'Home';
+    const client = spaClient({ spa: true, pageview: false });
+    await client.init();
+    history.pushState(null, '', '/slow');
+    setTimeout(() => (document.title = 'Slow route'), 245);
+    await routed();
+    expect(calls).toHaveLength(0);
+    await vi.waitFor(() => expect(calls).toHaveLength(1));
+    expect(calls[0].body).toMatchObject({ td_path: '/slow', td_title: 'Slow route', td_referrer: 'http://www.shop.test/home?q=1' });
+  });
+
   it("an older route's late answer does not render over a newer one's", async () => {
     document.body.innerHTML = '<p data-p13n-offer="a" hidden></p><p data-p13n-offer="b" hidden></p>';
     let release!: () => void;
@@ -563,9 +591,9 @@ describe('single-page apps', () => {
     };
     const client = spaClient({ spa: true, pageview: false });
     await client.init();
-    history.pushState(null, '', '/first');
+    go('/first');
     await routed();
-    history.pushState(null, '', '/second');
+    go('/second');
     await routed();
     release();
     await settle();
@@ -577,7 +605,7 @@ describe('single-page apps', () => {
 
 describe('offer cache', () => {
   const offers = listen('offers');
-  const KEY_CACHE = 'p13n:cache:https://us01.p13n.in.treasuredata.com/shop_db/pageviews';
+  const KEY_CACHE = 'p13n:cache:https://us01.p13n.in.treasuredata.com/public/shop_db/pageviews';
 
   it('a repeat view renders the cached offers at once, then the fresh answer wins', async () => {
     document.body.innerHTML = '<p data-p13n-offer="hero" hidden><b data-p13n-attr="headline">Default</b></p>';

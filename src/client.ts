@@ -116,8 +116,11 @@ export function createClient(config: unknown): Client {
     return started.then((outcome) => (outcome.ok ? deliver(extra, track, undefined, context, time) : fail(outcome.error!)));
   };
 
-  /** A page view: the page context, and the offers cached for this path, if any, rendered at once. */
-  function view(referrer?: string) {
+  /**
+   * A page view: the page context, and the offers cached for this path, if any, rendered at once. A route's
+   * view is built as it settles and sent once the route has its title (`titled`), with that title.
+   */
+  function view(referrer?: string, titled?: Promise<unknown>) {
     const current = ++views;
     const path = location.pathname;
     const cached = cache && consent == 'granted' && cache.get(path);
@@ -127,13 +130,16 @@ export function createClient(config: unknown): Client {
       prehide.reveal();
       events.emit('offers', { offers: cached.offers, names: Object.keys(cached.offers), uuid: cached.uuid, status: cached.status, cached: true });
     }
-    return deliver(undefined, false, { current, path, referrer });
+    const page = { current, path, referrer };
+    if (!titled) return deliver(undefined, false, page);
+    const context = pageContext(VERSION);
+    return titled.then(() => deliver(undefined, false, page, ((context.td_title = document.title), context)));
   }
   function spa(on: boolean) {
     // a route change hides again what the last route's answer showed, until this route's answer is in; a route
     // left and come back to at once shows it again
     const move = (moving: boolean) => (moving ? consent != 'denied' && prehide.hide() : views == shown && prehide.reveal());
-    if (on) routes = routes || watchRoutes((referrer) => view(referrer), move);
+    if (on) routes = routes || watchRoutes(view, move);
     if (routes) routes(on);
   }
 
@@ -195,8 +201,8 @@ export function createClient(config: unknown): Client {
         id,
       );
     }
-    if (log) log('→ POST', settings.url, mask(JSON.stringify(settings.headers)), JSON.parse(body));
-    const sending = track ? delivery!.send(id, body, out) : post({ url: settings.url, headers: settings.headers, body, timeout: settings.timeout, log });
+    if (log) log('\u2192 POST', settings.url, mask(JSON.stringify(settings.headers)), JSON.parse(body));
+    const sending = track ? delivery!.send(id, body, out) : post({ url: settings.url, headers: settings.headers, credentials: settings.credentials, body, timeout: settings.timeout, log });
     // fetch was called (a track: stored, and sent or waiting its turn): the next call may go
     if (!track) out();
     const reply = await sending.finally(out);

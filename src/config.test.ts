@@ -49,7 +49,7 @@ describe('readConfig: defaults', () => {
       pageview: true,
       attributes: {},
       cookie: { name: '_td', expires: 730 },
-      url: 'https://us01.p13n.in.treasuredata.com/shop_db/pageviews',
+      url: 'https://us01.p13n.in.treasuredata.com/public/shop_db/pageviews',
     });
     // off by default
     for (const key of ['spa', 'respectGPC', 'debug', 'cache', 'prehide', 'clientId', 'nonce'] as const) {
@@ -109,8 +109,8 @@ describe('readConfig: where requests go', () => {
     ['ap01', 'ap01'],
     ['co.jp', 'ap01'],
     ['ap03', 'ap03'],
-  ])('region %s posts to %s', (region, host) => {
-    expect(accepted({ ...BASE, region }).url).toBe(`https://${host}.p13n.in.treasuredata.com/shop_db/pageviews`);
+  ])('region %s posts to %s, on the browser path /public', (region, host) => {
+    expect(accepted({ ...BASE, region }).url).toBe(`https://${host}.p13n.in.treasuredata.com/public/shop_db/pageviews`);
   });
 
   it.each([
@@ -120,6 +120,21 @@ describe('readConfig: where requests go', () => {
     ['https://api.example/', 'https://api.example/shop_db/pageviews'],
   ])('endpoint %s posts to %s', (endpoint, url) => {
     expect(accepted({ ...BASE, region: 'eu01', endpoint }).url).toBe(url);
+  });
+
+  it('sends the page\'s credentials to an endpoint on its own origin only', () => {
+    const proxy = { database: 'shop_db', table: 'pageviews' };
+    expect(accepted({ ...proxy, endpoint: '/p13n' }).credentials).toBe('same-origin');
+    expect(accepted({ ...proxy, endpoint: 'http://www.shop.test/proxy' }).credentials).toBe('same-origin');
+    expect(accepted({ ...proxy, endpoint: '/p13n/' }, HTTPS_PAGE).credentials).toBe('same-origin');
+    // a key and token do not change it: the origin decides
+    expect(accepted({ ...BASE, endpoint: '/p13n' }).credentials).toBe('same-origin');
+    expect(accepted(BASE).credentials).toBe('omit');
+    expect(accepted({ ...BASE, endpoint: 'https://api.example/public' }).credentials).toBe('omit');
+    // another port or scheme is another origin
+    expect(accepted({ ...BASE, endpoint: 'http://www.shop.test:8080/p13n' }).credentials).toBe('omit');
+    expect(accepted({ ...BASE, endpoint: 'https://shop.example/p13n' }, HTTPS_PAGE).credentials).toBe('same-origin');
+    expect(accepted({ ...BASE, endpoint: 'https://api.shop.example/p13n' }, HTTPS_PAGE).credentials).toBe('omit');
   });
 
   it('allows an http endpoint on an http page (plain-http custom host)', () => {
@@ -252,7 +267,7 @@ describe('readConfig: hostile input', () => {
     const settings = polluted('endpoint', 'https://evil.example', () =>
       polluted('region', 'eu01', () => accepted({ ...BASE })),
     );
-    expect(settings.url).toBe('https://us01.p13n.in.treasuredata.com/shop_db/pageviews');
+    expect(settings.url).toBe('https://us01.p13n.in.treasuredata.com/public/shop_db/pageviews');
   });
 
   it('keeps a proxy config without credentials when Object.prototype carries some', () => {

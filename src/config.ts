@@ -5,6 +5,8 @@ export type Settings = Config &
   Required<Pick<Config, 'attributes' | 'pageview' | 'timeout' | 'consent' | 'prehideTimeout'>> & {
     url: string;
     headers: Record<string, string>;
+    /** fetch's credentials: a proxy on the page's origin gets the page's own, so the POST rides its connection. */
+    credentials: RequestCredentials;
     cookie: Required<Omit<CookieOptions, 'domain'>> & { domain?: string } | false;
   };
 
@@ -93,15 +95,20 @@ export function readConfig(input: unknown, page: Location = location): Settings 
     check('table', table, false);
     let base: URL | undefined;
     try {
-      base = new URL(endpoint || `https://${region == 'co.jp' ? 'ap01' : region}.p13n.in.treasuredata.com`, page.href);
+      // /public is the path browsers post to, as td-js-sdk does; the path without it is for servers
+      base = new URL(endpoint || `https://${region == 'co.jp' ? 'ap01' : region}.p13n.in.treasuredata.com/public`, page.href);
     } catch {}
     if (!base || !/^https?:$/.test(base.protocol) || base.search || base.hash || (base.protocol != 'https:' && page.protocol == 'https:')) {
       throw 'config.endpoint must be an http(s) URL without ? or #, https on https pages';
     }
     config.url = base.href.replace(/\/$/, '') + `/${database}/${table}`;
+    const local = base.origin == page.origin;
+    // Chromium keeps connections with and without credentials apart: 'omit' to the page's origin would open a
+    // second one. Another origin never gets the visitor's cookies.
+    config.credentials = local ? 'same-origin' : 'omit';
     config.headers = { 'Content-Type': 'application/vnd.treasuredata.v1+json', Accept: 'application/vnd.treasuredata.v1+json' };
     // a first-party proxy adds the credentials server-side: the page may then carry neither
-    if (apiKey || token || base.origin != page.origin) {
+    if (apiKey || token || !local) {
       check('apiKey', apiKey, false);
       check('token', token, false);
       if (apiKey!.split('/')[0] != token!.split('/')[0]) console.warn('p13n: apiKey and token are of different accounts: the API will answer 3002');

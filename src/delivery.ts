@@ -65,7 +65,7 @@ export function createDelivery(settings: Settings, report: (error: P13nError, id
   async function attempt(entry: Entry): Promise<Reply> {
     inFlight.set(entry, Date.now());
     // no timeout: a keepalive request goes on whatever the page does, so it is waited for, never doubled
-    const reply = await post({ url: settings.url, headers: settings.headers, body: entry.body, timeout: 0, keepalive: true, retries: 0, log });
+    const reply = await post({ url: settings.url, headers: settings.headers, credentials: settings.credentials, body: entry.body, timeout: 0, keepalive: true, retries: 0, log });
     inFlight.delete(entry);
     // Chromium fails the fetches of a page it unloads, though they go on: such a failure says nothing
     if (left) return reply;

@@ -39,6 +39,22 @@ function recordCookieWrites(): string[] {
   });
   return writes;
 }
+/** Drops the writes whose text matches `refused`, as a browser refuses a cookie's domain; records all writes. */
+function refuseCookieWrites(refused: RegExp): string[] {
+  const writes: string[] = [];
+  let proto = Object.getPrototypeOf(document);
+  while (!Object.getOwnPropertyDescriptor(proto, 'cookie')) proto = Object.getPrototypeOf(proto);
+  const real = Object.getOwnPropertyDescriptor(proto, 'cookie')!;
+  Object.defineProperty(document, 'cookie', {
+    configurable: true,
+    get: () => real.get!.call(document),
+    set: (text: string) => {
+      writes.push(text);
+      if (!refused.test(text)) real.set!.call(document, text);
+    },
+  });
+  return writes;
+}
 /** Makes document.cookie throw on read and write, as in a sandboxed frame. */
 function blockCookies() {
   const blocked = () => {
@@ -47,7 +63,10 @@ function blockCookies() {
   Object.defineProperty(document, 'cookie', { configurable: true, get: blocked, set: blocked });
 }
 
-beforeEach(clearCookies);
+beforeEach(() => {
+  clearCookies();
+  localStorage.removeItem('p13n:domain');
+});
 afterEach(() => {
   Reflect.deleteProperty(document, 'cookie'); // undo recordCookieWrites / blockCookies
   clearCookies();
@@ -218,5 +237,73 @@ describe('createIdentity', () => {
     expect(() => identity.forget()).not.toThrow();
     expect(identity.get()).toMatch(UUID);
     expect(identity.get()).not.toBe(next); // a refusal ends the id too
+  });
+});
+
+describe('the registrable domain is probed once per browser', () => {
+  const probes = (writes: string[]) => writes.filter((text) => text.startsWith('_p13n_probe='));
+
+  it('remembers the domain found, so a returning visitor\'s page view writes one cookie and no probe', () => {
+    const first = recordCookieWrites();
+    createIdentity({ cookie: TD }).save();
+    expect(probes(first).length).toBeGreaterThan(0);
+    expect(localStorage.getItem('p13n:domain')).toBe('shop.test');
+    Reflect.deleteProperty(document, 'cookie');
+
+    const writes = recordCookieWrites();
+    const next = createIdentity({ cookie: TD });
+    next.save();
+    expect(writes).toHaveLength(1);
+    expect(writes[0]).toMatch(new RegExp(`^_td=${next.get()};.*domain=shop\\.test`, 'i'));
+    expect(cookies()).toEqual({ _td: next.get() });
+  });
+
+  it.each(['other.example', 'hop.test', 'ww.shop.test'])('ignores a stored domain %s that is not this host or a parent of it', (stale) => {
+    localStorage.setItem('p13n:domain', stale);
+    const writes = recordCookieWrites();
+    createIdentity({ cookie: TD }).save();
+    expect(writes.some((text) => text.includes('domain=' + stale))).toBe(false);
+    expect(probes(writes).length).toBeGreaterThan(0);
+    expect(localStorage.getItem('p13n:domain')).toBe('shop.test');
+  });
+
+  it('probes again when the stored domain no longer takes the cookie, and remembers the new one', () => {
+    localStorage.setItem('p13n:domain', 'shop.test');
+    const writes = refuseCookieWrites(/domain=shop\.test/i);
+    const identity = createIdentity({ cookie: TD });
+    identity.save();
+    expect(writes[0]).toMatch(/^_td=.*domain=shop\.test/i);
+    expect(probes(writes).length).toBeGreaterThan(0);
+    expect(localStorage.getItem('p13n:domain')).toBe('www.shop.test');
+    expect(cookies()).toEqual({ _td: identity.get() });
+  });
+
+  it('forgets the stored domain when no write sticks at all', () => {
+    localStorage.setItem('p13n:domain', 'shop.test');
+    refuseCookieWrites(/domain=/i);
+    createIdentity({ cookie: TD }).save();
+    expect(localStorage.getItem('p13n:domain')).toBeNull();
+  });
+
+  it('probes as before where localStorage throws', () => {
+    vi.spyOn(Storage.prototype, 'getItem').mockImplementation(() => {
+      throw new DOMException('denied', 'SecurityError');
+    });
+    vi.spyOn(Storage.prototype, 'setItem').mockImplementation(() => {
+      throw new DOMException('denied', 'SecurityError');
+    });
+    const writes = recordCookieWrites();
+    const identity = createIdentity({ cookie: TD });
+    expect(() => identity.save()).not.toThrow();
+    expect(probes(writes).length).toBeGreaterThan(0);
+    expect(cookies()).toEqual({ _td: identity.get() });
+  });
+
+  it('forget() removes the stored domain with the cookie: no trace of a visitor who said no', () => {
+    createIdentity({ cookie: TD }).save();
+    expect(localStorage.getItem('p13n:domain')).toBe('shop.test');
+    createIdentity({ cookie: TD }).forget();
+    expect(localStorage.getItem('p13n:domain')).toBeNull();
+    expect(cookies()).toEqual({});
   });
 });

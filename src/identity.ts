@@ -25,15 +25,22 @@ const erase = (cookies: Cookies.CookiesStatic, name: string, domain?: string) =>
 export function cookieJar(name: string, expires: number, domain?: string) {
   const cookies = Cookies.withAttributes({ path: '/', sameSite: 'Lax', secure: location.protocol == 'https:' });
   const remove = (domain?: string) => erase(cookies, name, domain);
+  const write = (value: string) => cookies.set(name, value, shielded({ expires, domain }));
   return {
     get: () => cookies.get(name),
     set(value: string) {
-      domain = domain || registrableDomain(cookies);
-      cookies.set(name, value, shielded({ expires, domain }));
+      if (!domain) {
+        // the domain an earlier page found, tried once: a returning visitor's page view writes one cookie
+        domain = remembered();
+        if (domain && (write(value), cookies.get(name) == value)) return;
+        domain = registrableDomain(cookies);
+      }
+      write(value);
     },
     /** Removes the cookie for the host and each parent domain, writing none: no probe, under a refusal. */
     remove() {
       const labels = location.hostname.split('.');
+      storage('removeItem');
       remove();
       if (domain) remove(domain);
       for (let i = labels.length - 1; i--; ) remove(labels.slice(i).join('.'));
@@ -41,10 +48,28 @@ export function cookieJar(name: string, expires: number, domain?: string) {
   };
 }
 
+/** Where the registrable domain found is kept: localStorage is per origin, so this is per host. */
+export const DOMAIN_KEY = 'p13n:domain';
+/** localStorage's get, set or remove of DOMAIN_KEY; undefined where storage throws (the probe then runs). */
+function storage(method: 'getItem' | 'setItem' | 'removeItem', value?: string): string | undefined {
+  try {
+    return localStorage[method](DOMAIN_KEY, value!) || undefined;
+  } catch {
+    return undefined;
+  }
+}
+/** The stored domain when it is this host or a parent of it on a label boundary: not one left by another site. */
+const remembered = () => {
+  const domain = storage('getItem');
+  const host = location.hostname;
+  return domain && (host == domain || host.slice(-domain.length - 1) == '.' + domain) ? domain : undefined;
+};
+
 /**
  * The highest domain that accepts a cookie, found by trial writes from the top label down as td-js-sdk does
- * (`test` and `co.jp` are refused as public suffixes, `shop.test` is kept). Undefined on IP addresses and where
- * no write sticks: the cookie is then host-only.
+ * (`test` and `co.jp` are refused as public suffixes, `shop.test` is kept), and remembered: Firefox logs each
+ * refused trial write to the console, so a browser probes a host once. Undefined on IP addresses and where no
+ * write sticks: the cookie is then host-only, and nothing is remembered.
  */
 function registrableDomain(cookies: Cookies.CookiesStatic): string | undefined {
   const host = location.hostname;
@@ -57,10 +82,12 @@ function registrableDomain(cookies: Cookies.CookiesStatic): string | undefined {
     cookies.set(probe, value, shielded({ domain }));
     if (cookies.get(probe) == value) {
       erase(cookies, probe, domain);
+      storage('setItem', domain);
       return domain;
     }
   }
-  return undefined;
+  // a remembered domain that no longer takes the cookie is forgotten too
+  return storage('removeItem');
 }
 
 /** `td_client_id`: the explicit one, else the cookie's (shared with td-js-sdk), else a new one. */

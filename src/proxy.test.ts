@@ -17,7 +17,7 @@ const post = (path: string, body = EVENT, headers: Record<string, string> = {}) 
 const offers = () => new Response('{"offers":{"hero":{}}}', { status: 200, headers: { 'Content-Type': 'application/vnd.treasuredata.v1+json' } });
 
 describe('createProxy', () => {
-  it('adds the credentials and forwards the event unchanged to the regional endpoint', async () => {
+  it('adds the credentials and forwards the event unchanged to the regional server path (no /public) by default', async () => {
     const { handle, upstream } = proxyWith(offers);
     const response = await handle(post('/p13n/shop_db/events', EVENT, { Origin: 'https://shop.example', Authorization: 'TD1 forged' }));
     const [url, init] = upstream.mock.calls[0];

@@ -122,3 +122,85 @@ describe('the global entry', () => {
     expect(bodies).toHaveLength(0);
   });
 });
+
+describe('a refused init does not use up the page', () => {
+  const BAD = { ...CONFIG, database: 'Demo-DB' };
+  let consoleError: ReturnType<typeof vi.spyOn>;
+  beforeEach(() => {
+    consoleError = vi.spyOn(console, 'error').mockImplementation(() => {});
+    vi.stubGlobal('fetch', vi.fn(async (_url: string, init: RequestInit) => {
+      bodies.push(JSON.parse(init.body as string));
+      return new Response('{"offers":{"hero":{"attributes":{"n":1}}}}', { status: 200 });
+    }));
+  });
+
+  it('a corrected init after a refused one sends the page view, to a handler registered before both', async () => {
+    const p13n = await load();
+    const names: string[][] = [];
+    const errors: string[] = [];
+    // before any init: answered by the first client
+    const registered = p13n('on', 'offers', (detail) => names.push(detail.names));
+    p13n('on', 'error', (detail) => errors.push(String(detail.error.code)));
+    p13n('set', { from: 'set' });
+    await expect(p13n('init', BAD)).resolves.toMatchObject({ ok: false, error: { code: 'config', message: expect.stringContaining('config.database') } });
+    await expect(registered).resolves.toEqual({ ok: true });
+    // made after the refusal, before the next init: answered with that refusal
+    await expect(p13n('personalize')).resolves.toMatchObject({ ok: false, error: { code: 'config' } });
+    expect(bodies).toHaveLength(0);
+    await expect(p13n('init', CONFIG)).resolves.toEqual({ ok: true });
+    await vi.waitFor(() => expect(names).toEqual([['hero']]));
+    expect(bodies).toHaveLength(1);
+    expect(bodies[0]).toMatchObject({ from: 'set', td_path: location.pathname });
+    // the refusal reached the error handler, once: the corrected client did not repeat it
+    expect(errors).toEqual(['config', 'config']);
+    await expect(p13n('clientId')).resolves.toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('an init after one that succeeded is refused, whatever its config', async () => {
+    const p13n = await load();
+    await expect(p13n('init', { ...CONFIG, pageview: false })).resolves.toEqual({ ok: true });
+    await expect(p13n('init', CONFIG)).resolves.toMatchObject({ ok: false, error: { code: 'config', message: expect.stringContaining('already succeeded') } });
+    await expect(p13n('init', BAD)).resolves.toMatchObject({ ok: false, error: { code: 'config', message: expect.stringContaining('already succeeded') } });
+    await settle();
+    expect(bodies).toHaveLength(0); // the second init's page view never went out
+  });
+
+  it('bad, bad, good: the third init works, and sends one page view', async () => {
+    const p13n = await load();
+    await expect(p13n('init', BAD)).resolves.toMatchObject({ ok: false });
+    await expect(p13n('init', { ...CONFIG, token: 'nope' })).resolves.toMatchObject({ ok: false, error: { message: expect.stringContaining('config.token') } });
+    await expect(p13n('init', CONFIG)).resolves.toEqual({ ok: true });
+    await vi.waitFor(() => expect(bodies).toHaveLength(1));
+    await settle();
+    expect(bodies).toHaveLength(1);
+  });
+
+  it('two inits in one tick, the first bad: the second waits for the refusal, then runs; calls after it go to it', async () => {
+    const p13n = await load();
+    const seen: string[] = [];
+    p13n('on', 'ready', () => seen.push('ready'));
+    const first = p13n('init', BAD);
+    const second = p13n('init', { ...CONFIG, attributes: { second: true } });
+    const third = p13n('init', CONFIG); // the second succeeds first: refused
+    const personalized = p13n('personalize', { call: 1 });
+    await expect(first).resolves.toMatchObject({ ok: false, error: { code: 'config' } });
+    await expect(second).resolves.toEqual({ ok: true });
+    await expect(third).resolves.toMatchObject({ ok: false, error: { message: expect.stringContaining('already succeeded') } });
+    await expect(personalized).resolves.toMatchObject({ ok: true, offers: { hero: {} } });
+    await vi.waitFor(() => expect(bodies).toHaveLength(2));
+    expect(bodies.every((body) => body.second === true)).toBe(true);
+    expect(bodies.map((body) => body.call)).toEqual([undefined, 1]);
+    expect(seen).toEqual(['ready']);
+  });
+
+  it('two inits in one tick, the first good: the second is refused and changes nothing', async () => {
+    const p13n = await load();
+    const [first, second] = [p13n('init', CONFIG), p13n('init', { ...CONFIG, attributes: { second: true } })];
+    await expect(first).resolves.toEqual({ ok: true });
+    await expect(second).resolves.toMatchObject({ ok: false, error: { code: 'config' } });
+    await vi.waitFor(() => expect(bodies).toHaveLength(1));
+    await settle();
+    expect(bodies).toEqual([expect.not.objectContaining({ second: true })]);
+    expect(consoleError).toHaveBeenCalledTimes(1);
+  });
+});

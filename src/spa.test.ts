@@ -1,5 +1,5 @@
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { ROUTE_SETTLE_MS, watchRoutes } from './spa';
+import { ROUTE_SETTLE_MS, TITLE_WAIT_MS, watchRoutes } from './spa';
 
 const START = 'http://www.shop.test/home?q=1#top';
 const HOME = 'http://www.shop.test/home?q=1';
@@ -13,9 +13,15 @@ const switches: ((on: boolean) => void)[] = [];
 function watch() {
   const onRoute = vi.fn<(referrer: string) => void>();
   const onMove = vi.fn<(moving: boolean) => void>();
-  const toggle = watchRoutes(onRoute, onMove);
+  /** Each route's page view as it would be sent: its URL, the title it carries, and when, once it has its title. */
+  const sent: { url: string; title: string; at: number }[] = [];
+  const toggle = watchRoutes((referrer, titled) => {
+    onRoute(referrer);
+    const url = location.pathname;
+    titled.then(() => sent.push({ url, title: document.title, at: Date.now() }));
+  }, onMove);
   switches.push(toggle);
-  return { onRoute, onMove, toggle };
+  return { onRoute, onMove, toggle, sent };
 }
 const settle = () => vi.advanceTimersByTime(ROUTE_SETTLE_MS);
 
@@ -329,5 +335,116 @@ describe('watchRoutes: moving', () => {
     history.pushState(null, '', '/home?q=1#reviews');
     settle();
     expect(onMove).not.toHaveBeenCalled();
+  });
+});
+
+describe('watchRoutes: a route carries the title the app gives it', () => {
+  const START_TITLE = 'Home';
+  beforeEach(() => {
+    document.title = START_TITLE;
+  });
+  /** Sets the title as React Router does, `ms` after the URL changed. */
+  const titleLater = (title: string, ms: number) => setTimeout(() => (document.title = title), ms);
+
+  it('waits for a title set 245 ms after pushState, and sends it the moment it is set', async () => {
+    const { sent, toggle } = watch();
+    toggle(true);
+    const start = Date.now();
+    history.pushState(null, '', '/shoes');
+    titleLater('Shoes', 245);
+    await vi.advanceTimersByTimeAsync(244);
+    expect(sent).toEqual([]);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(sent).toEqual([{ url: '/shoes', title: 'Shoes', at: start + 245 }]);
+  });
+
+  it('sends after the settle alone when the title was set before pushState', async () => {
+    const { sent, toggle } = watch();
+    toggle(true);
+    const start = Date.now();
+    document.title = 'Bags';
+    history.pushState(null, '', '/bags');
+    await vi.advanceTimersByTimeAsync(ROUTE_SETTLE_MS);
+    expect(sent).toEqual([{ url: '/bags', title: 'Bags', at: start + ROUTE_SETTLE_MS }]);
+  });
+
+  it('sends after the settle alone when the title was set during it', async () => {
+    const { sent, toggle } = watch();
+    toggle(true);
+    const start = Date.now();
+    history.pushState(null, '', '/bags');
+    titleLater('Bags', 10);
+    await vi.advanceTimersByTimeAsync(ROUTE_SETTLE_MS);
+    expect(sent).toEqual([{ url: '/bags', title: 'Bags', at: start + ROUTE_SETTLE_MS }]);
+  });
+
+  it('a title that never changes: sent TITLE_WAIT_MS after the URL the first time, after the settle from then on', async () => {
+    const { sent, toggle } = watch();
+    toggle(true);
+    let start = Date.now();
+    history.pushState(null, '', '/a');
+    await vi.advanceTimersByTimeAsync(TITLE_WAIT_MS - 1);
+    expect(sent).toEqual([]);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(sent).toEqual([{ url: '/a', title: START_TITLE, at: start + TITLE_WAIT_MS }]);
+    start = Date.now();
+    history.pushState(null, '', '/b');
+    await vi.advanceTimersByTimeAsync(ROUTE_SETTLE_MS);
+    expect(sent[1]).toEqual({ url: '/b', title: START_TITLE, at: start + ROUTE_SETTLE_MS });
+  });
+
+  it('waits again once a route change has come with a new title', async () => {
+    const { sent, toggle } = watch();
+    toggle(true);
+    history.pushState(null, '', '/a');
+    await vi.advanceTimersByTimeAsync(TITLE_WAIT_MS); // ran out: not waited for again
+    document.title = 'B';
+    history.pushState(null, '', '/b');
+    await vi.advanceTimersByTimeAsync(ROUTE_SETTLE_MS); // a new title, seen at the settle
+    const start = Date.now();
+    history.pushState(null, '', '/c');
+    titleLater('C', 200);
+    await vi.advanceTimersByTimeAsync(200);
+    expect(sent.map(({ url, title }) => url + ' ' + title)).toEqual(['/a Home', '/b B', '/c C']);
+    expect(sent[2].at).toBe(start + 200);
+  });
+
+  it('a redirect (push, then replace at once) waiting for its title is one view of the final URL', async () => {
+    const { sent, onRoute, toggle } = watch();
+    toggle(true);
+    history.pushState(null, '', '/old');
+    history.replaceState(null, '', '/new');
+    titleLater('New', 120);
+    await vi.advanceTimersByTimeAsync(TITLE_WAIT_MS);
+    expect(onRoute.mock.calls).toEqual([[HOME]]);
+    expect(sent.map(({ url, title }) => url + ' ' + title)).toEqual(['/new New']);
+  });
+
+  it('a history change while a route waits for its title sends that route as it is, then settles the next', async () => {
+    const { sent, onRoute, toggle } = watch();
+    toggle(true);
+    history.pushState(null, '', '/a');
+    await vi.advanceTimersByTimeAsync(100);
+    history.pushState(null, '', '/b');
+    await vi.advanceTimersByTimeAsync(0);
+    expect(sent.map(({ url, title }) => url + ' ' + title)).toEqual(['/a Home']);
+    titleLater('B', 100);
+    await vi.advanceTimersByTimeAsync(100);
+    expect(sent.map(({ url, title }) => url + ' ' + title)).toEqual(['/a Home', '/b B']);
+    expect(onRoute.mock.calls).toEqual([[HOME], ['http://www.shop.test/a']]);
+  });
+
+  it('watches the head only while a route waits', async () => {
+    const observe = vi.spyOn(MutationObserver.prototype, 'observe');
+    const disconnect = vi.spyOn(MutationObserver.prototype, 'disconnect');
+    const { toggle } = watch();
+    toggle(true);
+    expect(observe).not.toHaveBeenCalled();
+    history.pushState(null, '', '/a');
+    await vi.advanceTimersByTimeAsync(ROUTE_SETTLE_MS);
+    expect(observe).toHaveBeenCalledWith(document.head, { childList: true, characterData: true, subtree: true });
+    document.title = 'A';
+    await vi.advanceTimersByTimeAsync(0);
+    expect(disconnect).toHaveBeenCalledOnce();
   });
 });

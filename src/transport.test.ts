@@ -180,6 +180,12 @@ describe('post', () => {
     vi.useRealTimers();
   });
 
+  it('passes the credentials mode it is given', async () => {
+    const fetch = stubFetch(answer(200, { offers: OFFERS }));
+    await finish(start({ ...request(), credentials: 'same-origin' }));
+    expect(fetch.mock.calls[0][1].credentials).toBe('same-origin');
+  });
+
   it('POSTs the headers and body given, with mode cors and credentials omit', async () => {
     const fetch = stubFetch(answer(200, { offers: OFFERS }));
     const result = await finish(start());

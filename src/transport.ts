@@ -6,6 +6,8 @@ export type Reply = { ok: true; status: number; offers: Offers } | { ok: false; 
 export interface Request {
   url: string;
   headers: Record<string, string>;
+  /** 'same-origin' to a first-party proxy on the page's origin; 'omit' (the default) anywhere else. */
+  credentials?: RequestCredentials;
   body: string;
   /** Milliseconds for the whole call, retries included. */
   timeout: number;
@@ -64,17 +66,18 @@ export function readReply(status: number, text: string, retryAfterHeader: string
 async function attempt(request: Request, deadline: number): Promise<Reply> {
   const controller = new AbortController();
   const timer = request.keepalive || setTimeout(() => controller.abort(), deadline - Date.now());
-  const { url, headers, body, keepalive, log } = request;
+  const { url, headers, credentials, body, keepalive, log } = request;
   // no prototype: fetch reads every option it knows (cache, integrity, priority ...), and a polluted
   // Object.prototype must not supply one
-  const init: RequestInit = Object.assign(Object.create(null), { method: 'POST', mode: 'cors', credentials: 'omit', headers, body, keepalive, signal: controller.signal });
+  const init: RequestInit = Object.assign(Object.create(null), { method: 'POST', mode: 'cors', credentials: credentials || 'omit', headers, body, keepalive, signal: controller.signal });
   try {
     const response = await fetch(url, init);
     const text = await response.text();
-    if (log) log('←', response.status, text);
+    // arrows as escapes: the source and the bundle stay ASCII, whatever charset a CDN serves them with
+    if (log) log('\u2190', response.status, text);
     return readReply(response.status, text, response.headers.get('Retry-After'));
   } catch (error) {
-    if (log) log('←', error);
+    if (log) log('\u2190', error);
     return controller.signal.aborted
       ? failure('timeout', `no answer within ${request.timeout} ms`, undefined, true)
       : failure('network', 'no response (offline, blocked, or refused by CORS) from ' + url, undefined, true);
