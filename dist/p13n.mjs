@@ -449,6 +449,12 @@ const BUDGET = 60 * 1024;
  * in the browser, but no page can read its answer any more.
  */
 const PARALLEL = 4;
+/**
+ * How long an answered request's bytes still count against the budget. Firefox frees a keepalive request's share
+ * of the 64 KiB a few milliseconds after its answer has been read (measured: 1 ms later is too soon, 5 ms enough),
+ * and fails a keepalive request made before then that would not fit beside it, as a network error.
+ */
+const RELEASE_MS = 25;
 /** A request out longer than this as the page is left shows a service in trouble: what is out is kept. */
 const SLOW_MS = 2000;
 /** Backoff between attempts of one event: 1 s doubling to 60 s, each between half and all of that. */
@@ -489,10 +495,18 @@ function createDelivery(settings, report, log) {
             removing = undefined;
         }
     }
+    let releasing = 0; // bytes of answered requests the browser may not have freed yet (see RELEASE_MS)
     const room = () => {
-        let free = BUDGET;
+        let free = BUDGET - releasing;
         inFlight.forEach((_, entry) => (free -= bytes(entry)));
         return free;
+    };
+    /** Sends, in order, the events this tab has waiting for room, as far as the room goes. */
+    const pump = () => {
+        while (queue[0] && fits(queue[0][0])) {
+            const [next, resolve] = queue.shift();
+            attempt(next).then(resolve);
+        }
     };
     const fits = (entry) => inFlight.size < PARALLEL && bytes(entry) <= room();
     const mine = () => queue.map(([entry]) => entry.id).concat([...inFlight.keys()].map((entry) => entry.id));
@@ -502,6 +516,11 @@ function createDelivery(settings, report, log) {
         // no timeout: a keepalive request goes on whatever the page does, so it is waited for, never doubled
         const reply = await post({ url: settings.url, headers: settings.headers, credentials: settings.credentials, body: entry.body, timeout: 0, keepalive: true, retries: 0, log });
         inFlight.delete(entry);
+        releasing += bytes(entry);
+        setTimeout(() => {
+            releasing -= bytes(entry);
+            pump();
+        }, RELEASE_MS);
         // Chromium fails the fetches of a page it unloads, though they go on: such a failure says nothing
         if (left)
             return reply;
@@ -510,10 +529,7 @@ function createDelivery(settings, report, log) {
             ? forget(entry.id)
             : outbox.retry(entry, Date.now() + Math.max(redelay(entry.tries), reply.wait || 0), handedOver.has(entry.id)).then(dropped));
         handedOver.delete(entry.id);
-        while (queue[0] && fits(queue[0][0])) {
-            const [next, resolve] = queue.shift();
-            attempt(next).then(resolve);
-        }
+        pump();
         flush();
         return reply;
     }

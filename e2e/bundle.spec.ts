@@ -13,9 +13,10 @@ const read = (path: string) => readFileSync(new URL('../' + path, import.meta.ur
  * single-page apps, pre-hiding, the cache and the durable `track` outbox measures about 9 KB, so this gate
  * holds the line where it is until that decision is taken (see README, Size). Every change that grows the tag
  * must move this number, on purpose. Issue 11 moved it from 9216 to the size it measured (+392 B): the refused-init
- * replay (about 220 B), the route title wait (about 170 B), the remembered cookie domain (about 100 B).
+ * replay (about 220 B), the route title wait (about 170 B), the remembered cookie domain (about 100 B). Issue 12
+ * moved it to 9640 (+32 B): the outbox counts an answered request's bytes a moment longer, for Firefox.
  */
-export const BUDGET_GZIP = 9608;
+export const BUDGET_GZIP = 9640;
 
 test('the IIFE stays within its size budget', () => {
   const { raw, gzip, brotli } = sizes(read('dist/p13n.min.js'));

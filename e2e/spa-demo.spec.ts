@@ -28,26 +28,26 @@ function watchHero() {
     const state = !offer ? 'not parsed yet'
       : shown(offer) ? 'offer: ' + offer.querySelector('[data-p13n-attr="headline"]')!.textContent
       : shown(document.querySelector('.hero-default')) ? 'default' : 'hidden';
-    const frame = { state, path: location.pathname, consent: document.documentElement.dataset.consent };
+    const frame = { state, path: location.pathname, consent: document.documentElement.dataset.consent, live: typeof w.p13n?.v == 'string' };
     const last = w.__hero[w.__hero.length - 1];
-    if (!last || last.state != frame.state || last.path != frame.path || last.consent != frame.consent) w.__hero.push(frame);
+    if (!last || last.state != frame.state || last.path != frame.path || last.consent != frame.consent || last.live != frame.live) w.__hero.push(frame);
     requestAnimationFrame(sample);
   };
   requestAnimationFrame(sample);
 }
 
-type Frame = { state: string; path: string; consent: string };
+type Frame = { state: string; path: string; consent: string; live: boolean };
 const heroFrames = (page: Page): Promise<Frame[]> => page.evaluate(() => (window as any).__hero);
 /**
  * Frames that broke a promise: an offer without consent or on a route it is not for; the default banner where
- * it is not expected (ever, or while the choice is open); an empty hero after a "no", when there is nothing to
- * wait for.
+ * it is not expected (ever, or while the choice is open); an empty hero after a "no", once the tag runs (until
+ * then the snippet's pre-hiding waits for the tag, which is what tells it of the "no").
  */
 const wrongFrames = (frames: Frame[], { defaultAllowed = false } = {}) =>
-  frames.filter(({ state, path, consent }) =>
+  frames.filter(({ state, path, consent, live }) =>
     state.startsWith('offer: ') ? consent != 'granted' || !headlines(path).includes(state.slice(7))
       : state == 'default' ? !defaultAllowed || consent == 'pending'
-      : state == 'hidden' && consent == 'denied',
+      : state == 'hidden' && consent == 'denied' && live,
   );
 
 async function tdCookie(page: Page) {
