@@ -466,8 +466,22 @@ const redelay = (tries) => Math.min(60000, 1000 * 2 ** tries) * (0.5 + Math.rand
  * and on the next page load. `report` hears of events given up on: dropped to keep the outbox within its
  * bounds, or refused by the API on a resend.
  */
+/** Where the `track` events of one endpoint and table are stored. */
+const outboxKey = (settings) => 'p13n:' + settings.url;
 /** The stored `track` events of one endpoint and table: what delivery sends, and what a refusal of consent clears. */
-const outboxOf = (settings) => createOutbox('p13n:' + settings.url);
+const outboxOf = (settings) => createOutbox(outboxKey(settings));
+/**
+ * Whether earlier pages (or other tabs) left events to send: one read of storage, so that a page that never
+ * tracks builds no delivery (no locks, no listeners, no timers) unless there is something to deliver.
+ */
+const hasWaiting = (settings) => {
+    try {
+        return /^\[./.test(localStorage.getItem(outboxKey(settings)) || '');
+    }
+    catch {
+        return false; // storage refused: an outbox in memory only, and this page has none yet
+    }
+};
 function createDelivery(settings, report, log) {
     const outbox = outboxOf(settings);
     const inFlight = new Map(); // -> when it was sent
@@ -1229,6 +1243,8 @@ function watchRoutes(onRoute, onMove = () => { }) {
 
 const VERSION = '0.1.0';
 const resolved = (value) => Promise.resolve(value);
+/** After the page's own start: in idle time where the browser has it (Safari has not), else in the next task. */
+const idle = (work) => ('requestIdleCallback' in self ? requestIdleCallback(work, { timeout: 1000 }) : setTimeout(work, 1));
 const usage = (message) => ({ code: 'usage', message: 'p13n: ' + message });
 // masks the 40-hex key and the 32-hex token secret in anything logged
 const mask = (text) => text.replace(/[0-9a-f]{32,}/gi, '****');
@@ -1255,6 +1271,11 @@ function createClient(config) {
     let attributes = {};
     const log = settings.debug ? (...data) => console.log('p13n', ...data) : undefined;
     let delivery;
+    /**
+     * `track` delivery, built by the first `track`, or in idle time when earlier pages left events to send: a page
+     * that never tracks pays for no outbox (its locks, storage rewrites, timers and listeners).
+     */
+    const deliveries = () => (delivery = delivery || createDelivery(settings, (error, id) => events.emit('error', { error, uuid: id }), log));
     // Global Privacy Control, when the site honours it, is a refusal no banner click overrides
     const gpc = valid && settings.respectGPC && navigator.globalPrivacyControl === true;
     let consent = gpc ? 'denied' : settings.consent;
@@ -1284,8 +1305,9 @@ function createClient(config) {
         consent = decision;
         if (decision == 'granted') {
             identity.save();
-            // resends what earlier pages left in the outbox
-            delivery = delivery || createDelivery(settings, (error, id) => events.emit('error', { error, uuid: id }), log);
+            // resends what earlier pages left in the outbox, once the page's own start is done
+            if (!delivery && hasWaiting(settings))
+                idle(() => consent == 'granted' && deliveries());
             // the page view held (or refused) until now is on its way: hide what its answer fills, so no default flashes
             if (views > shown)
                 prehide.hide();
@@ -1417,7 +1439,7 @@ function createClient(config) {
         }
         if (log)
             log('\u2192 POST', settings.url, mask(JSON.stringify(settings.headers)), JSON.parse(body));
-        const sending = track ? delivery.send(id, body, out) : post({ url: settings.url, headers: settings.headers, credentials: settings.credentials, body, timeout: settings.timeout, log });
+        const sending = track ? deliveries().send(id, body, out) : post({ url: settings.url, headers: settings.headers, credentials: settings.credentials, body, timeout: settings.timeout, log });
         // fetch was called (a track: stored, and sent or waiting its turn): the next call may go
         if (!track)
             out();

@@ -14,9 +14,12 @@ const read = (path: string) => readFileSync(new URL('../' + path, import.meta.ur
  * holds the line where it is until that decision is taken (see README, Size). Every change that grows the tag
  * must move this number, on purpose. Issue 11 moved it from 9216 to the size it measured (+392 B): the refused-init
  * replay (about 220 B), the route title wait (about 170 B), the remembered cookie domain (about 100 B). Issue 12
- * moved it to 9640 (+32 B): the outbox counts an answered request's bytes a moment longer, for Firefox.
+ * moved it to 9640 (+32 B): the outbox counts an answered request's bytes a moment longer, for Firefox. Issue 13's
+ * first step moved it to 9731 (+91 B) for a measured win: delivery is built by the first track or in idle time, not
+ * on every page (main thread until the request 0.97x -> 0.86x td-js-sdk's under 4x throttling); the module split
+ * is what brings the size down.
  */
-export const BUDGET_GZIP = 9640;
+export const BUDGET_GZIP = 9731;
 
 test('the IIFE stays within its size budget', () => {
   const { raw, gzip, brotli } = sizes(read('dist/p13n.min.js'));

@@ -485,6 +485,70 @@ describe('consent', () => {
   });
 });
 
+describe('track delivery, built where it is needed', () => {
+  const OUTBOX = 'p13n:https://us01.p13n.in.treasuredata.com/public/shop_db/pageviews';
+  const DELIVERY_EVENTS = ['online', 'pagehide', 'pageshow', 'visibilitychange'];
+  /** The event types listened to on window and document from now on. */
+  function listenedTo() {
+    const types: string[] = [];
+    for (const target of [window, document]) {
+      const add = target.addEventListener;
+      vi.spyOn(target, 'addEventListener').mockImplementation(function (this: EventTarget, type: string, ...rest: any[]) {
+        types.push(type);
+        return add.call(this, type, ...(rest as [any]));
+      });
+    }
+    return types;
+  }
+  const until = async (check: () => boolean) => {
+    for (let waited = 0; !check() && waited < 3000; waited += 10) await new Promise((resolve) => setTimeout(resolve, 10));
+  };
+
+  it('a page that never tracks, with nothing stored, builds none: no listeners, no storage, only its page view', async () => {
+    const types = listenedTo();
+    await createClient(CONFIG).init();
+    await settle();
+    await new Promise((resolve) => setTimeout(resolve, 50)); // past any idle-time start
+    expect(calls).toHaveLength(1);
+    expect(types.filter((type) => DELIVERY_EVENTS.includes(type))).toEqual([]);
+    expect(localStorage.getItem(OUTBOX)).toBeNull();
+  });
+
+  it('the first track builds it, and it listens for the page being left from then on', async () => {
+    const types = listenedTo();
+    const client = createClient({ ...CONFIG, pageview: false });
+    await client.init();
+    expect(types.filter((type) => DELIVERY_EVENTS.includes(type))).toEqual([]);
+    expect(await client.track({ event: 'first' })).toMatchObject({ ok: true });
+    expect(types.filter((type) => DELIVERY_EVENTS.includes(type)).sort()).toEqual([...DELIVERY_EVENTS].sort());
+    expect(calls.map((call) => call.body.event)).toEqual(['first']);
+    expect(calls[0].init.keepalive).toBe(true);
+  });
+
+  it('events an earlier page left are sent after the page has started, in idle time', async () => {
+    const uuid = '0b7c8a52-9f7e-4c7a-a1a2-3b4c5d6e7f80';
+    localStorage.setItem(OUTBOX, JSON.stringify([{ id: uuid, body: JSON.stringify({ event: 'left_behind', uuid }), tries: 1, next: 0, lease: 0 }]));
+    await createClient({ ...CONFIG, pageview: false }).init();
+    expect(calls).toHaveLength(0); // not during the start, which the page view and the page's own code need
+    await until(() => calls.length > 0);
+    expect(calls.map((call) => call.body)).toEqual([{ event: 'left_behind', uuid }]);
+    await until(() => localStorage.getItem(OUTBOX) == null);
+    expect(localStorage.getItem(OUTBOX)).toBeNull();
+  });
+
+  it('events an earlier page left wait while consent is pending, and go on a grant', async () => {
+    const uuid = '0b7c8a52-9f7e-4c7a-a1a2-3b4c5d6e7f81';
+    localStorage.setItem(OUTBOX, JSON.stringify([{ id: uuid, body: JSON.stringify({ event: 'left_behind', uuid }), tries: 1, next: 0, lease: 0 }]));
+    const client = createClient({ ...CONFIG, pageview: false, consent: 'pending' });
+    await client.init();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(calls).toHaveLength(0);
+    await client.consent('granted');
+    await until(() => calls.length > 0);
+    expect(calls.map((call) => call.body.event)).toEqual(['left_behind']);
+  });
+});
+
 describe('single-page apps', () => {
   const home = location.href;
   const clients: Client[] = [];

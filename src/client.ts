@@ -1,6 +1,6 @@
 import { isObject, readConfig, reason, type Settings } from './config';
 import { pageContext } from './context';
-import { createDelivery, outboxOf } from './delivery';
+import { createDelivery, hasWaiting, outboxOf } from './delivery';
 import { createEvents } from './events';
 import { size as bytesOf } from './outbox';
 import { createIdentity, uuid } from './identity';
@@ -15,6 +15,8 @@ import type { Attributes, Client, Consent, EventName, Handler, Outcome, P13nErro
 export const VERSION = '0.1.0';
 
 const resolved = <T>(value: T) => Promise.resolve(value);
+/** After the page's own start: in idle time where the browser has it (Safari has not), else in the next task. */
+const idle = (work: () => unknown) => ('requestIdleCallback' in self ? requestIdleCallback(work, { timeout: 1000 }) : setTimeout(work, 1));
 const usage = (message: string): P13nError => ({ code: 'usage', message: 'p13n: ' + message });
 // masks the 40-hex key and the 32-hex token secret in anything logged
 const mask = (text: string) => text.replace(/[0-9a-f]{32,}/gi, '****');
@@ -42,6 +44,11 @@ export function createClient(config: unknown): Client {
   let attributes: Attributes = {};
   const log = settings.debug ? (...data: unknown[]) => console.log('p13n', ...data) : undefined;
   let delivery: ReturnType<typeof createDelivery> | undefined;
+  /**
+   * `track` delivery, built by the first `track`, or in idle time when earlier pages left events to send: a page
+   * that never tracks pays for no outbox (its locks, storage rewrites, timers and listeners).
+   */
+  const deliveries = () => (delivery = delivery || createDelivery(settings, (error, id) => events.emit('error', { error, uuid: id }), log));
   // Global Privacy Control, when the site honours it, is a refusal no banner click overrides
   const gpc = valid && settings.respectGPC && (navigator as { globalPrivacyControl?: boolean }).globalPrivacyControl === true;
   let consent: Consent = gpc ? 'denied' : settings.consent;
@@ -73,8 +80,8 @@ export function createClient(config: unknown): Client {
     consent = decision;
     if (decision == 'granted') {
       identity.save();
-      // resends what earlier pages left in the outbox
-      delivery = delivery || createDelivery(settings, (error, id) => events.emit('error', { error, uuid: id }), log);
+      // resends what earlier pages left in the outbox, once the page's own start is done
+      if (!delivery && hasWaiting(settings)) idle(() => consent == 'granted' && deliveries());
       // the page view held (or refused) until now is on its way: hide what its answer fills, so no default flashes
       if (views > shown) prehide.hide();
       // a visitor who said no, then yes: this page's view was refused, so it goes now
@@ -202,7 +209,7 @@ export function createClient(config: unknown): Client {
       );
     }
     if (log) log('\u2192 POST', settings.url, mask(JSON.stringify(settings.headers)), JSON.parse(body));
-    const sending = track ? delivery!.send(id, body, out) : post({ url: settings.url, headers: settings.headers, credentials: settings.credentials, body, timeout: settings.timeout, log });
+    const sending = track ? deliveries().send(id, body, out) : post({ url: settings.url, headers: settings.headers, credentials: settings.credentials, body, timeout: settings.timeout, log });
     // fetch was called (a track: stored, and sent or waiting its turn): the next call may go
     if (!track) out();
     const reply = await sending.finally(out);

@@ -28,8 +28,21 @@ export const redelay = (tries: number) => Math.min(60_000, 1000 * 2 ** tries) * 
  * and on the next page load. `report` hears of events given up on: dropped to keep the outbox within its
  * bounds, or refused by the API on a resend.
  */
+/** Where the `track` events of one endpoint and table are stored. */
+const outboxKey = (settings: Settings) => 'p13n:' + settings.url;
 /** The stored `track` events of one endpoint and table: what delivery sends, and what a refusal of consent clears. */
-export const outboxOf = (settings: Settings) => createOutbox('p13n:' + settings.url);
+export const outboxOf = (settings: Settings) => createOutbox(outboxKey(settings));
+/**
+ * Whether earlier pages (or other tabs) left events to send: one read of storage, so that a page that never
+ * tracks builds no delivery (no locks, no listeners, no timers) unless there is something to deliver.
+ */
+export const hasWaiting = (settings: Settings) => {
+  try {
+    return /^\[./.test(localStorage.getItem(outboxKey(settings)) || '');
+  } catch {
+    return false; // storage refused: an outbox in memory only, and this page has none yet
+  }
+};
 
 export function createDelivery(settings: Settings, report: (error: P13nError, id: string) => void, log?: (...data: unknown[]) => void) {
   const outbox = outboxOf(settings);
