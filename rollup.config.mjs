@@ -43,7 +43,9 @@ const minify = terser({
   // names that start with _ are private and may be shortened (style: web-vitals, preact)
   mangle: { properties: { regex: /^_/ } },
   // ASCII only: a CDN or page that serves the file without charset=utf-8 must not garble a string
-  format: { comments: false, ascii_only: true },
+  // V8's explicit compile hint: compile every function of the file eagerly, on a background thread as the script
+  // streams in, rather than lazily on first call on the main thread (the tag calls most of its functions at once)
+  format: { comments: false, ascii_only: true, preamble: '//# allFunctionsCalledOnLoad' },
 });
 
 export default [

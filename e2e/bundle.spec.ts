@@ -17,9 +17,9 @@ const read = (path: string) => readFileSync(new URL('../' + path, import.meta.ur
  * moved it to 9640 (+32 B): the outbox counts an answered request's bytes a moment longer, for Firefox. Issue 13's
  * first step moved it to 9731 (+91 B) for a measured win: delivery is built by the first track or in idle time, not
  * on every page (main thread until the request 0.97x -> 0.86x td-js-sdk's under 4x throttling); the module split
- * is what brings the size down.
+ * is what brings the size down. The compile hint added 21 B (main thread 0.86x -> 0.64x td-js-sdk's, 4x CPU).
  */
-export const BUDGET_GZIP = 9731;
+export const BUDGET_GZIP = 9752;
 
 test('the IIFE stays within its size budget', () => {
   const { raw, gzip, brotli } = sizes(read('dist/p13n.min.js'));
