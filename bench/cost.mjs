@@ -1,7 +1,7 @@
 // What a tag costs a page before any answer comes: its bytes, and the main-thread time from parsing its script to
 // issuing the request, with and without CPU throttling.
 import { brotliCompressSync, gzipSync, constants } from 'node:zlib';
-import { blankPage, p13nPage, tdPage } from './pages.mjs';
+import { blankPage, floorPage, p13nPage, tdPage } from './pages.mjs';
 import { busy, heapAfterGC, metrics, open, sleep, until } from './measure.mjs';
 
 /** Raw, gzip -9 and brotli (quality 11, as CDNs serve static files) bytes of a file's contents. */
@@ -28,12 +28,13 @@ export async function measureMainThread({ browser, fast }, loads, throttles = [1
     none: () => blankPage(),
     p13n: (api) => p13nPage({ api, until: 'request' }),
     td: (api) => tdPage({ api, until: 'request' }),
+    floor: (api) => floorPage({ api }),
   };
   fast.server.emulator.setFault({ hang: true });
   const results = {};
   try {
     for (const throttle of throttles) {
-      const runs = (results[throttle] = { none: [], p13n: [], td: [] });
+      const runs = (results[throttle] = { none: [], p13n: [], td: [], floor: [] });
       // one round more than counted: the very first loads of a browser pay one-time costs
       for (let round = -1; round < loads; round++) {
         for (const [name, build] of Object.entries(pages)) {

@@ -29,6 +29,8 @@ const TD_DIR = path.dirname(createRequire(import.meta.url).resolve('td-js-sdk/pa
 /** td-js-sdk's browser bundle, as its CDN serves it. */
 export const TD_BUNDLE = path.join(TD_DIR, 'dist', 'td.min.js');
 export const P13N_BUNDLE = path.join(ROOT, 'dist', 'p13n.min.js');
+/** The floor: the least a page can run to post its page view (bench/floor.js). */
+const FLOOR_SCRIPT = path.join(ROOT, 'bench', 'floor.js');
 export const TD_VERSION = JSON.parse(readFileSync(path.join(TD_DIR, 'package.json'), 'utf8')).version;
 
 /** p13n-tag's documented async snippet (src/snippet.js, as the README and the e2e tests use it). */
@@ -57,6 +59,7 @@ export function cdnFiles() {
   return {
     '/cdn/p13n.min.js': { body: readFileSync(P13N_BUNDLE), headers },
     '/cdn/td.min.js': { body: readFileSync(TD_BUNDLE), headers },
+    '/cdn/floor.js': { body: readFileSync(FLOOR_SCRIPT), headers },
   };
 }
 
@@ -147,6 +150,10 @@ ${script}`;
     : `<script>${P13N_SNIPPET}${calls}</script>`;
   return html({ head: hint + tag, body: slots(count) });
 }
+
+/** The floor page: bench/floor.js loaded async, as a tag would be, told the API, key and token by attributes. */
+export const floorPage = ({ api }) =>
+  html({ head: `<script>__bench.until = 'request'</script><script async src="/cdn/floor.js" data-api="${api}" data-key="${API_KEY}" data-token="${TOKEN}"></script>` });
 
 /**
  * A td-js-sdk page: its loader snippet, `new Treasure`, and `fetchPersonalization` as its docs show, sending the
