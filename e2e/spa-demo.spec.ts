@@ -28,7 +28,7 @@ function watchHero() {
     const state = !offer ? 'not parsed yet'
       : shown(offer) ? 'offer: ' + offer.querySelector('[data-p13n-attr="headline"]')!.textContent
       : shown(document.querySelector('.hero-default')) ? 'default' : 'hidden';
-    const frame = { state, path: location.pathname, consent: document.documentElement.dataset.consent, live: typeof w.p13n?.v == 'string' };
+    const frame = { state, path: location.pathname, consent: document.documentElement.dataset.consent, live: typeof w.p13n?.v == 'string', t: Math.round(performance.now()) };
     const last = w.__hero[w.__hero.length - 1];
     if (!last || last.state != frame.state || last.path != frame.path || last.consent != frame.consent || last.live != frame.live) w.__hero.push(frame);
     requestAnimationFrame(sample);
@@ -36,17 +36,19 @@ function watchHero() {
   requestAnimationFrame(sample);
 }
 
-type Frame = { state: string; path: string; consent: string; live: boolean };
+type Frame = { state: string; path: string; consent: string; live: boolean; t: number };
 const heroFrames = (page: Page): Promise<Frame[]> => page.evaluate(() => (window as any).__hero);
 /**
  * Frames that broke a promise: an offer without consent or on a route it is not for; the default banner where
- * it is not expected (ever, or while the choice is open); an empty hero after a "no", once the tag runs (until
- * then the snippet's pre-hiding waits for the tag, which is what tells it of the "no").
+ * it is not expected (ever, or while the choice is open, or before `defaultFrom`, page time: from then on the
+ * demo's 1.5 s prehideTimeout may show it, as documented, when an answer is that slow on a loaded machine); an
+ * empty hero after a "no", once the tag runs (until then the snippet's pre-hiding waits for the tag, which is what
+ * tells it of the "no").
  */
-const wrongFrames = (frames: Frame[], { defaultAllowed = false } = {}) =>
-  frames.filter(({ state, path, consent, live }) =>
+const wrongFrames = (frames: Frame[], { defaultAllowed = false, defaultFrom = Infinity } = {}) =>
+  frames.filter(({ state, path, consent, live, t }) =>
     state.startsWith('offer: ') ? consent != 'granted' || !headlines(path).includes(state.slice(7))
-      : state == 'default' ? !defaultAllowed || consent == 'pending'
+      : state == 'default' ? (!defaultAllowed && t < defaultFrom) || consent == 'pending'
       : state == 'hidden' && consent == 'denied' && live,
   );
 
@@ -164,6 +166,7 @@ test('browsing before answering the banner: Accept sends the held page views in 
   await page.waitForTimeout(300);
   expect.soft(posts(), 'nothing sent before consent, route changes included').toEqual([]);
   await page.getByRole('button', { name: 'Accept' }).click();
+  const accepted = await page.evaluate(() => performance.now());
   await waitForPosts(posts, 3);
   await expect(page.locator(`${HERO} [data-p13n-attr="headline"]`)).toHaveText('Carry more, weigh less');
   await page.waitForTimeout(300);
@@ -174,7 +177,7 @@ test('browsing before answering the banner: Accept sends the held page views in 
     ['/spa/shoes', site + '/spa/'],
   ]);
   expect(new Set(posts().map((entry: LogEntry) => entry.body.td_client_id)).size).toBe(1);
-  expect(wrongFrames(await heroFrames(page))).toEqual([]);
+  expect(wrongFrames(await heroFrames(page), { defaultFrom: accepted + 1500 })).toEqual([]);
   expect(pageErrors).toEqual([]);
 });
 

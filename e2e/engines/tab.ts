@@ -36,11 +36,17 @@ export interface Tab {
   click(selector: string): Promise<void>;
   waitForTimeout(ms: number): Promise<void>;
   addInitScript<A = undefined>(script: InitScript<A>, arg?: A): Promise<void>;
-  /** Every cookie the tab's browser context holds for the test hosts. */
+  /**
+   * The cookies of the tab's browser context: all of them in Chromium and Firefox; in WebKit those the current page
+   * can see (its host's and its parent domains'), which is all WebDriver classic lists.
+   */
   cookies(): Promise<Cookie[]>;
   /** Sets cookies before a page of their domain is opened (a returning visitor). */
   addCookies(cookies: Pick<Cookie, 'name' | 'value' | 'domain' | 'path'>[]): Promise<void>;
-  /** Uncaught errors and unhandled rejections of the tab's pages so far. */
+  /**
+   * Uncaught errors and unhandled rejections of the tab's pages so far. WebKit keeps them in each page, read before
+   * the test navigates: a page left by its own script takes what it saw with it.
+   */
   errors(): Promise<string[]>;
   /** What the tab's pages logged, as `type: text` (`error: p13n: config.apiKey ...`). */
   console(): Promise<string[]>;
