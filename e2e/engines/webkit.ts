@@ -172,10 +172,11 @@ function webkitTab(shared: Shared, handle: string, close: () => Promise<void>): 
     await focus();
     return session.executeScript('return ' + script);
   };
-  // the recorder lives in the page: keep what it saw before the page is left
+  // the recorder lives in the page: take what it saw before the page may be left (taken out of the page, so a
+  // click that stays on it does not count it twice)
   const keep = async () => {
     try {
-      const seen = fromJSON(await run(inPage(() => [(window as any).__e2eErrors || [], (window as any).__e2eConsole || []]))) as string[][];
+      const seen = fromJSON(await run(inPage(() => [((window as any).__e2eErrors || []).splice(0), ((window as any).__e2eConsole || []).splice(0)]))) as string[][];
       errors.push(...seen[0]);
       lines.push(...seen[1]);
     } catch {}
