@@ -32,6 +32,7 @@ function chromiumTab(context: BrowserContext, page: Page, owner: boolean): Tab {
     addInitScript: async (script, arg) => void (await page.addInitScript(script as never, arg)),
     cookies: async () => (await context.cookies()).map(({ name, value, domain, path, expires }): Cookie => ({ name, value, domain, path, expires })),
     addCookies: (cookies) => context.addCookies(cookies),
+    setOffline: (offline) => context.setOffline(offline),
     errors: async () => errors.slice(),
     console: async () => lines.slice(),
     newTab: async () => chromiumTab(context, await context.newPage(), false),

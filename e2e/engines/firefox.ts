@@ -42,6 +42,7 @@ function firefoxTab(context: BrowserContext, page: Page, owner: boolean): Tab {
     addInitScript: async (script, arg) => void (await page.evaluateOnNewDocument(scriptText(script, arg))),
     cookies: async () => (await context.cookies()).map(({ name, value, domain, path, expires }): Cookie => ({ name, value, domain, path, expires })),
     addCookies: (cookies) => context.setCookie(...cookies),
+    setOffline: (offline) => page.setOfflineMode(offline),
     errors: async () => errors.slice(),
     console: async () => lines.slice(),
     newTab: async () => firefoxTab(context, await context.newPage(), false),

@@ -50,6 +50,8 @@ export interface Tab {
   errors(): Promise<string[]>;
   /** What the tab's pages logged, as `type: text` (`error: p13n: config.apiKey ...`). */
   console(): Promise<string[]>;
+  /** Takes the browser offline (`navigator.onLine` false, every request failing) or back; not in WebKit. */
+  setOffline?(offline: boolean): Promise<void>;
   /** Another tab of the same browser context: same cookies, same storage. */
   newTab(): Promise<Tab>;
   close(): Promise<void>;
