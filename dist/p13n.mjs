@@ -459,13 +459,6 @@ const RELEASE_MS = 25;
 const SLOW_MS = 2000;
 /** Backoff between attempts of one event: 1 s doubling to 60 s, each between half and all of that. */
 const redelay = (tries) => Math.min(60000, 1000 * 2 ** tries) * (0.5 + Math.random() / 2);
-/**
- * `track` delivery. Each event is stored in the outbox before it is sent, with keepalive so the request outlives
- * the page, and leaves the outbox on a 2xx or an answer that retrying cannot change. What fails for now is sent
- * again with the same uuid after a backoff (or the server's Retry-After), on `online`, when the page is hidden,
- * and on the next page load. `report` hears of events given up on: dropped to keep the outbox within its
- * bounds, or refused by the API on a resend.
- */
 /** Where the `track` events of one endpoint and table are stored. */
 const outboxKey = (settings) => 'p13n:' + settings.url;
 /** The stored `track` events of one endpoint and table: what delivery sends, and what a refusal of consent clears. */
@@ -482,6 +475,13 @@ const hasWaiting = (settings) => {
         return false; // storage refused: an outbox in memory only, and this page has none yet
     }
 };
+/**
+ * `track` delivery. Each event is stored in the outbox before it is sent, with keepalive so the request outlives
+ * the page, and leaves the outbox on a 2xx or an answer that retrying cannot change. What fails for now is sent
+ * again with the same uuid after a backoff (or the server's Retry-After), on `online`, when the page is hidden,
+ * and on the next page of the site. `report` hears of events given up on: dropped to keep the outbox within its
+ * bounds, or refused by the API on a resend.
+ */
 function createDelivery(settings, report, log) {
     const outbox = outboxOf(settings);
     const inFlight = new Map(); // -> when it was sent

@@ -1,4 +1,4 @@
-import { config, expect, test, type LogEntry } from './fixtures';
+import { config, expect, tagLive, test, type LogEntry } from './fixtures';
 
 /**
  * A visitor session of a few hundred `track` calls while the service drops connections, answers 500 and 429,
@@ -55,7 +55,7 @@ test('no event lost or sent twice through faults, outages and navigations', asyn
     const start = Date.now();
     await (leave == 'goto' ? page.goto(url) : page.reload());
     leaving.push([start, Date.now()]);
-    await page.waitForFunction(() => (window as any).p13n?.v);
+    await tagLive(page);
   }
 
   // the network goes away entirely for a while, with calls made meanwhile

@@ -79,7 +79,7 @@ test.describe('track delivery', () => {
       emulator.setFault({ status: 503, forMs: 1500 });
       const first = await context.newPage();
       await first.goto(origin + '/tabs');
-      await first.waitForFunction(() => (window as any).p13n?.v);
+      await tagLive(first);
       expect(await first.evaluate(() => !!navigator.locks)).toBe(true);
       await first.evaluate(() => {
         for (let n = 0; n < 20; n++) (window as any).p13n('track', { event: 'two_tabs', n });

@@ -1,5 +1,5 @@
 import type { Page } from '@playwright/test';
-import { call, expect, test, waitForPosts, type LogEntry } from './fixtures';
+import { call, expect, tagLive, test, waitForPosts, type LogEntry } from './fixtures';
 
 // The demo's single-page app (demo/spa/) as a new visitor meets it: a cookie banner, client-side routes, and a hero
 // slot that shows the right offer on every route, nothing personal before consent, and never flashes default
@@ -56,8 +56,6 @@ async function tdCookie(page: Page) {
   return (await page.context().cookies()).find((cookie) => cookie.name == '_td')?.value;
 }
 
-/** Waits for the tag to be live (the snippet's stub has no version). */
-const tagLive = (page: Page) => page.waitForFunction(() => typeof (window as any).p13n?.v == 'string');
 
 test.beforeEach(async ({ page }) => {
   await page.addInitScript(watchHero);

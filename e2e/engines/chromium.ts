@@ -1,7 +1,7 @@
 /** Chromium through Playwright: Debian's /usr/bin/chromium, which Playwright cannot download for itself here. */
 import { chromium, type BrowserContext, type LaunchOptions as PlaywrightLaunch, type Page } from '@playwright/test';
 import { PROGRAMS } from './programs';
-import { type Cookie, type EngineBrowser, type Tab } from './tab';
+import { cookieOf, type EngineBrowser, type Tab } from './tab';
 
 export const CHROMIUM_LAUNCH: PlaywrightLaunch = {
   executablePath: PROGRAMS.chromium || undefined,
@@ -30,7 +30,7 @@ function chromiumTab(context: BrowserContext, page: Page, owner: boolean): Tab {
     click: (selector) => page.click(selector),
     waitForTimeout: (ms) => page.waitForTimeout(ms),
     addInitScript: async (script, arg) => void (await page.addInitScript(script as never, arg)),
-    cookies: async () => (await context.cookies()).map(({ name, value, domain, path, expires }): Cookie => ({ name, value, domain, path, expires })),
+    cookies: async () => (await context.cookies()).map(cookieOf),
     addCookies: (cookies) => context.addCookies(cookies),
     setOffline: (offline) => context.setOffline(offline),
     errors: async () => errors.slice(),

@@ -4,7 +4,7 @@
  */
 import puppeteer, { type BrowserContext, type Page } from 'puppeteer-core';
 import { PROGRAMS } from './programs';
-import { fromJSON, inPage, poll, scriptText, TEST_HOSTS, type Cookie, type EngineBrowser, type Tab } from './tab';
+import { cookieOf, fromJSON, inPage, poll, scriptText, TEST_HOSTS, type EngineBrowser, type Tab } from './tab';
 
 /**
  * Firefox reports what it refused a page (a cookie for a public-suffix domain, a resource or sink its CSP
@@ -40,7 +40,7 @@ function firefoxTab(context: BrowserContext, page: Page, owner: boolean): Tab {
     click: (selector) => page.click(selector),
     waitForTimeout: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     addInitScript: async (script, arg) => void (await page.evaluateOnNewDocument(scriptText(script, arg))),
-    cookies: async () => (await context.cookies()).map(({ name, value, domain, path, expires }): Cookie => ({ name, value, domain, path, expires })),
+    cookies: async () => (await context.cookies()).map(cookieOf),
     addCookies: (cookies) => context.setCookie(...cookies),
     setOffline: (offline) => page.setOfflineMode(offline),
     errors: async () => errors.slice(),

@@ -19,6 +19,9 @@ export interface Cookie {
   expires: number;
 }
 
+/** The fields the tests compare, out of a driver's richer cookie record. */
+export const cookieOf = ({ name, value, domain, path, expires }: Cookie): Cookie => ({ name, value, domain, path, expires });
+
 /** A script to run in every document the tab loads, before the page's own: a function and its argument. */
 export type InitScript<A> = ((arg: A) => unknown) | { content: string };
 
