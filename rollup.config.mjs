@@ -18,10 +18,12 @@ export const sizes = (text) => {
 /** Subresource Integrity for a CDN's <script integrity>: the hash of the file as served. */
 export const integrity = (text) => 'sha384-' + createHash('sha384').update(text).digest('base64');
 
-/**
- * Every byte of the IIFE is paid by every page view: print its size after each build, with the snippet's (pasted
- * into every page), and the SRI hash a site pins it with.
- */
+/** The modules the core loads when a page uses them: name -> source. Each becomes dist/p13n-{name}.min.js. */
+export const MODULES = { delivery: 'src/modules/delivery.ts', spa: 'src/modules/spa.ts', debug: 'src/modules/debug.ts' };
+/** Each module's file and SRI hash, as just built: the core's build writes them into src/manifest.ts. */
+const manifest = {};
+
+/** Prints each file's size after each build (every byte of the core is paid by every page view), and its SRI hash. */
 const sizeReport = () => ({
   name: 'size-report',
   generateBundle(_options, bundle) {
@@ -30,10 +32,52 @@ const sizeReport = () => ({
       const { raw, gzip, brotli } = sizes(file.code);
       console.log(`${file.fileName}: ${raw} B raw, ${gzip} B gzip -9, ${brotli} B brotli; integrity="${integrity(file.code)}"`);
     }
-    const snippet = readFileSync('src/snippet.js', 'utf8');
-    const { raw, gzip } = sizes(snippet);
-    console.log(`snippet (src/snippet.js, pasted into the page): ${raw} B raw, ${gzip} B gzip -9`);
   },
+});
+/** After the core: the snippet (pasted into every page), and what a page that uses every module loads. */
+const totalReport = () => ({
+  name: 'total-report',
+  generateBundle(_options, bundle) {
+    const core = Object.values(bundle)[0].code;
+    const all = [core, ...Object.values(manifest).map(([file]) => readFileSync(`dist/${file}`, 'utf8'))];
+    const gzip = all.reduce((total, code) => total + sizes(code).gzip, 0);
+    console.log(`core and every module: ${gzip} B gzip -9 in ${all.length} files`);
+    const snippet = readFileSync('src/snippet.js', 'utf8');
+    console.log(`snippet (src/snippet.js, pasted into the page): ${sizes(snippet).raw} B raw, ${sizes(snippet).gzip} B gzip -9`);
+  },
+});
+/** Keeps a module's file and hash for the core's manifest. */
+const record = (name) => ({
+  name: 'record',
+  generateBundle(_options, bundle) {
+    const file = Object.values(bundle)[0];
+    manifest[name] = [file.fileName, integrity(file.code)];
+  },
+});
+/** Writes the manifest of the modules just built into the core (src/manifest.ts is empty in the source). */
+const withManifest = () => ({
+  name: 'manifest',
+  transform(code, id) {
+    if (id.endsWith('/src/manifest.ts')) return `export const MANIFEST = ${JSON.stringify(manifest)};`;
+  },
+});
+/**
+ * A module's IIFE: it runs its source and hands the one function it exports to the core, as an event on its own
+ * <script> element (src/load.ts listens there): no global of its own.
+ */
+const moduleEntry = (source) => ({
+  name: 'module-entry',
+  resolveId: (id) => (id == 'module-entry' ? id : null),
+  load: (id) =>
+    id == 'module-entry'
+      ? `import run from ${JSON.stringify('./' + source)}; import { MODULE_EVENT } from './src/seam.ts';
+         const script = document.currentScript; if (script) script.dispatchEvent(new CustomEvent(MODULE_EVENT, { detail: run }));`
+      : null,
+});
+/** The ES module loads modules with import() (src/load.esm.ts); the IIFE with a <script> (src/load.ts). */
+const esmLoader = () => ({
+  name: 'esm-loader',
+  resolveId: (id, importer) => (id == './load' && importer && importer.includes('/src/') ? new URL('./src/load.esm.ts', import.meta.url).pathname : null),
 });
 
 const plugins = () => [nodeResolve(), typescript({ include: ['src/**/*.ts'], exclude: ['src/**/*.test.ts'] })];
@@ -47,12 +91,24 @@ const minify = terser({
   // streams in, rather than lazily on first call on the main thread (the tag calls most of its functions at once)
   format: { comments: false, ascii_only: true, preamble: '//# allFunctionsCalledOnLoad' },
 });
+// a module's functions are not all called at once: no compile hint
+const minifyModule = terser({ ecma: 2019, compress: { passes: 3 }, mangle: { properties: { regex: /^_/ } }, format: { comments: false, ascii_only: true } });
 
 export default [
-  // the tag: a <script> or a tag manager loads it; defines window.p13n only
-  { input: 'src/queue.ts', output: { file: 'dist/p13n.min.js', format: 'iife', plugins: [minify, sizeReport()] }, plugins: plugins() },
-  // the library: import { createClient } from 'p13n-tag'
-  { input: 'src/index.ts', output: { file: 'dist/p13n.mjs', format: 'es' }, plugins: plugins() },
+  // the modules first: the core pins each by the hash of the file built here
+  ...Object.entries(MODULES).map(([name, source]) => ({
+    input: 'module-entry',
+    output: { file: `dist/p13n-${name}.min.js`, format: 'iife', plugins: [minifyModule, sizeReport(), record(name)] },
+    plugins: [moduleEntry(source), ...plugins()],
+  })),
+  // the core: a <script> or a tag manager loads it; defines window.p13n only
+  { input: 'src/queue.ts', output: { file: 'dist/p13n.min.js', format: 'iife', plugins: [minify, sizeReport(), totalReport()] }, plugins: [withManifest(), ...plugins()] },
+  // the library: import { createClient } from 'p13n-tag'; each module a chunk of its own, loaded with import()
+  {
+    input: { p13n: 'src/index.ts' },
+    output: { dir: 'dist', format: 'es', entryFileNames: '[name].mjs', chunkFileNames: 'p13n-[name].mjs' },
+    plugins: [esmLoader(), ...plugins()],
+  },
   { input: 'src/index.ts', output: { file: 'dist/p13n.d.ts', format: 'es' }, plugins: [dts()] },
   // the reference first-party proxy, for servers: import { createProxy } from 'p13n-tag/proxy'
   { input: 'src/proxy.ts', output: { file: 'dist/proxy.mjs', format: 'es' }, plugins: plugins() },

@@ -94,6 +94,8 @@ async function serveSite(req, res, pages) {
     const raw = await readFile(file);
     const body = path.extname(file) === '.html' ? Buffer.from(await expand(raw.toString('utf8'))) : raw;
     const headers = { ...NO_CACHE, 'Content-Type': TYPES[path.extname(file)] || 'application/octet-stream' };
+    // as a CDN serves the tag: the core loads its modules with crossorigin="anonymous", for their SRI hashes
+    if (inDist) headers['Access-Control-Allow-Origin'] = '*';
     if (req.method === 'HEAD') return void res.writeHead(200, { ...headers, 'Content-Length': body.length }).end();
     send(res, 200, body, headers);
   } catch (error) {

@@ -46,7 +46,7 @@ interface Config {
  * otherwise one of the tag's names.
  */
 interface P13nError {
-    code: number | 'config' | 'usage' | 'invalid_event' | 'too_large' | 'parse' | 'http' | 'network' | 'timeout' | 'dropped' | 'consent';
+    code: number | 'config' | 'usage' | 'invalid_event' | 'too_large' | 'parse' | 'http' | 'network' | 'timeout' | 'dropped' | 'consent' | 'module';
     message: string;
     /** HTTP status, when a response came back. */
     status?: number;
@@ -130,12 +130,13 @@ interface P13n {
 }
 
 declare const VERSION = "0.1.0";
+
 /**
  * A personalization client for one database/table. Nothing is sent until the config is checked; the checks,
  * `p13n:ready` and the first page view run a microtask later, so handlers added right after this returns
  * see them.
  */
-declare function createClient(config: unknown): Client;
+declare const createClient: (config: unknown) => Client;
 
 export { VERSION, createClient };
 export type { Attributes, Client, Config, Consent, CookieOptions, ErrorDetail, EventDetails, EventName, Handler, Offer, Offers, OffersDetail, Outcome, P13n, P13nError, ReadyDetail, Region, Result };

@@ -1,3 +1,4 @@
+import { problem } from './errors';
 import type { Config, CookieOptions, P13nError } from './types';
 
 /** A config that passed every rule, with defaults filled in and the request's URL and headers worked out. */
@@ -24,57 +25,56 @@ const is = (type: string) => (value: unknown) => typeof value == type;
 const isString = (value: unknown): value is string => typeof value == 'string';
 const isNumber = (min: number) => (value: unknown) => typeof value == 'number' && value >= min && value < Infinity;
 const matches = (pattern: RegExp) => (value: unknown) => isString(value) && pattern.test(value);
-const NAME: Rule = [matches(/^[0-9a-z_]{3,128}$/), '3-128 characters of [0-9a-z_]'];
-const BOOLEAN: Rule = [is('boolean'), 'true or false'];
-const TEXT: Rule = [matches(/[^]/), 'a non-empty string'];
-const FUNCTION: Rule = [is('function'), 'a function'];
-const PROXY = ' (omit both apiKey and token only behind a same-origin proxy endpoint)';
+const NAME = matches(/^[0-9a-z_]{3,128}$/);
+const BOOLEAN = is('boolean');
+const TEXT = matches(/[^]/);
+const FUNCTION = is('function');
 
-type Rule = [(value: any) => unknown, string];
-
-/** Every key init knows, with what its value must be; a key not listed here is warned about and ignored. */
-const RULES: Record<string, Rule> = {
+/**
+ * Every key init knows, with the test its value must pass; a key not listed here is warned about and ignored.
+ * What each must be is in the README's config table, and in the debug module's explanations (`src/modules/debug.ts`).
+ */
+const RULES: Record<string, (value: any) => unknown> = {
   database: NAME,
   table: NAME,
-  apiKey: [matches(/^\d+\/[0-9a-f]{40}$/i), '"{account_id}/{40 hex}"' + PROXY],
-  token: [matches(/^\d+\/\d+\/[0-9a-f]{32}$/i), '"{account_id}/{instance_id}/{32 hex}"' + PROXY],
-  region: [matches(/^(us01|eu01|ap01|ap03|co\.jp)$/), 'us01, eu01, ap01 (or co.jp) or ap03'],
+  apiKey: matches(/^\d+\/[0-9a-f]{40}$/i),
+  token: matches(/^\d+\/\d+\/[0-9a-f]{32}$/i),
+  region: matches(/^(us01|eu01|ap01|ap03|co\.jp)$/),
   endpoint: TEXT,
-  cookie: [
-    (c) => c === false || (isObject(c) && (own(c, 'name') === undefined || matches(/^[\w!#$%&'*+\-.^`|~]+$/)(c.name)) &&
-      (own(c, 'expires') === undefined || isNumber(1e-9)(c.expires)) && (own(c, 'domain') === undefined || TEXT[0](c.domain))),
-    'false or { name, expires (days), domain }',
-  ],
+  cookie: (c) =>
+    c === false ||
+    (isObject(c) && (own(c, 'name') === undefined || matches(/^[\w!#$%&'*+\-.^`|~]+$/)(c.name)) &&
+      (own(c, 'expires') === undefined || isNumber(1e-9)(c.expires)) && (own(c, 'domain') === undefined || TEXT(c.domain))),
   clientId: TEXT,
-  attributes: [isObject, 'an object'],
+  attributes: isObject,
   pageview: BOOLEAN,
   spa: BOOLEAN,
-  timeout: [isNumber(1), 'a number of ms, 1 or more'],
-  consent: [matches(/^(granted|denied|pending)$/), '"granted", "denied" or "pending"'],
+  timeout: isNumber(1),
+  consent: matches(/^(granted|denied|pending)$/),
   respectGPC: BOOLEAN,
-  prehide: [(selector) => isString(selector) && document.querySelector(selector) !== undefined, 'a CSS selector'],
-  prehideTimeout: [isNumber(0), 'a number of ms, 0 or more'],
+  prehide: (selector) => isString(selector) && document.querySelector(selector) !== undefined,
+  prehideTimeout: isNumber(0),
   nonce: TEXT,
-  cache: [(cache) => cache === false || isNumber(1)(own(cache, 'ttl')), 'false or { ttl } in seconds, 1 or more'],
+  cache: (cache) => cache === false || isNumber(1)(own(cache, 'ttl')),
   onOffers: FUNCTION,
   onError: FUNCTION,
   debug: BOOLEAN,
 };
 
 /** Text for anything thrown: the checks throw strings; page code may throw a Symbol or an object with no toString. */
-export function reason(problem: unknown): string {
+export function reason(thrown: unknown): string {
   try {
-    return String(problem);
+    return String(thrown);
   } catch {
-    return 'an unreadable ' + typeof problem;
+    return 'an unreadable ' + typeof thrown;
   }
 }
 
 function check(key: string, value: unknown, ok: unknown = value === undefined) {
   try {
-    ok = ok || RULES[key][0](value);
+    ok = ok || RULES[key](value);
   } catch {} // an invalid selector throws
-  if (!ok) throw `config.${key} must be ${RULES[key][1]}`;
+  if (!ok) throw `config.${key} is invalid`;
 }
 
 /**
@@ -83,12 +83,12 @@ function check(key: string, value: unknown, ok: unknown = value === undefined) {
  */
 export function readConfig(input: unknown, page: Location = location): Settings | P13nError {
   try {
-    if (!isObject(input)) throw 'config must be an object: { database, table, apiKey, token }';
+    if (!isObject(input)) throw 'config is not an object';
     // no prototype: a polluted Object.prototype cannot supply a setting
     const config: Settings = Object.assign(Object.create(null), { attributes: {}, pageview: true, timeout: 3000, consent: 'granted', prehideTimeout: 1500 });
     for (const key of Object.keys(input)) {
       if (RULES.hasOwnProperty(key)) check(key, (config[key as 'spa'] = input[key]));
-      else console.warn(`p13n: config.${key} is not a setting; ignored`);
+      else console.warn(problem('config', `config.${key} is not a setting, ignored`).message);
     }
     const { database, table, apiKey, token, endpoint, region = 'us01', cookie } = config;
     check('database', database, false);
@@ -99,7 +99,7 @@ export function readConfig(input: unknown, page: Location = location): Settings 
       base = new URL(endpoint || `https://${region == 'co.jp' ? 'ap01' : region}.p13n.in.treasuredata.com/public`, page.href);
     } catch {}
     if (!base || !/^https?:$/.test(base.protocol) || base.search || base.hash || (base.protocol != 'https:' && page.protocol == 'https:')) {
-      throw 'config.endpoint must be an http(s) URL without ? or #, https on https pages';
+      throw 'config.endpoint is invalid';
     }
     config.url = base.href.replace(/\/$/, '') + `/${database}/${table}`;
     const local = base.origin == page.origin;
@@ -111,7 +111,7 @@ export function readConfig(input: unknown, page: Location = location): Settings 
     if (apiKey || token || !local) {
       check('apiKey', apiKey, false);
       check('token', token, false);
-      if (apiKey!.split('/')[0] != token!.split('/')[0]) console.warn('p13n: apiKey and token are of different accounts: the API will answer 3002');
+      if (apiKey!.split('/')[0] != token!.split('/')[0]) console.warn(problem('config', 'config.apiKey and config.token are of different accounts').message);
       config.headers.Authorization = 'TD1 ' + apiKey;
       config.headers['WP13n-Token'] = token!;
     }
@@ -122,7 +122,7 @@ export function readConfig(input: unknown, page: Location = location): Settings 
       domain: own(cookie, 'domain') as string | undefined,
     };
     return config;
-  } catch (problem) {
-    return { code: 'config', message: 'p13n: ' + (isString(problem) ? problem : 'config could not be read: ' + reason(problem)) };
+  } catch (wrong) {
+    return problem('config', isString(wrong) ? wrong : 'config could not be read: ' + reason(wrong));
   }
 }

@@ -1,4 +1,5 @@
 import { reason } from './config';
+import { problem } from './errors';
 import type { Attributes, P13nError } from './types';
 
 /** Later layers win; only own enumerable keys are read, so inherited or polluted properties never leak in. */
@@ -30,7 +31,7 @@ export function toJSON(value: Attributes): string | P13nError {
     if (v instanceof Date) return write(isNaN(+v) ? null : v.toISOString());
     // new String('a'), new Number(1), new Boolean(false): their value, as JSON.stringify writes them
     if (v instanceof String || v instanceof Number || v instanceof Boolean) return write(v.valueOf());
-    if (open.indexOf(v) >= 0) throw 'is circular: an object contains itself; send plain data';
+    if (open.indexOf(v) >= 0) throw 'is circular';
     open.push(v);
     const parts: string[] = [];
     if (Array.isArray(v)) {
@@ -48,7 +49,7 @@ export function toJSON(value: Attributes): string | P13nError {
   };
   try {
     return write(value)!;
-  } catch (problem) {
-    return { code: 'invalid_event', message: 'p13n: the event ' + (typeof problem == 'string' ? problem : 'could not be read: ' + reason(problem)) };
+  } catch (thrown) {
+    return problem('invalid_event', 'the event ' + (typeof thrown == 'string' ? thrown : 'could not be read: ' + reason(thrown)));
   }
 }

@@ -8,11 +8,14 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createCache } from './cache';
 import { createClient } from './client';
 import { readConfig, type Settings } from './config';
-import { BUDGET, createDelivery } from './delivery';
-import { createOutbox, type Entry } from './outbox';
+import createDelivery, { BUDGET } from './modules/delivery';
+import { createOutbox, type Entry } from './modules/outbox';
 import { merge, toJSON } from './payload';
-import { post, readReply, retryAfter } from './transport';
+import { failure, post, readReply, retryAfter } from './transport';
 import type { Attributes, P13nError } from './types';
+
+/** The core's functions the delivery module is given (see src/seam.ts). */
+const KIT = { post, failure };
 
 // ---------------------------------------------------------------------------------------------------------------
 // Shared arbitraries
@@ -892,7 +895,7 @@ describe('track delivery under any Retry-After (properties)', () => {
           : Promise.resolve(new Response('{"code": 9999, "message": "busy"}', { status: 503, headers: { 'Retry-After': retry } })),
       ),
     );
-    void createDelivery(settings, () => {}).send('e1', '{"uuid":"e1"}');
+    void createDelivery(KIT, settings, () => {}).send('e1', '{"uuid":"e1"}');
     const stored = () => (JSON.parse(data.get('p13n:' + settings.url) || '[]') as Entry[])[0];
     return { seen, stored };
   }

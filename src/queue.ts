@@ -2,84 +2,53 @@
  * The IIFE entry: owns `window.p13n`. It replays the snippet's queue in call order, holds commands that need
  * a client until `init` arrives, and reads `data-p13n-init` for pages that allow no inline script.
  */
-import { createClient, VERSION } from './client';
+import { openClient, VERSION } from './client';
+import { problem, usage } from './errors';
+import { createHub } from './hub';
+import { reason } from './config';
+import type { Hub } from './hub';
 import type { Client, P13n, P13nError } from './types';
 
 type Queued = ArrayLike<unknown>;
 type Live = P13n & { q: { push(args: Queued): void } };
 
-const COMMANDS = ['personalize', 'track', 'set', 'consent', 'spa', 'on', 'off', 'clientId', 'reset'];
-
-type Kept = [args: Queued, answer?: (result: Promise<unknown>) => void];
+const COMMANDS = ['personalize', 'track', 'consent', 'spa', 'clientId', 'reset'];
 
 function install(queued: Queued[]): Live {
+  // the handlers and attributes of `on`, `off` and `set`: the page's, whichever init succeeds
+  const hub = createHub();
   let done: Client | undefined; // the client whose init succeeded: every later init is refused
-  let now: Client | undefined; // the latest init's client, once made: commands go to it at once
-  let inits = 0;
-  let checking: Promise<unknown> | undefined; // the latest init's outcome, while it may still be pending
-  // on, off and set made before an init succeeded, replayed in order onto each new client, so the handlers a
-  // page registered survive a corrected init; those made before any client are answered by that replay
-  let kept: Kept[] = [];
+  let latest: Client | undefined; // the latest init's client: the other commands go to it
   let made!: (client: Client) => void;
-  // the client the latest init makes: commands made before it (before any init, say) wait for it
-  let latest = new Promise<Client>((resolve) => (made = resolve));
+  const first = new Promise<Client>((resolve) => (made = resolve)); // for commands made before any init
 
-  const call = (client: Client, args: Queued) =>
-    (client[args[0] as keyof Client] as (...args: unknown[]) => Promise<unknown>)(...Array.prototype.slice.call(args, 1));
-  const refuse = (code: 'config' | 'usage', message: string) => {
-    const error: P13nError = { code, message: 'p13n: ' + message };
+  const call = (target: Client | Hub, args: Queued) =>
+    (target as unknown as Record<string, (...args: unknown[]) => unknown>)[args[0] as string](...Array.prototype.slice.call(args, 1));
+  const refuse = (error: P13nError) => {
     console.error(error.message);
     return Promise.resolve({ ok: false, error });
   };
 
-  /** A refused init leaves the page free for a corrected one; one that succeeded is the page's only one. */
-  const init = (config: unknown) => {
-    const n = ++inits;
-    let mine = made;
-    // a config still being checked decides first: this init then runs, or is refused after a success
-    if (checking) (now = undefined), (latest = new Promise((resolve) => (mine = resolve)));
-    const go = () => {
-      const client = done || createClient(config);
-      // at once, before the client's checks run a microtask later: the handlers see its ready, error and first view
-      for (const entry of kept) {
-        const answer = entry[1];
-        if (client != done || answer) {
-          const result = call(client, entry[0]);
-          if (answer) (entry.length = 1), answer(result);
-        }
-      }
-      if (n == inits) now = client;
-      mine(client);
-      if (done) return (kept = []), refuse('config', 'init already succeeded on this page; it runs once');
-      return client.init().then((outcome) => {
-        if (outcome.ok) (done = client), (kept = kept.filter((entry) => entry[1]));
-        return outcome;
-      });
-    };
-    const outcome = checking ? checking.then(go) : go();
-    const settled: Promise<unknown> = (checking = outcome.then(() => {
-      if (checking == settled) checking = undefined;
-    }));
-    return outcome;
-  };
-
-  const run = (args: Queued): Promise<unknown> => {
+  const run = (args: Queued): unknown => {
     const command = args[0] as string;
-    if (command == 'init') return init(args[1]);
-    if (COMMANDS.indexOf(command) < 0) return refuse('usage', `unknown command "${command}"; use init, ${COMMANDS.join(', ')}`);
-    if (!done && /^(on|off|set)$/.test(command)) {
-      if (!now) return new Promise((answer) => kept.push([args, answer]));
-      kept.push([args]);
+    if (command == 'on' || command == 'off' || command == 'set') return Promise.resolve(call(hub, args));
+    if (command == 'init') {
+      // a refused init leaves the page free for a corrected one; one that succeeded is the page's only one
+      if (done) return refuse(problem('config', 'init already succeeded on this page'));
+      const [client, valid] = openClient(args[1], hub);
+      if (valid) done = client;
+      made((latest = client));
+      return client.init();
     }
-    return now ? call(now, args) : latest.then((client) => call(client, args));
+    if (COMMANDS.indexOf(command) < 0) return refuse(usage(String(command), 'is not a command'));
+    return latest ? call(latest, args) : first.then((client) => call(client, args));
   };
 
   const p13n = function () {
     try {
       return run(arguments);
     } catch (error) {
-      console.error('p13n:', error);
-      return Promise.resolve({ ok: false, error: { code: 'usage', message: 'p13n: ' + error } });
+      return refuse(usage('p13n', 'failed: ' + reason(error)));
     }
   } as unknown as Live;
   (p13n as { v: string }).v = VERSION;
@@ -102,6 +71,6 @@ if (inline) {
   try {
     live('init', JSON.parse(inline));
   } catch (error) {
-    console.error('p13n: data-p13n-init is not valid JSON: ' + error);
+    console.error(problem('config', 'data-p13n-init is not JSON: ' + error).message);
   }
 }

@@ -47,7 +47,7 @@ export function readReply(status: number, text: string, retryAfterHeader: string
   if (status > 199 && status < 300) {
     return isObject(data) && isObject(offers)
       ? { ok: true, status, offers }
-      : failure('parse', 'the response is not JSON like {"offers": {...}}', status, false);
+      : failure('parse', 'the response is not {"offers":{...}}', status, false);
   }
   const code = read('code');
   const message = read('message');
@@ -80,7 +80,7 @@ async function attempt(request: Request, deadline: number): Promise<Reply> {
     if (log) log('\u2190', error);
     return controller.signal.aborted
       ? failure('timeout', `no answer within ${request.timeout} ms`, undefined, true)
-      : failure('network', 'no response (offline, blocked, or refused by CORS) from ' + url, undefined, true);
+      : failure('network', 'no response from ' + url, undefined, true);
   } finally {
     clearTimeout(timer as ReturnType<typeof setTimeout>);
   }

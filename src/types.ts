@@ -49,7 +49,7 @@ export interface Config {
  * otherwise one of the tag's names.
  */
 export interface P13nError {
-  code: number | 'config' | 'usage' | 'invalid_event' | 'too_large' | 'parse' | 'http' | 'network' | 'timeout' | 'dropped' | 'consent';
+  code: number | 'config' | 'usage' | 'invalid_event' | 'too_large' | 'parse' | 'http' | 'network' | 'timeout' | 'dropped' | 'consent' | 'module';
   message: string;
   /** HTTP status, when a response came back. */
   status?: number;

@@ -1,7 +1,8 @@
-import type { Settings } from './config';
-import { bytes, createOutbox, LEASE_MS, type Entry } from './outbox';
-import { failure, post, type Reply } from './transport';
-import type { P13nError } from './types';
+import type { Settings } from '../config';
+import { LEASE_MS, outboxKey, type Entry, type Kit } from '../seam';
+import type { Reply } from '../transport';
+import type { P13nError } from '../types';
+import { bytes, createOutbox } from './outbox';
 
 /** Keepalive bytes in flight at once: every keepalive fetch and beacon of a page shares 64 KiB (Fetch spec). */
 export const BUDGET = 60 * 1024;
@@ -21,22 +22,6 @@ const SLOW_MS = 2000;
 /** Backoff between attempts of one event: 1 s doubling to 60 s, each between half and all of that. */
 export const redelay = (tries: number) => Math.min(60_000, 1000 * 2 ** tries) * (0.5 + Math.random() / 2);
 
-/** Where the `track` events of one endpoint and table are stored. */
-const outboxKey = (settings: Settings) => 'p13n:' + settings.url;
-/** The stored `track` events of one endpoint and table: what delivery sends, and what a refusal of consent clears. */
-export const outboxOf = (settings: Settings) => createOutbox(outboxKey(settings));
-/**
- * Whether earlier pages (or other tabs) left events to send: one read of storage, so that a page that never
- * tracks builds no delivery (no locks, no listeners, no timers) unless there is something to deliver.
- */
-export const hasWaiting = (settings: Settings) => {
-  try {
-    return /^\[./.test(localStorage.getItem(outboxKey(settings)) || '');
-  } catch {
-    return false; // storage refused: an outbox in memory only, and this page has none yet
-  }
-};
-
 /**
  * `track` delivery. Each event is stored in the outbox before it is sent, with keepalive so the request outlives
  * the page, and leaves the outbox on a 2xx or an answer that retrying cannot change. What fails for now is sent
@@ -44,8 +29,13 @@ export const hasWaiting = (settings: Settings) => {
  * and on the next page of the site. `report` hears of events given up on: dropped to keep the outbox within its
  * bounds, or refused by the API on a resend.
  */
-export function createDelivery(settings: Settings, report: (error: P13nError, id: string) => void, log?: (...data: unknown[]) => void) {
-  const outbox = outboxOf(settings);
+export default function createDelivery(
+  { post, failure }: Kit,
+  settings: Settings,
+  report: (error: P13nError, id: string) => void,
+  log?: (...data: unknown[]) => void,
+) {
+  const outbox = createOutbox(outboxKey(settings));
   const inFlight = new Map<Entry, number>(); // -> when it was sent
   const handedOver = new Set<string>();
   let queue: [Entry, (reply: Reply) => void][] = []; // claimed by this tab, waiting for room
@@ -85,14 +75,17 @@ export function createDelivery(settings: Settings, report: (error: P13nError, id
     }
   };
   const fits = (entry: Entry) => inFlight.size < PARALLEL && bytes(entry) <= room();
+  /** Sent at once when there is room and nothing waits before it; else when its turn comes. */
+  const enqueue = (entry: Entry) => (fits(entry) && !queue.length ? attempt(entry) : new Promise<Reply>((resolve) => queue.push([entry, resolve])));
   const mine = () => queue.map(([entry]) => entry.id).concat([...inFlight.keys()].map((entry) => entry.id));
   const dropped = (entries: Entry[]) =>
     entries.forEach((entry) => report({ code: 'dropped', message: 'p13n: the outbox was full: its oldest event was dropped' }, entry.id));
 
-  async function attempt(entry: Entry): Promise<Reply> {
+  /** Sends `entry`, or follows the request the core already sent for it (`sending`), to its end. */
+  async function attempt(entry: Entry, sending?: Promise<Reply>): Promise<Reply> {
     inFlight.set(entry, Date.now());
     // no timeout: a keepalive request goes on whatever the page does, so it is waited for, never doubled
-    const reply = await post({ url: settings.url, headers: settings.headers, credentials: settings.credentials, body: entry.body, timeout: 0, keepalive: true, retries: 0, log });
+    const reply = await (sending || post({ url: settings.url, headers: settings.headers, credentials: settings.credentials, body: entry.body, timeout: 0, keepalive: true, retries: 0, log }));
     inFlight.delete(entry);
     releasing += bytes(entry);
     setTimeout(() => {
@@ -187,11 +180,19 @@ export function createDelivery(settings: Settings, report: (error: P13nError, id
     async send(id: string, body: string, queued?: () => void): Promise<Reply> {
       const entry: Entry = { id, body, tries: 0, next: 0, lease: Date.now() + LEASE_MS };
       dropped(await outbox.add(entry));
-      const sent = fits(entry) && !queue.length ? attempt(entry) : new Promise<Reply>((resolve) => queue.push([entry, resolve]));
+      const sent = enqueue(entry);
       if (queued) queued();
-      // the caller hears within its timeout; the event stays in flight, or queued, until it settles
-      const late = failure('timeout', `not confirmed within ${settings.timeout} ms; still trying`, undefined, true);
-      return Promise.race([sent, new Promise<Reply>((resolve) => setTimeout(resolve, settings.timeout, late))]);
+      return sent;
+    },
+    /**
+     * An event the core stored, claimed by this tab, before this module was in, and sent itself (`sending`) or
+     * left for this module to send. A failure puts a sent one back should it be gone (the core hands it over as
+     * the page is left).
+     */
+    adopt(entry: Entry, sending?: Promise<Reply>): Promise<Reply> {
+      if (!sending) return enqueue(entry);
+      handedOver.add(entry.id);
+      return attempt(entry, sending);
     },
     flush,
     /** Consent refused: nothing more goes out; what waits for room is answered, the outbox emptied. */

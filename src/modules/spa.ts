@@ -19,11 +19,13 @@ const here = () => location.href.split('#')[0];
  * the route settles, and a promise that settles once the route has its title: at once when the title already
  * changed, else when it changes, at most TITLE_WAIT_MS after the URL did, or when the visitor moves on.
  * `onMove(true)` comes at once when the URL changes; `onMove(false)` when it settles back on the URL it left.
+ * `from` is the URL when route changes were asked for: the core loads this module then, and a route the app
+ * moved to before it was in is a route change all the same.
  */
-export function watchRoutes(onRoute: (referrer: string, titled: Promise<unknown>) => void, onMove: (moving: boolean) => void = () => {}) {
+export default function watchRoutes(onRoute: (referrer: string, titled: Promise<unknown>) => void, onMove: (moving: boolean) => void = () => {}, from?: string) {
   let active = false;
   let wrapped = false;
-  let last = here();
+  let last = from || here();
   let timer: ReturnType<typeof setTimeout> | undefined;
   let moving = false;
   let title = document.title; // the last page view's
@@ -86,13 +88,18 @@ export function watchRoutes(onRoute: (referrer: string, titled: Promise<unknown>
     } catch {} // a frozen history: popstate still tells of back and forward
   };
   return (on: boolean) => {
-    if (on && !active) (last = here()), (title = document.title);
+    if (on && !active) (last = from || here()), (title = document.title);
     active = on;
     if (on && !wrapped) {
       wrapped = true;
       wrap('pushState');
       wrap('replaceState');
       addEventListener('popstate', () => active && changed());
+    }
+    // the app moved on while this module loaded
+    if (on && from) {
+      if (from != here()) changed();
+      from = undefined;
     }
   };
 }

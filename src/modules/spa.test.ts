@@ -1,5 +1,5 @@
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { ROUTE_SETTLE_MS, TITLE_WAIT_MS, watchRoutes } from './spa';
+import watchRoutes, { ROUTE_SETTLE_MS, TITLE_WAIT_MS } from './spa';
 
 const START = 'http://www.shop.test/home?q=1#top';
 const HOME = 'http://www.shop.test/home?q=1';

@@ -1,28 +1,11 @@
-import { toJSON } from './payload';
+import { LEASE_MS, type Entry } from '../seam';
 
-/** One event not yet confirmed: its JSON body, and when it may be sent. */
-export interface Entry {
-  id: string;
-  body: string;
-  /** Failed attempts so far. */
-  tries: number;
-  /** Not to be sent before this time (ms): the backoff, or the server's Retry-After. */
-  next: number;
-  /** Claimed by a tab until this time (ms): claims let the tabs of a site share one outbox. */
-  lease: number;
-  /** UTF-8 bytes of `body`, worked out once (see `bytes`). */
-  bytes?: number;
-}
+export { LEASE_MS, type Entry };
 
 /** Bounds: enough for a long outage of a busy page, far below localStorage's quota (about 5 MB per site). */
 export const MAX_EVENTS = 200;
 export const MAX_BYTES = 256 * 1024;
-/**
- * How long a claim holds unless renewed. A tab renews the claims of the requests it has out (a keepalive
- * request cannot be cancelled, so it is never given up on), so this bounds only how long a claim outlives a tab
- * that was closed or left.
- */
-export const LEASE_MS = 30_000;
+const FIELDS = ['id', 'body', 'tries', 'next', 'lease', 'bytes'] as const;
 
 /** How long a tab keeps the outbox's lock after its write, for the write to reach the other tabs. */
 const SETTLE_MS = 20;
@@ -30,6 +13,12 @@ const SETTLE_MS = 20;
 export const size = (text: string) => new TextEncoder().encode(text).length;
 /** An entry's bytes, encoded once and kept on it, rather than on every change to the outbox. */
 export const bytes = (entry: Entry) => (typeof entry.bytes == 'number' ? entry.bytes : (entry.bytes = size(entry.body)));
+/**
+ * The entries' JSON, written field by field from primitives: a page's own `toJSON` (Prototype.js puts one on
+ * arrays, a polluted Object.prototype may add one) is never called, so the outbox always reads back.
+ */
+const json = (entries: Entry[]) =>
+  '[' + entries.map((entry) => '{' + FIELDS.filter((field) => entry[field] != null).map((field) => `"${field}":${JSON.stringify(entry[field])}`).join() + '}').join() + ']';
 const valid = (entry: Entry) =>
   !!entry && typeof entry.id == 'string' && typeof entry.body == 'string' && entry.tries >= 0 && entry.next >= 0 && entry.lease >= 0;
 
@@ -54,7 +43,7 @@ export function createOutbox(key: string) {
   const write = (entries: Entry[]) => {
     memory = entries;
     try {
-      if (entries.length) localStorage.setItem(key, toJSON(entries as never) as string);
+      if (entries.length) localStorage.setItem(key, json(entries));
       else localStorage.removeItem(key);
     } catch {
       stored = false;

@@ -1,7 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { readConfig, type Settings } from './config';
-import { BUDGET, createDelivery, redelay, RELEASE_MS } from './delivery';
+import { readConfig, type Settings } from '../config';
+import createDelivery, { BUDGET, redelay, RELEASE_MS } from './delivery';
 import { createOutbox, LEASE_MS, MAX_BYTES, MAX_EVENTS, type Entry } from './outbox';
+import { failure, post } from '../transport';
+
+/** The core's functions the delivery module is given (see src/seam.ts). */
+const KIT = { post, failure };
 
 const CONFIG = { database: 'shop_db', table: 'events', apiKey: '1/' + 'a'.repeat(40), token: '1/2/' + 'b'.repeat(32) };
 const settings = (extra: object = {}) => {
@@ -163,7 +167,7 @@ describe('createDelivery: send', () => {
   it('stores the event before fetch is called, posts it with keepalive, and removes it on a 2xx', async () => {
     let seen: Entry[] = [];
     const net = stubFetch(() => ((seen = stored()), answer(200)));
-    const delivery = createDelivery(SETTINGS, report);
+    const delivery = createDelivery(KIT, SETTINGS, report);
     const reply = await delivery.send('e1', body('e1'));
     expect(seen).toMatchObject([{ id: 'e1', body: body('e1') }]);
     expect(net.fetch).toHaveBeenCalledTimes(1);
@@ -184,7 +188,7 @@ describe('createDelivery: send', () => {
     ['415 without a body', () => answer(415, 'Unsupported Media Type')],
   ])('removes the event on %s, which retrying cannot change, and never sends it again', async (_, response) => {
     const net = stubFetch(response);
-    const delivery = createDelivery(SETTINGS, report);
+    const delivery = createDelivery(KIT, SETTINGS, report);
     const reply = await delivery.send('e1', body('e1'));
     expect(reply).toMatchObject({ ok: false, error: { retryable: false } });
     expect(stored()).toEqual([]);
@@ -203,7 +207,7 @@ describe('createDelivery: send', () => {
     vi.spyOn(Math, 'random').mockReturnValue(0); // backoffs 500 ms, 1 s, 2 s ...
     let calls = 0;
     const net = stubFetch((call) => (calls++ ? answer(200) : first(call)));
-    const delivery = createDelivery(SETTINGS, report);
+    const delivery = createDelivery(KIT, SETTINGS, report);
     const reply = await delivery.send('e1', body('e1'));
     expect(reply).toMatchObject({ ok: false, error: { retryable: true } });
     expect(stored()).toMatchObject([{ id: 'e1', body: body('e1'), tries: 1 }]);
@@ -224,7 +228,7 @@ describe('createDelivery: send', () => {
     vi.spyOn(Math, 'random').mockReturnValue(0);
     const times: number[] = [];
     const net = stubFetch(() => (times.push(Date.now()), apiError(500, 9999)));
-    createDelivery(SETTINGS, report).send('e1', body('e1'));
+    createDelivery(KIT, SETTINGS, report).send('e1', body('e1'));
     await wait(20_000);
     // 500 ms, then 1 s, 2 s, 4 s, 8 s: the next one is due 16 s after the last
     expect(times.slice(1).map((time, i) => time - times[i])).toEqual([500, 1000, 2000, 4000, 8000]);
@@ -236,7 +240,7 @@ describe('createDelivery: send', () => {
     vi.spyOn(Math, 'random').mockReturnValue(0.999); // backoff about 1 s
     let calls = 0;
     const net = stubFetch(() => (calls++ ? answer(200) : apiError(429, 2003, { 'Retry-After': '5' })));
-    const delivery = createDelivery(SETTINGS, report);
+    const delivery = createDelivery(KIT, SETTINGS, report);
     await delivery.send('e1', body('e1'));
     await wait(4900);
     expect(net.fetch).toHaveBeenCalledTimes(1);
@@ -250,7 +254,7 @@ describe('createDelivery: send', () => {
   it('sends waiting events at once when the browser comes back online', async () => {
     let calls = 0;
     const net = stubFetch(() => (calls++ ? answer(200) : apiError(503, 9999, { 'Retry-After': '60' })));
-    const delivery = createDelivery(SETTINGS, report);
+    const delivery = createDelivery(KIT, SETTINGS, report);
     await delivery.send('e1', body('e1'));
     await wait(1000);
     expect(net.fetch).toHaveBeenCalledTimes(1);
@@ -264,7 +268,7 @@ describe('createDelivery: send', () => {
 
   it('coming back online while a request is out does not send it twice', async () => {
     const net = stubFetch();
-    const delivery = createDelivery(SETTINGS, report);
+    const delivery = createDelivery(KIT, SETTINGS, report);
     const reply = delivery.send('e1', body('e1'));
     await settle();
     window.dispatchEvent(new Event('online'));
@@ -281,7 +285,7 @@ describe('createDelivery: send', () => {
     vi.spyOn(Math, 'random').mockReturnValue(0);
     let calls = 0;
     const net = stubFetch(() => (calls++ ? apiError(400, 3004) : apiError(500, 9999)));
-    const delivery = createDelivery(SETTINGS, report);
+    const delivery = createDelivery(KIT, SETTINGS, report);
     expect(await delivery.send('e1', body('e1'))).toMatchObject({ ok: false, error: { code: 9999 } });
     expect(report).not.toHaveBeenCalled();
     await wait(600);
@@ -300,7 +304,7 @@ describe('createDelivery: bounds', () => {
     const old = Array.from({ length: MAX_EVENTS }, (_, i) => entry('old' + i, { next: later, tries: 5 }));
     await seed(old);
     const net = stubFetch(() => answer(200));
-    const delivery = createDelivery(SETTINGS, report);
+    const delivery = createDelivery(KIT, SETTINGS, report);
     expect(await delivery.send('new', body('new'))).toMatchObject({ ok: true });
     expect(report).toHaveBeenCalledTimes(1);
     expect(report).toHaveBeenCalledWith(expect.objectContaining({ code: 'dropped', message: expect.any(String) }), 'old0');
@@ -313,7 +317,7 @@ describe('createDelivery: bounds', () => {
     const later = Date.now() + 3_600_000;
     await seed(Array.from({ length: 10 }, (_, i) => entry('old' + i, { next: later }, 25 * KIB)));
     stubFetch(() => answer(200));
-    const delivery = createDelivery(SETTINGS, report);
+    const delivery = createDelivery(KIT, SETTINGS, report);
     await delivery.send('big', body('big', 50 * KIB));
     expect(report.mock.calls.map(([error, id]) => [(error as { code: string }).code, id])).toEqual([
       ['dropped', 'old0'],
@@ -325,7 +329,7 @@ describe('createDelivery: bounds', () => {
 describe('createDelivery: keepalive budget', () => {
   it(`keeps at most ${BUDGET} bytes in flight: a further send waits until a request ends`, async () => {
     const net = stubFetch();
-    const delivery = createDelivery(SETTINGS, report);
+    const delivery = createDelivery(KIT, SETTINGS, report);
     const size = 25 * KIB;
     const replies = ['a', 'b', 'c'].map((id) => delivery.send(id, body(id, size)));
     await settle();
@@ -344,7 +348,7 @@ describe('createDelivery: keepalive budget', () => {
 
   it('sends a waiting event when an earlier request fails, too', async () => {
     const net = stubFetch();
-    const delivery = createDelivery(SETTINGS, report);
+    const delivery = createDelivery(KIT, SETTINGS, report);
     ['a', 'b', 'c'].forEach((id) => delivery.send(id, body(id, 25 * KIB)));
     await settle();
     net.calls[1].fail();
@@ -357,7 +361,7 @@ describe('createDelivery: keepalive budget', () => {
   // be out at once
   it('counts the budget in UTF-8 bytes', async () => {
     const net = stubFetch();
-    const delivery = createDelivery(SETTINGS, report);
+    const delivery = createDelivery(KIT, SETTINGS, report);
     const size = 15 * KIB; // characters, 3 bytes each: 45 KiB a body
     delivery.send('a', body('a', size, '日'));
     delivery.send('b', body('b', size, '日'));
@@ -373,7 +377,7 @@ describe('createDelivery: keepalive budget', () => {
   // that would not fit beside it (a network error): an answered request still counts for RELEASE_MS
   it(`counts an answered request's bytes for ${RELEASE_MS} ms more, then sends what waited`, async () => {
     const net = stubFetch();
-    const delivery = createDelivery(SETTINGS, report);
+    const delivery = createDelivery(KIT, SETTINGS, report);
     delivery.send('a', body('a', 40 * KIB));
     delivery.send('b', body('b', 40 * KIB));
     delivery.send('c', body('c', 1 * KIB));
@@ -389,7 +393,7 @@ describe('createDelivery: keepalive budget', () => {
   // a tab renews the claims of what it has out or queued, and never claims its own queued events again
   it('never has two requests out for one event, even after a long wait for the budget', async () => {
     const net = stubFetch();
-    const delivery = createDelivery(SETTINGS, report);
+    const delivery = createDelivery(KIT, SETTINGS, report);
     delivery.send('a', body('a', 30 * KIB));
     delivery.send('b', body('b', 29 * KIB));
     delivery.send('c', body('c', 5 * KIB));
@@ -411,7 +415,7 @@ describe('createDelivery: leaving the page', () => {
   // issue 4: flushed on visibilitychange to hidden and on pagehide
   it('sends due events when the page is hidden', async () => {
     const net = stubFetch(() => answer(200));
-    const delivery = createDelivery(SETTINGS, report);
+    const delivery = createDelivery(KIT, SETTINGS, report);
     await delivery.send('first', body('first'));
     // left by another tab (or an earlier attempt) and due, before any timer of this page has run
     await seed([entry('due')]);
@@ -426,7 +430,7 @@ describe('createDelivery: leaving the page', () => {
 
   it('sends due events on pagehide (a window event)', async () => {
     const net = stubFetch(() => answer(200));
-    const delivery = createDelivery(SETTINGS, report);
+    const delivery = createDelivery(KIT, SETTINGS, report);
     await delivery.send('first', body('first'));
     await seed([entry('due')]);
     pagehide();
@@ -440,7 +444,7 @@ describe('createDelivery: leaving the page', () => {
     const net = stubFetch();
     await seed(['a', 'b', 'c', 'd'].map((id) => entry(id)));
     fakeLocks(); // every change to storage waits for its lock, as in the browser: removals lag behind answers
-    createDelivery(SETTINGS, report);
+    createDelivery(KIT, SETTINGS, report);
     await vi.advanceTimersByTimeAsync(200); // each change holds the lock a moment after its write
     expect(net.ids()).toEqual(['a', 'b', 'c', 'd']);
     net.calls.forEach((call) => call.answer());
@@ -451,7 +455,7 @@ describe('createDelivery: leaving the page', () => {
     leavePage();
     vi.clearAllTimers();
     expect(storedIds()).toEqual([]);
-    createDelivery(SETTINGS, report);
+    createDelivery(KIT, SETTINGS, report);
     await settle();
     expect(net.ids()).toEqual(['a', 'b', 'c', 'd']);
     expect(pageErrors).toEqual([]);
@@ -459,7 +463,7 @@ describe('createDelivery: leaving the page', () => {
 
   it('hands the events still waiting for the budget on pagehide to the next page, which sends them at once', async () => {
     const net = stubFetch();
-    const delivery = createDelivery(SETTINGS, report);
+    const delivery = createDelivery(KIT, SETTINGS, report);
     const replies = ['a', 'b', 'c'].map((id) => delivery.send(id, body(id, 25 * KIB)));
     await settle();
     expect(net.ids()).toEqual(['a', 'b']);
@@ -471,7 +475,7 @@ describe('createDelivery: leaving the page', () => {
     vi.clearAllTimers();
     // a and b were out while the service had shown no trouble: counted delivered; c has no keepalive room left
     expect(storedIds()).toEqual(['c']);
-    createDelivery(SETTINGS, report);
+    createDelivery(KIT, SETTINGS, report);
     await settle();
     // only c goes, and only once
     expect(net.ids()).toEqual(['a', 'b', 'c']);
@@ -480,7 +484,7 @@ describe('createDelivery: leaving the page', () => {
 
   it('adds no unload or beforeunload listener (the back/forward cache stays usable)', () => {
     stubFetch();
-    createDelivery(SETTINGS, report);
+    createDelivery(KIT, SETTINGS, report);
     const types = listeners.map(([, type]) => type);
     expect(types).toEqual(expect.arrayContaining(['pagehide', 'visibilitychange', 'online']));
     expect(types).not.toContain('unload');
@@ -489,7 +493,7 @@ describe('createDelivery: leaving the page', () => {
 
   it('while sends fail, leaving the page keeps every event for the next page, without throwing', async () => {
     stubFetch(() => apiError(503, 9999));
-    const delivery = createDelivery(SETTINGS, report);
+    const delivery = createDelivery(KIT, SETTINGS, report);
     await delivery.send('e1', body('e1'));
     setVisibility('hidden');
     pagehide();
@@ -502,7 +506,7 @@ describe('createDelivery: leaving the page', () => {
   it('keeps in storage, at once, the queued events a page being left cannot send (with Web Locks)', async () => {
     fakeLocks();
     const net = stubFetch((call) => (call.id == 'ok' ? answer(200) : undefined));
-    const delivery = createDelivery(SETTINGS, report);
+    const delivery = createDelivery(KIT, SETTINGS, report);
     // each change holds the lock a little after its write (SETTLE_MS), for other tabs to see it
     const first = delivery.send('ok', body('ok'));
     await vi.advanceTimersByTimeAsync(200);
@@ -523,7 +527,7 @@ describe('createDelivery: the next page and other tabs', () => {
     const past = Date.now() - 1000;
     await seed([entry('left1', { tries: 2, lease: past }), entry('left2', { tries: 1, next: past })]);
     const net = stubFetch(() => answer(200));
-    createDelivery(SETTINGS, report);
+    createDelivery(KIT, SETTINGS, report);
     await settle();
     expect(net.ids()).toEqual(['left1', 'left2']);
     expect(net.calls.map((call) => call.body)).toEqual([body('left1'), body('left2')]);
@@ -534,7 +538,7 @@ describe('createDelivery: the next page and other tabs', () => {
   it('a page whose send failed leaves the event, and the next page sends it with the same body', async () => {
     vi.spyOn(Math, 'random').mockReturnValue(0);
     const net = stubFetch(offline);
-    await createDelivery(SETTINGS, report).send('e1', body('e1'));
+    await createDelivery(KIT, SETTINGS, report).send('e1', body('e1'));
     pagehide();
     await settle();
     leavePage();
@@ -542,7 +546,7 @@ describe('createDelivery: the next page and other tabs', () => {
     expect(net.ids()).toEqual(['e1']);
     vi.setSystemTime(Date.now() + 60_000);
     const next = stubFetch(() => answer(200));
-    createDelivery(SETTINGS, report);
+    createDelivery(KIT, SETTINGS, report);
     await settle();
     expect(next.calls.map((call) => call.body)).toEqual([body('e1')]);
     await settle();
@@ -552,10 +556,10 @@ describe('createDelivery: the next page and other tabs', () => {
   // a keepalive request has no timeout: its tab renews the claim, so no other tab sends it meanwhile
   it('a second tab does not send an event whose request is slow, while it is still out', async () => {
     const net = stubFetch();
-    createDelivery(SETTINGS, report).send('e1', body('e1'));
+    createDelivery(KIT, SETTINGS, report).send('e1', body('e1'));
     await settle();
     await wait(LEASE_MS + 1000);
-    createDelivery(SETTINGS, report);
+    createDelivery(KIT, SETTINGS, report);
     await settle();
     expect(net.ids()).toEqual(['e1']);
     expect(net.doubles).toEqual([]);
@@ -564,7 +568,7 @@ describe('createDelivery: the next page and other tabs', () => {
   it('does not send what a live tab has claimed, until its lease runs out', async () => {
     await seed([entry('theirs', { lease: Date.now() + 10_000 })]);
     const net = stubFetch(() => answer(200));
-    createDelivery(SETTINGS, report);
+    createDelivery(KIT, SETTINGS, report);
     await wait(9_900);
     expect(net.fetch).not.toHaveBeenCalled();
     // that tab died with it: this one takes over
@@ -574,11 +578,11 @@ describe('createDelivery: the next page and other tabs', () => {
 
   it('a second tab never sends an event the first has out, and nothing after the first delivered it', async () => {
     const net = stubFetch();
-    const tab1 = createDelivery(SETTINGS, report);
+    const tab1 = createDelivery(KIT, SETTINGS, report);
     const reply = tab1.send('e1', body('e1'));
     await settle();
     expect(net.ids()).toEqual(['e1']);
-    createDelivery(SETTINGS, report);
+    createDelivery(KIT, SETTINGS, report);
     await wait(2000);
     expect(net.ids()).toEqual(['e1']);
     net.calls[0].answer(answer(200));

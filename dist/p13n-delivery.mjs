@@ -1,0 +1,337 @@
+import { L as LEASE_MS, o as outboxKey } from './p13n-index.mjs';
+
+/** Bounds: enough for a long outage of a busy page, far below localStorage's quota (about 5 MB per site). */
+const MAX_EVENTS = 200;
+const MAX_BYTES = 256 * 1024;
+const FIELDS = ['id', 'body', 'tries', 'next', 'lease', 'bytes'];
+/** How long a tab keeps the outbox's lock after its write, for the write to reach the other tabs. */
+const SETTLE_MS = 20;
+/** UTF-8 bytes: what the bounds and the keepalive quota count. */
+const size = (text) => new TextEncoder().encode(text).length;
+/** An entry's bytes, encoded once and kept on it, rather than on every change to the outbox. */
+const bytes = (entry) => (typeof entry.bytes == 'number' ? entry.bytes : (entry.bytes = size(entry.body)));
+/**
+ * The entries' JSON, written field by field from primitives: a page's own `toJSON` (Prototype.js puts one on
+ * arrays, a polluted Object.prototype may add one) is never called, so the outbox always reads back.
+ */
+const json = (entries) => '[' + entries.map((entry) => '{' + FIELDS.filter((field) => entry[field] != null).map((field) => `"${field}":${JSON.stringify(entry[field])}`).join() + '}').join() + ']';
+const valid = (entry) => !!entry && typeof entry.id == 'string' && typeof entry.body == 'string' && entry.tries >= 0 && entry.next >= 0 && entry.lease >= 0;
+/**
+ * The events of one endpoint and table, kept in `localStorage` under `key`, or in memory from the first time
+ * storage throws (Safari private mode, storage disabled, quota full). Every change is a read-modify-write of
+ * the whole list under a Web Lock named `key` where the browser has them (secure pages), so two tabs never
+ * claim one event; elsewhere the leases and the single-threaded page keep that window to a few milliseconds.
+ */
+function createOutbox(key) {
+    let memory = [];
+    let stored = true;
+    const read = () => {
+        try {
+            const list = stored && JSON.parse(localStorage.getItem(key) || '[]');
+            if (Array.isArray(list))
+                memory = list.filter(valid);
+        }
+        catch {
+            stored = false;
+        }
+        return memory;
+    };
+    const write = (entries) => {
+        memory = entries;
+        try {
+            if (entries.length)
+                localStorage.setItem(key, json(entries));
+            else
+                localStorage.removeItem(key);
+        }
+        catch {
+            stored = false;
+        }
+    };
+    /** `sync` skips the lock and runs at once: for a page being left, whose later tasks may never run. */
+    const update = (change, sync) => {
+        const run = () => {
+            const entries = read();
+            const result = change(entries);
+            write(entries);
+            return result;
+        };
+        const locks = navigator.locks;
+        // Chromium hands a localStorage write to other tabs a moment later: the lock is held until it is theirs
+        const settled = () => {
+            const result = run();
+            return new Promise((resolve) => setTimeout(resolve, SETTLE_MS, result));
+        };
+        // a lock manager that refuses (a sandboxed frame, say) leaves the page's own ordering to serialize changes
+        return sync ? Promise.resolve(run()) : locks ? locks.request(key, settled).catch(run) : Promise.resolve().then(run);
+    };
+    const find = (entries, id) => entries.filter((entry) => entry.id == id)[0];
+    /** Drops the oldest entries beyond the bounds, and returns them. */
+    const bound = (entries) => {
+        const dropped = [];
+        // a loop, not reduce: Prototype.js replaces Array#reduce with one that returns the array
+        let total = 0;
+        for (const entry of entries)
+            total += bytes(entry);
+        while (entries.length > MAX_EVENTS || (entries.length && total > MAX_BYTES)) {
+            const oldest = entries.shift();
+            total -= bytes(oldest);
+            dropped.push(oldest);
+        }
+        return dropped;
+    };
+    return {
+        /** Stores a new entry; returns those dropped, oldest first, to stay within the bounds. */
+        add: (entry) => update((entries) => (entries.push(entry), bound(entries))),
+        /**
+         * Claims, in order, at most `count` entries that are due, not claimed by a live tab, and whose bytes fit
+         * `room`; renews the claims on `mine` (this tab's requests still out). With `sync`, at once, and removes
+         * what it claims: a page being left hands it to keepalive.
+         */
+        claim: (now, room, count = Infinity, sync, mine = []) => update((entries) => {
+            const claimed = entries.filter((entry) => {
+                // renewed only while still claimed: `mine` may be a moment old, and a retry frees the claim
+                if (mine.indexOf(entry.id) >= 0 && entry.lease > now)
+                    return !(entry.lease = now + LEASE_MS);
+                const due = count > 0 && entry.next <= now && entry.lease <= now && bytes(entry) <= room;
+                if (due) {
+                    count--;
+                    room -= bytes(entry);
+                    entry.lease = now + LEASE_MS;
+                }
+                return due;
+            });
+            if (sync)
+                claimed.forEach((entry) => entries.splice(entries.indexOf(entry), 1));
+            return claimed;
+        }, sync),
+        /** Delivered, refused for good, or handed to keepalive as the page goes: gone. */
+        remove: (ids, sync) => update((entries) => {
+            for (const id of ids) {
+                const at = entries.indexOf(find(entries, id));
+                if (at >= 0)
+                    entries.splice(at, 1);
+            }
+        }, sync),
+        /** Claimed but never sent (the page is being left): free for the next page at once. */
+        release: (ids, sync) => update((entries) => {
+            for (const id of ids) {
+                const entry = find(entries, id);
+                if (entry)
+                    entry.lease = 0;
+            }
+        }, sync),
+        /**
+         * Failed for now: free to be claimed again from `next` on. `back` puts it back if it is gone, which only an
+         * event handed over as the page was hidden may be (one dropped meanwhile stays dropped); returns what that
+         * drops to stay within the bounds.
+         */
+        retry: (failed, next, back) => update((entries) => {
+            const entry = find(entries, failed.id) || (back ? (entries.unshift(failed), failed) : undefined);
+            if (entry) {
+                entry.tries++;
+                entry.next = next;
+                entry.lease = 0;
+            }
+            return bound(entries);
+        }),
+        /** Every entry, for the earliest next attempt; `due` makes all of them due now (the network is back). */
+        list: (due) => update((entries) => (due && entries.forEach((entry) => (entry.next = 0)), entries.slice())),
+        clear: () => update((entries) => void entries.splice(0)),
+    };
+}
+
+/** Keepalive bytes in flight at once: every keepalive fetch and beacon of a page shares 64 KiB (Fetch spec). */
+const BUDGET = 60 * 1024;
+/**
+ * Requests in flight at once. Few, so that few are ever out when the page is left: such a request completes
+ * in the browser, but no page can read its answer any more.
+ */
+const PARALLEL = 4;
+/**
+ * How long an answered request's bytes still count against the budget. Firefox frees a keepalive request's share
+ * of the 64 KiB a few milliseconds after its answer has been read (measured: 1 ms later is too soon, 5 ms enough),
+ * and fails a keepalive request made before then that would not fit beside it, as a network error.
+ */
+const RELEASE_MS = 25;
+/** A request out longer than this as the page is left shows a service in trouble: what is out is kept. */
+const SLOW_MS = 2000;
+/** Backoff between attempts of one event: 1 s doubling to 60 s, each between half and all of that. */
+const redelay = (tries) => Math.min(60000, 1000 * 2 ** tries) * (0.5 + Math.random() / 2);
+/**
+ * `track` delivery. Each event is stored in the outbox before it is sent, with keepalive so the request outlives
+ * the page, and leaves the outbox on a 2xx or an answer that retrying cannot change. What fails for now is sent
+ * again with the same uuid after a backoff (or the server's Retry-After), on `online`, when the page is hidden,
+ * and on the next page of the site. `report` hears of events given up on: dropped to keep the outbox within its
+ * bounds, or refused by the API on a resend.
+ */
+function createDelivery({ post, failure }, settings, report, log) {
+    const outbox = createOutbox(outboxKey(settings));
+    const inFlight = new Map(); // -> when it was sent
+    const handedOver = new Set();
+    let queue = []; // claimed by this tab, waiting for room
+    let healthy = true; // no retryable failure seen since the service last answered well
+    let left = false; // pagehide came: what this page still hears is the browser tearing it down
+    let timer;
+    // delivered, not yet out of storage: they leave it together, one write for all that came in meanwhile, so
+    // storage keeps pace with a fast drain, and a page left in between takes them out at once (see leave)
+    const delivered = new Set();
+    let removing;
+    const forget = (id) => {
+        delivered.add(id);
+        return (removing = removing || drain());
+    };
+    async function drain() {
+        try {
+            for (let ids = [...delivered]; ids.length; ids = [...delivered]) {
+                await outbox.remove(ids);
+                ids.forEach((id) => delivered.delete(id));
+            }
+        }
+        finally {
+            removing = undefined;
+        }
+    }
+    let releasing = 0; // bytes of answered requests the browser may not have freed yet (see RELEASE_MS)
+    const room = () => {
+        let free = BUDGET - releasing;
+        inFlight.forEach((_, entry) => (free -= bytes(entry)));
+        return free;
+    };
+    /** Sends, in order, the events this tab has waiting for room, as far as the room goes. */
+    const pump = () => {
+        while (queue[0] && fits(queue[0][0])) {
+            const [next, resolve] = queue.shift();
+            attempt(next).then(resolve);
+        }
+    };
+    const fits = (entry) => inFlight.size < PARALLEL && bytes(entry) <= room();
+    /** Sent at once when there is room and nothing waits before it; else when its turn comes. */
+    const enqueue = (entry) => (fits(entry) && !queue.length ? attempt(entry) : new Promise((resolve) => queue.push([entry, resolve])));
+    const mine = () => queue.map(([entry]) => entry.id).concat([...inFlight.keys()].map((entry) => entry.id));
+    const dropped = (entries) => entries.forEach((entry) => report({ code: 'dropped', message: 'p13n: the outbox was full: its oldest event was dropped' }, entry.id));
+    /** Sends `entry`, or follows the request the core already sent for it (`sending`), to its end. */
+    async function attempt(entry, sending) {
+        inFlight.set(entry, Date.now());
+        // no timeout: a keepalive request goes on whatever the page does, so it is waited for, never doubled
+        const reply = await (sending || post({ url: settings.url, headers: settings.headers, credentials: settings.credentials, body: entry.body, timeout: 0, keepalive: true, retries: 0, log }));
+        inFlight.delete(entry);
+        releasing += bytes(entry);
+        setTimeout(() => {
+            releasing -= bytes(entry);
+            pump();
+        }, RELEASE_MS);
+        // Chromium fails the fetches of a page it unloads, though they go on: such a failure says nothing
+        if (left)
+            return reply;
+        const done = (healthy = reply.ok || !reply.error.retryable);
+        await (done
+            ? forget(entry.id)
+            : outbox.retry(entry, Date.now() + Math.max(redelay(entry.tries), reply.wait || 0), handedOver.has(entry.id)).then(dropped));
+        handedOver.delete(entry.id);
+        pump();
+        flush();
+        return reply;
+    }
+    /** Sends what is due and has room, renews this tab's claims, then sets the timer for what waits. */
+    // called from timers and page events: whatever went wrong must not become the page's unhandled rejection
+    const flush = (due) => flushNow(due).catch(() => { });
+    async function flushNow(due) {
+        const now = Date.now();
+        const entries = await outbox.list(due);
+        const claimed = await outbox.claim(now, room(), queue.length ? 0 : PARALLEL - inFlight.size, false, mine());
+        for (const entry of claimed) {
+            attempt(entry).then((reply) => reply.ok || reply.error.retryable || report(reply.error, entry.id));
+        }
+        clearTimeout(timer);
+        // back before this tab's own claims lapse, to renew them while its requests are out
+        const next = Math.min(...entries.map((entry) => Math.max(entry.next, entry.lease)), mine().length ? now + LEASE_MS / 2 : Infinity);
+        // timers overflow past 2^31-1 ms (24.8 days) and would fire at once
+        if (next < Infinity)
+            timer = setTimeout(flush, Math.min(Math.max(next - now, 50), 2 ** 31 - 1));
+    }
+    /**
+     * The page is hidden or being left, and may never run again. A request it has out will complete, but its
+     * answer may never be read. Unless this page saw the service fail or hang, or the browser is offline, those
+     * requests are counted delivered (and put back should the page live on and see one fail), and on pagehide up
+     * to PARALLEL due events go out with them, counted the same way: the common case, a `track` and a link
+     * followed at once, is sent once. Otherwise nothing more is sent, what is out stays claimed, and the next page
+     * sends it again once the claim lapses: never lost, at worst sent twice. Whatever else this page holds goes to
+     * the next page at once.
+     */
+    function leave(event) {
+        const now = Date.now();
+        let trusted = healthy && navigator.onLine;
+        inFlight.forEach((since) => (trusted = trusted && now - since < SLOW_MS));
+        const out = [...inFlight.keys()];
+        // delivered events still on their way out of storage go at once, with those handed over: one write
+        const done = [...delivered];
+        if (trusted) {
+            out.forEach((entry) => handedOver.add(entry.id));
+            done.push(...out.map((entry) => entry.id));
+        }
+        if (done.length)
+            outbox.remove(done, true);
+        if (event.type != 'pagehide')
+            return void flush();
+        left = true;
+        const held = queue;
+        queue = [];
+        outbox.release(held.map(([entry]) => entry.id), true);
+        const gone = failure('network', 'the page was left before this event was sent: the next page sends it', undefined, true);
+        held.forEach(([, resolve]) => resolve(gone));
+        if (trusted) {
+            // a claim with `sync` takes them out of storage at once: handed over like those already out
+            outbox.claim(now, room(), PARALLEL - inFlight.size, true).then((entries) => entries.forEach((entry) => {
+                handedOver.add(entry.id);
+                attempt(entry);
+            }));
+        }
+    }
+    addEventListener('online', () => flush(true));
+    addEventListener('pagehide', leave);
+    addEventListener('pageshow', (event) => {
+        // back from the back/forward cache: this page lives again
+        if (event.persisted) {
+            left = false;
+            flush();
+        }
+    });
+    document.addEventListener('visibilitychange', (event) => document.visibilityState == 'hidden' && leave(event));
+    flush();
+    return {
+        /**
+         * Stores the event, claimed by this tab, and sends it as soon as there is room; `queued` hears when it is
+         * sent or waits its turn, so that calls sent one after another keep their order.
+         */
+        async send(id, body, queued) {
+            const entry = { id, body, tries: 0, next: 0, lease: Date.now() + LEASE_MS };
+            dropped(await outbox.add(entry));
+            const sent = enqueue(entry);
+            if (queued)
+                queued();
+            return sent;
+        },
+        /**
+         * An event the core stored, claimed by this tab, before this module was in, and sent itself (`sending`) or
+         * left for this module to send. A failure puts a sent one back should it be gone (the core hands it over as
+         * the page is left).
+         */
+        adopt(entry, sending) {
+            if (!sending)
+                return enqueue(entry);
+            handedOver.add(entry.id);
+            return attempt(entry, sending);
+        },
+        flush,
+        /** Consent refused: nothing more goes out; what waits for room is answered, the outbox emptied. */
+        clear() {
+            const refused = failure('consent', 'consent is denied: nothing is sent');
+            queue.forEach(([, resolve]) => resolve(refused));
+            queue = [];
+            return outbox.clear();
+        },
+    };
+}
+
+export { BUDGET, PARALLEL, RELEASE_MS, createDelivery as default, redelay };

@@ -1,0 +1,35 @@
+import type { Consent } from './types';
+
+/** Calls held while consent is pending; beyond this the oldest is dropped. Enough for a long-pending banner. */
+export const MAX_HELD = 30;
+
+/**
+ * The visitor's consent, and the calls that wait while it is pending: each is told 'granted', 'denied' or, when
+ * more than MAX_HELD wait, 'dropped', in the order they were made.
+ */
+export function createConsent(initial: Consent) {
+  let state = initial;
+  let held: ((decision: string) => void)[] = [];
+  return {
+    get: () => state,
+    /** The decision a call goes out under: at once, or once the visitor decides. */
+    allowed: (): string | Promise<string> =>
+      state == 'pending'
+        ? new Promise<string>((resume) => {
+            held.push(resume);
+            if (held.length > MAX_HELD) held.shift()!('dropped');
+          })
+        : state,
+    /** Records a decision and answers what waited for one; returns the state before. */
+    set(decision: Consent) {
+      const was = state;
+      state = decision;
+      if (decision != 'pending') {
+        const waiting = held;
+        held = [];
+        waiting.forEach((resume) => resume(decision));
+      }
+      return was;
+    },
+  };
+}

@@ -1,0 +1,8 @@
+import type { ModuleName } from './seam';
+
+/**
+ * Each module's file in `dist/` and its Subresource Integrity hash: the build (rollup.config.mjs) writes them
+ * here from the files it has just built, so a core loads only the modules it was built with. Empty outside the
+ * IIFE build, which is the only one that loads modules by URL.
+ */
+export const MANIFEST: Partial<Record<ModuleName, [file: string, integrity: string]>> = {};

@@ -1,0 +1,59 @@
+/**
+ * The one seam between the core (`dist/p13n.min.js`, what every page view needs) and the modules it loads when a
+ * page uses them (`src/modules/`, one file each in `dist/`): what a module is given, what it gives back, and the
+ * one format both write, the outbox in storage. Modules import nothing else from the core but types; what code
+ * they need of it comes in the `Kit`, so no byte is in two files.
+ */
+import type { Settings } from './config';
+import type { failure, post } from './transport';
+import type createDelivery from './modules/delivery';
+import type explain from './modules/debug';
+import type watchRoutes from './modules/spa';
+
+/** The core's own functions a module may use. */
+export interface Kit {
+  post: typeof post;
+  failure: typeof failure;
+}
+
+/** Each module's name, and the one function its file gives the core. */
+export interface Modules {
+  /** `track` delivery and its outbox: loaded by the first `track`, or when storage holds events to send. */
+  delivery: typeof createDelivery;
+  /** Route changes of single-page apps: loaded when `spa` is on. */
+  spa: typeof watchRoutes;
+  /** Errors explained at length, and the request log: loaded with `debug: true`. */
+  debug: typeof explain;
+}
+export type ModuleName = keyof Modules;
+
+/** The event a module's script fires on its own `<script>` element as it runs, with the module as `detail`. */
+export const MODULE_EVENT = 'p13n:module';
+
+/**
+ * One `track` event not yet confirmed, as the outbox keeps it in `localStorage` (a JSON array under `outboxKey`).
+ * The core writes one itself when a `track` comes before the delivery module is in; this format is what an
+ * upgrade must keep reading.
+ */
+export interface Entry {
+  id: string;
+  body: string;
+  /** Failed attempts so far. */
+  tries: number;
+  /** Not to be sent before this time (ms): the backoff, or the server's Retry-After. */
+  next: number;
+  /** Claimed by a tab until this time (ms): claims let the tabs of a site share one outbox. */
+  lease: number;
+  /** UTF-8 bytes of `body`, worked out once (see `bytes`). */
+  bytes?: number;
+}
+
+/** Where the `track` events of one endpoint and table are stored. */
+export const outboxKey = (settings: Pick<Settings, 'url'>) => 'p13n:' + settings.url;
+
+/**
+ * How long a claim holds unless renewed. A tab renews the claims of the requests it has out (a keepalive
+ * request cannot be cancelled, so it is never given up on), so this bounds only how long a claim outlives a tab
+ * that was closed or left.
+ */
+export const LEASE_MS = 30_000;

@@ -1,0 +1,106 @@
+import type { Settings } from './config';
+import { problem } from './errors';
+import { load } from './load';
+import { toJSON } from './payload';
+import { LEASE_MS, outboxKey, type Entry, type Modules } from './seam';
+import { failure, post, type Reply } from './transport';
+import type { P13nError } from './types';
+
+type Delivery = ReturnType<Modules['delivery']>;
+
+/** A request out longer than this as the page is left shows a service in trouble (as the delivery module's). */
+const SLOW_MS = 2000;
+
+/**
+ * The core's side of `track`. Delivery (the outbox, retries, the tabs' shared claims) is a module, loaded by the
+ * first `track`, or by `resume` when storage holds events an earlier page left. A `track` made before it is in is
+ * stored in the outbox, in its format, and sent at once with keepalive all the same, since the page may be left
+ * that instant; the module then follows that request to its end. Should the module never come, a delivered event
+ * leaves storage, a failed one stays for the next page, and a page left with one out counts it delivered unless
+ * it is offline or slow, as the module does.
+ */
+export function createTracker(settings: Settings, report: (error: P13nError, id?: string) => void, log?: (...data: unknown[]) => void) {
+  const key = outboxKey(settings);
+  let delivery: Delivery | undefined;
+  let loading: Promise<unknown> | undefined;
+  const early = new Map<string, number>(); // events this core sent itself, still out -> when
+  /** One read-modify-write of the outbox, at once: the page may be gone before a lock would be granted. */
+  const edit = (change: (entries: Entry[]) => Entry[]) => {
+    try {
+      localStorage.setItem(key, toJSON(change(JSON.parse(localStorage.getItem(key) || '[]')) as never) as string);
+    } catch {} // storage refused, or holds no list: the request is out all the same
+  };
+  const start = () =>
+    (loading =
+      loading ||
+      load('delivery', settings.nonce).then(
+        (create) => (delivery = create({ post, failure }, settings, report, log)),
+        (why) => {
+          // tried again by the next track, when the browser is back online, and on the next page
+          loading = undefined;
+          addEventListener('online', resume);
+          report(problem('module', why));
+        },
+      ));
+  const leave = () => {
+    const now = Date.now();
+    let trusted = !delivery && navigator.onLine;
+    early.forEach((since) => (trusted = trusted && now - since < SLOW_MS));
+    if (trusted) edit((entries) => entries.filter((entry) => !early.has(entry.id)));
+  };
+
+  /** Events earlier pages left are sent once the page's own start is done (consent granted, back online). */
+  function resume() {
+    let waiting;
+    try {
+      waiting = /^\[./.test(localStorage.getItem(key) || '');
+    } catch {}
+    if (!waiting || delivery) return;
+    // in idle time where the browser has it (Safari has not), else in the next task
+    if ('requestIdleCallback' in self) requestIdleCallback(start, { timeout: 1000 });
+    else setTimeout(start, 1);
+  }
+
+  return {
+    /** Stores and sends one event; the answer is its outcome, or a timeout while it is still being tried. */
+    send(id: string, body: string, queued: () => void): Promise<Reply> {
+      let sent;
+      if (delivery) sent = delivery.send(id, body, queued);
+      else {
+        const entry: Entry = { id, body, tries: 0, next: 0, lease: Date.now() + LEASE_MS };
+        // one keepalive request at a time until the module is in: every keepalive request of a page shares 64 KiB
+        const sending = early.size ? undefined : post({ url: settings.url, headers: settings.headers, credentials: settings.credentials, body, timeout: 0, keepalive: true, retries: 0, log });
+        edit((entries) => entries.concat(entry));
+        queued();
+        if (sending) {
+          addEventListener('pagehide', leave);
+          early.set(id, Date.now());
+        }
+        const settle = (reply: Reply) => {
+          early.delete(id);
+          // delivered, or refused for good: out of storage; failed for now: free for the next page to claim
+          const done = reply.ok || !reply.error.retryable;
+          edit((entries) => {
+            for (const stored of entries) if (stored.id == id) stored.lease = 0;
+            return done ? entries.filter((stored) => stored.id != id) : entries;
+          });
+          return reply;
+        };
+        const unsent = failure('module', 'stored: the next page sends it', undefined, true);
+        sent = start().then(() => (delivery ? (early.delete(id), delivery.adopt(entry, sending)) : (sending || Promise.resolve(unsent)).then(settle)));
+      }
+      // the caller hears within its timeout; the event stays in flight, or queued, until it settles
+      const late = failure('timeout', `not confirmed within ${settings.timeout} ms; still trying`, undefined, true);
+      return Promise.race([sent, new Promise<Reply>((resolve) => setTimeout(resolve, settings.timeout, late))]);
+    },
+    resume,
+    /** Consent refused: nothing more goes out, and nothing stays stored. */
+    clear() {
+      early.clear();
+      if (delivery) return void delivery.clear();
+      try {
+        localStorage.removeItem(key);
+      } catch {}
+    },
+  };
+}
