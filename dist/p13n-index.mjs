@@ -950,7 +950,11 @@ function createTracker(settings, report, log) {
     /** One read-modify-write of the outbox, at once: the page may be gone before a lock would be granted. */
     const edit = (change) => {
         try {
-            localStorage.setItem(key, toJSON(change(JSON.parse(localStorage.getItem(key) || '[]'))));
+            const entries = change(JSON.parse(localStorage.getItem(key) || '[]'));
+            if (entries.length)
+                localStorage.setItem(key, toJSON(entries));
+            else
+                localStorage.removeItem(key);
         }
         catch { } // storage refused, or holds no list: the request is out all the same
     };
@@ -995,7 +999,8 @@ function createTracker(settings, report, log) {
                 // one keepalive request at a time until the module is in: every keepalive request of a page shares 64 KiB
                 const sending = early.size ? undefined : post({ url: settings.url, headers: settings.headers, credentials: settings.credentials, body, timeout: 0, keepalive: true, retries: 0, log });
                 edit((entries) => entries.concat(entry));
-                queued();
+                if (sending)
+                    queued();
                 if (sending) {
                     addEventListener('pagehide', leave);
                     early.set(id, Date.now());
@@ -1013,7 +1018,14 @@ function createTracker(settings, report, log) {
                     return reply;
                 };
                 const unsent = failure('module', 'stored: the next page sends it', undefined, true);
-                sent = start().then(() => (delivery ? (early.delete(id), delivery.adopt(entry, sending)) : (sending || Promise.resolve(unsent)).then(settle)));
+                sent = start().then(() => {
+                    if (!delivery)
+                        return (sending || Promise.resolve(unsent)).then(settle);
+                    early.delete(id);
+                    const adopted = delivery.adopt(entry, sending);
+                    queued(); // sent now, or waiting its turn: the calls made after it may go
+                    return adopted;
+                });
             }
             // the caller hears within its timeout; the event stays in flight, or queued, until it settles
             const late = failure('timeout', `not confirmed within ${settings.timeout} ms; still trying`, undefined, true);

@@ -54,7 +54,10 @@ test.describe('track delivery', () => {
     const results = await page.evaluate(() =>
       Promise.all([1, 2, 3].map((n) => (window as any).p13n('track', { event: 'offline_buy', n }))),
     );
-    expect(results.map((result: any) => result.error.code)).toEqual(['network', 'network', 'network']);
+    // the first was sent and failed; the delivery module cannot load offline, so one made while another is out
+    // waits stored, unsent ('module'), and one made after it is sent by the core and fails ('network')
+    expect(results[0].error.code).toBe('network');
+    for (const result of results) expect(['network', 'module']).toContain(result.error.code);
     expect(results.every((result: any) => result.error.retryable)).toBe(true);
     await page.reload().catch(() => {}); // offline: the reload itself fails, as it would for a visitor
     await page.setOffline!(false);

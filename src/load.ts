@@ -39,7 +39,11 @@ export function load<N extends ModuleName>(name: N, nonce?: string): Promise<Mod
     script.crossOrigin = 'anonymous';
     nonce = own || nonce;
     if (nonce) script.nonce = nonce;
-    script.src = trusted(url);
+    try {
+      script.src = trusted(url);
+    } catch {
+      return reject(`the ${name} module needs the Trusted Types policy p13n, which the page's CSP does not allow`);
+    }
     (document.head || document.documentElement).appendChild(script);
   });
 }

@@ -8,13 +8,16 @@ import { cookieOf, fromJSON, inPage, poll, scriptText, TEST_HOSTS, type EngineBr
 
 /**
  * Firefox reports what it refused a page (a cookie for a public-suffix domain, a resource or sink its CSP
- * forbids) on the same channel as the page's uncaught errors. Those are the browser's console messages, as
- * Chromium logs them, not errors the page threw: they go to `console()`, at the level Chromium gives them.
+ * forbids, a script failing its integrity hash) on the same channel as the page's uncaught errors. Those are the
+ * browser's console messages, as Chromium logs them, not errors the page threw: they go to `console()`, at the level
+ * Chromium gives them.
  */
 const BROWSER_MESSAGES: [RegExp, string][] = [
   [/^Cookie “.*” has been rejected/, 'warning'],
   [/^Content-Security-Policy: /, 'error'],
   [/^Cross-Origin Request Blocked: /, 'error'],
+  // a script whose SRI hash does not match (or whose load was cut short by a navigation: the hash of nothing)
+  [/^None of the “sha\d+” hashes in the integrity attribute match/, 'error'],
 ];
 
 function firefoxTab(context: BrowserContext, page: Page, owner: boolean): Tab {

@@ -1,0 +1,106 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { readConfig, type Settings } from './config';
+import { LEASE_MS, outboxKey, type Entry } from './seam';
+import type { P13nError } from './types';
+
+// the delivery module arrives when a test says so, or never
+const arrival = vi.hoisted(() => ({ load: undefined as undefined | ((name: string) => Promise<unknown>) }));
+vi.mock('./load', () => ({ load: (name: string) => arrival.load!(name) }));
+const { createTracker } = await import('./track');
+const { default: createDelivery } = await import('./modules/delivery');
+
+const settings = readConfig({ database: 'shop_db', table: 'pageviews', apiKey: '1/' + 'a'.repeat(40), token: '1/2/' + 'b'.repeat(32), timeout: 3000 }) as Settings;
+const KEY = outboxKey(settings);
+const stored = (): Entry[] => JSON.parse(localStorage.getItem(KEY) || '[]');
+let statuses: number[];
+let bodies: string[];
+let keepalive: unknown[];
+let reported: P13nError[];
+const report = (error: P13nError) => void reported.push(error);
+
+beforeEach(() => {
+  localStorage.clear();
+  statuses = [];
+  bodies = [];
+  keepalive = [];
+  reported = [];
+  vi.stubGlobal('fetch', vi.fn(async (_url: string, init: RequestInit) => {
+    bodies.push(init.body as string);
+    keepalive.push(init.keepalive);
+    return new Response('{"offers":{}}', { status: statuses.shift() || 200 });
+  }));
+});
+afterEach(() => {
+  arrival.load = undefined;
+});
+
+describe('a track before the delivery module is in', () => {
+  it('is stored in the outbox format and sent with keepalive at once, in the same task', () => {
+    arrival.load = () => new Promise(() => {}); // still loading
+    const queued = vi.fn();
+    void createTracker(settings, report).send('e1', '{"uuid":"e1"}', queued);
+    expect(bodies).toEqual(['{"uuid":"e1"}']);
+    expect(keepalive).toEqual([true]);
+    expect(queued).toHaveBeenCalledOnce();
+    const [entry] = stored();
+    expect(entry).toEqual({ id: 'e1', body: '{"uuid":"e1"}', tries: 0, next: 0, lease: expect.any(Number) });
+    expect(entry.lease).toBeGreaterThan(Date.now() + LEASE_MS - 1000); // claimed by this tab
+  });
+
+  it('is followed to its end by the module once it is in: delivered, it leaves storage', async () => {
+    let arrive!: (module: unknown) => void;
+    arrival.load = () => new Promise((resolve) => (arrive = resolve));
+    const sent = createTracker(settings, report).send('e1', '{"uuid":"e1"}', () => {});
+    arrive(createDelivery);
+    expect(await sent).toMatchObject({ ok: true, status: 200 });
+    await vi.waitFor(() => expect(localStorage.getItem(KEY)).toBeNull());
+    expect(bodies).toHaveLength(1); // the module sent nothing again
+  });
+
+  it('one keepalive request at a time: a second waits, stored, for the module, which sends it', async () => {
+    let arrive!: (module: unknown) => void;
+    arrival.load = () => new Promise((resolve) => (arrive = resolve));
+    const tracker = createTracker(settings, report);
+    const second = vi.fn();
+    const results = [tracker.send('e1', '{"uuid":"e1"}', () => {}), tracker.send('e2', '{"uuid":"e2"}', second)];
+    expect(bodies).toEqual(['{"uuid":"e1"}']);
+    expect(stored().map((entry) => entry.id)).toEqual(['e1', 'e2']);
+    expect(second).not.toHaveBeenCalled(); // calls made after it wait until it is sent
+    arrive(createDelivery);
+    expect(await Promise.all(results)).toMatchObject([{ ok: true }, { ok: true }]);
+    expect(second).toHaveBeenCalled();
+    expect(bodies).toEqual(['{"uuid":"e1"}', '{"uuid":"e2"}']);
+  });
+
+  it('when the module cannot load: an error event; delivered ones leave storage, failed ones are freed for the next page', async () => {
+    arrival.load = () => Promise.reject('the delivery module did not load from x');
+    const tracker = createTracker(settings, report);
+    statuses = [503];
+    const results = await Promise.all([tracker.send('e1', '{"uuid":"e1"}', () => {}), tracker.send('e2', '{"uuid":"e2"}', () => {})]);
+    expect(results[0]).toMatchObject({ ok: false, error: { code: 'http', status: 503, retryable: true } });
+    expect(results[1]).toMatchObject({ ok: false, error: { code: 'module', retryable: true } });
+    expect(reported.map((error) => error.code)).toEqual(['module']);
+    expect(reported[0].message).toMatch(/^p13n: the delivery module did not load from x; see https:/);
+    expect(stored().map((entry) => [entry.id, entry.lease])).toEqual([['e1', 0], ['e2', 0]]);
+    // a later track tries the module again, and is delivered by the core meanwhile
+    expect(await tracker.send('e3', '{"uuid":"e3"}', () => {})).toMatchObject({ ok: true });
+    expect(reported.map((error) => error.code)).toEqual(['module', 'module']);
+    expect(stored().map((entry) => entry.id)).toEqual(['e1', 'e2']);
+  });
+
+  it('a page left with it out, online, counts it delivered: the next page does not send it again', () => {
+    arrival.load = () => new Promise(() => {});
+    void createTracker(settings, report).send('e1', '{"uuid":"e1"}', () => {});
+    expect(stored()).toHaveLength(1);
+    dispatchEvent(new PageTransitionEvent('pagehide'));
+    expect(stored()).toEqual([]);
+  });
+
+  it('a page left offline keeps it for the next page', () => {
+    arrival.load = () => new Promise(() => {});
+    vi.spyOn(navigator, 'onLine', 'get').mockReturnValue(false);
+    void createTracker(settings, report).send('e1', '{"uuid":"e1"}', () => {});
+    dispatchEvent(new PageTransitionEvent('pagehide'));
+    expect(stored().map((entry) => entry.id)).toEqual(['e1']);
+  });
+});
