@@ -1,4 +1,4 @@
-import { L as LEASE_MS, o as outboxKey } from './p13n-index.mjs';
+import { L as LEASE_MS, o as outboxKey } from './p13n-seam.mjs';
 
 /** Bounds: enough for a long outage of a busy page, far below localStorage's quota (about 5 MB per site). */
 const MAX_EVENTS = 200;

@@ -1,1 +1,1284 @@
-export { V as VERSION, c as createClient } from './p13n-index.mjs';
+import { o as outboxKey, L as LEASE_MS } from './p13n-seam.mjs';
+
+/** The README's table of errors: every message of the tag's own points there. */
+const ERRORS_URL = 'https://www.npmjs.com/package/p13n-tag#errors';
+/**
+ * A mistake in the page's use of the tag: a short, stable message naming the key or command at fault, and where
+ * the table explains it. `debug: true` loads the module that explains each one at length in the console.
+ */
+const problem = (code, what) => ({ code, message: `p13n: ${what}; see ${ERRORS_URL}` });
+/** A command given what it does not take: `p13n: on: bad arguments; see ...`. */
+const usage = (command, what = 'bad arguments') => problem('usage', command + ': ' + what);
+
+const isObject = (value) => {
+    try {
+        return !!value && typeof value == 'object' && !Array.isArray(value);
+    }
+    catch {
+        return false; // a revoked Proxy: nothing can be read from it
+    }
+};
+/** `object[key]` when it is the object's own property: a polluted Object.prototype never supplies a value. */
+const own$1 = (object, key) => key != null && isObject(object) && Object.prototype.hasOwnProperty.call(object, key) ? object[key] : undefined;
+const is = (type) => (value) => typeof value == type;
+const isString = (value) => typeof value == 'string';
+const isNumber = (min) => (value) => typeof value == 'number' && value >= min && value < Infinity;
+const matches = (pattern) => (value) => isString(value) && pattern.test(value);
+const NAME = matches(/^[0-9a-z_]{3,128}$/);
+const BOOLEAN = is('boolean');
+const TEXT = matches(/[^]/);
+const FUNCTION = is('function');
+/**
+ * Every key init knows, with the test its value must pass; a key not listed here is warned about and ignored.
+ * What each must be is in the README's config table, and in the debug module's explanations (`src/modules/debug.ts`).
+ */
+const RULES = {
+    database: NAME,
+    table: NAME,
+    apiKey: matches(/^\d+\/[0-9a-f]{40}$/i),
+    token: matches(/^\d+\/\d+\/[0-9a-f]{32}$/i),
+    region: matches(/^(us01|eu01|ap01|ap03|co\.jp)$/),
+    endpoint: TEXT,
+    cookie: (c) => c === false ||
+        (isObject(c) && (own$1(c, 'name') === undefined || matches(/^[\w!#$%&'*+\-.^`|~]+$/)(c.name)) &&
+            (own$1(c, 'expires') === undefined || isNumber(1e-9)(c.expires)) && (own$1(c, 'domain') === undefined || TEXT(c.domain))),
+    clientId: TEXT,
+    attributes: isObject,
+    pageview: BOOLEAN,
+    spa: BOOLEAN,
+    timeout: isNumber(1),
+    consent: matches(/^(granted|denied|pending)$/),
+    respectGPC: BOOLEAN,
+    prehide: (selector) => isString(selector) && document.querySelector(selector) !== undefined,
+    prehideTimeout: isNumber(0),
+    nonce: TEXT,
+    cache: (cache) => cache === false || isNumber(1)(own$1(cache, 'ttl')),
+    onOffers: FUNCTION,
+    onError: FUNCTION,
+    debug: BOOLEAN,
+};
+/** Text for anything thrown: the checks throw strings; page code may throw a Symbol or an object with no toString. */
+function reason(thrown) {
+    try {
+        return String(thrown);
+    }
+    catch {
+        return 'an unreadable ' + typeof thrown;
+    }
+}
+function check(key, value, ok = value === undefined) {
+    try {
+        ok = ok || RULES[key](value);
+    }
+    catch { } // an invalid selector throws
+    if (!ok)
+        throw `config.${key} is invalid`;
+}
+/**
+ * Checks `init`'s config against the contract. Returns the settings, or a `config` error whose message names
+ * the key and what it must be. Never throws.
+ */
+function readConfig(input, page = location) {
+    try {
+        if (!isObject(input))
+            throw 'config is not an object';
+        // no prototype: a polluted Object.prototype cannot supply a setting
+        const config = Object.assign(Object.create(null), { attributes: {}, pageview: true, timeout: 3000, consent: 'granted', prehideTimeout: 1500 });
+        for (const key of Object.keys(input)) {
+            if (RULES.hasOwnProperty(key))
+                check(key, (config[key] = input[key]));
+            else
+                console.warn(problem('config', `config.${key} is not a setting, ignored`).message);
+        }
+        const { database, table, apiKey, token, endpoint, region = 'us01', cookie } = config;
+        check('database', database, false);
+        check('table', table, false);
+        let base;
+        try {
+            // /public is the path browsers post to, as td-js-sdk does; the path without it is for servers
+            base = new URL(endpoint || `https://${region == 'co.jp' ? 'ap01' : region}.p13n.in.treasuredata.com/public`, page.href);
+        }
+        catch { }
+        if (!base || !/^https?:$/.test(base.protocol) || base.search || base.hash || (base.protocol != 'https:' && page.protocol == 'https:')) {
+            throw 'config.endpoint is invalid';
+        }
+        config.url = base.href.replace(/\/$/, '') + `/${database}/${table}`;
+        const local = base.origin == page.origin;
+        // Chromium keeps connections with and without credentials apart: 'omit' to the page's origin would open a
+        // second one. Another origin never gets the visitor's cookies.
+        config.credentials = local ? 'same-origin' : 'omit';
+        config.headers = { 'Content-Type': 'application/vnd.treasuredata.v1+json', Accept: 'application/vnd.treasuredata.v1+json' };
+        // a first-party proxy adds the credentials server-side: the page may then carry neither
+        if (apiKey || token || !local) {
+            check('apiKey', apiKey, false);
+            check('token', token, false);
+            if (apiKey.split('/')[0] != token.split('/')[0])
+                console.warn(problem('config', 'config.apiKey and config.token are of different accounts').message);
+            config.headers.Authorization = 'TD1 ' + apiKey;
+            config.headers['WP13n-Token'] = token;
+        }
+        // own properties only: a polluted Object.prototype must not choose the cookie's domain
+        config.cookie = cookie !== false && {
+            name: own$1(cookie, 'name') || '_td',
+            expires: own$1(cookie, 'expires') || 730,
+            domain: own$1(cookie, 'domain'),
+        };
+        return config;
+    }
+    catch (wrong) {
+        return problem('config', isString(wrong) ? wrong : 'config could not be read: ' + reason(wrong));
+    }
+}
+
+/** Calls held while consent is pending; beyond this the oldest is dropped. Enough for a long-pending banner. */
+const MAX_HELD = 30;
+/**
+ * The visitor's consent, and the calls that wait while it is pending: each is told 'granted', 'denied' or, when
+ * more than MAX_HELD wait, 'dropped', in the order they were made.
+ */
+function createConsent(initial) {
+    let state = initial;
+    let held = [];
+    return {
+        get: () => state,
+        /** The decision a call goes out under: at once, or once the visitor decides. */
+        allowed: () => state == 'pending'
+            ? new Promise((resume) => {
+                held.push(resume);
+                if (held.length > MAX_HELD)
+                    held.shift()('dropped');
+            })
+            : state,
+        /** Records a decision and answers what waited for one; returns the state before. */
+        set(decision) {
+            const was = state;
+            state = decision;
+            if (decision != 'pending') {
+                const waiting = held;
+                held = [];
+                waiting.forEach((resume) => resume(decision));
+            }
+            return was;
+        },
+    };
+}
+
+/**
+ * The page fields td-js-sdk's pageview sends, with the same names and definitions, so one set of
+ * personalization rules serves both tags.
+ */
+function pageContext(version) {
+    const doc = document;
+    const root = doc.documentElement;
+    const nav = navigator;
+    const description = doc.querySelector('meta[name="description"]');
+    const uaPlatform = nav.userAgentData;
+    return {
+        td_version: version,
+        td_charset: (doc.characterSet || '-').toLowerCase(),
+        td_language: (nav.language || '').toLowerCase(),
+        td_color: screen.colorDepth + '-bit',
+        td_screen: screen.width + 'x' + screen.height,
+        td_viewport: Math.max(root.clientWidth, innerWidth || 0) + 'x' + Math.max(root.clientHeight, innerHeight || 0),
+        td_title: doc.title,
+        td_description: description ? description.content.slice(0, 8192) : '',
+        td_url: location.href.split('#')[0],
+        td_user_agent: nav.userAgent,
+        td_platform: nav.platform || (uaPlatform && uaPlatform.platform) || '',
+        td_host: location.host,
+        td_path: location.pathname,
+        td_referrer: doc.referrer,
+    };
+}
+
+/** Later layers win; only own enumerable keys are read, so inherited or polluted properties never leak in. */
+function merge(layers) {
+    // no prototype: a "__proto__" key from JSON input stays data instead of becoming one
+    const out = Object.create(null);
+    for (let i = 0; i < layers.length; i++) {
+        const layer = layers[i];
+        const keys = layer ? Object.keys(layer) : [];
+        for (let k = 0; k < keys.length; k++)
+            out[keys[k]] = layer[keys[k]];
+    }
+    return out;
+}
+/**
+ * JSON text of `value`, written by hand rather than by `JSON.stringify(object)`: pages that replace
+ * `Array.prototype.toJSON` (Prototype.js) would turn arrays into strings, and a polluted `toJSON` could inject
+ * anything. Values JSON cannot carry are dropped (or `null` inside arrays, as JSON does); a cycle, or a getter
+ * or Proxy that throws, is an `invalid_event` error.
+ */
+function toJSON(value) {
+    const open = [];
+    const write = (v) => {
+        // JSON.stringify of a primitive never looks up toJSON, so it is safe for strings
+        if (typeof v == 'string')
+            return JSON.stringify(v);
+        if (typeof v == 'number')
+            return isFinite(v) ? '' + v : 'null';
+        if (typeof v == 'boolean' || v === null)
+            return '' + v;
+        if (typeof v != 'object')
+            return; // undefined, functions, symbols, bigints
+        if (v instanceof Date)
+            return write(isNaN(+v) ? null : v.toISOString());
+        // new String('a'), new Number(1), new Boolean(false): their value, as JSON.stringify writes them
+        if (v instanceof String || v instanceof Number || v instanceof Boolean)
+            return write(v.valueOf());
+        if (open.indexOf(v) >= 0)
+            throw 'is circular';
+        open.push(v);
+        const parts = [];
+        if (Array.isArray(v)) {
+            // a hole is null, never a value a polluted Array.prototype holds at that index
+            for (let i = 0; i < v.length; i++)
+                parts.push((Object.prototype.hasOwnProperty.call(v, i) && write(v[i])) || 'null');
+        }
+        else {
+            const keys = Object.keys(v);
+            for (let i = 0; i < keys.length; i++) {
+                const text = write(v[keys[i]]);
+                if (text)
+                    parts.push(JSON.stringify(keys[i]) + ':' + text);
+            }
+        }
+        open.pop();
+        return Array.isArray(v) ? '[' + parts.join() + ']' : '{' + parts.join() + '}';
+    };
+    try {
+        return write(value);
+    }
+    catch (thrown) {
+        return problem('invalid_event', 'the event ' + (typeof thrown == 'string' ? thrown : 'could not be read: ' + reason(thrown)));
+    }
+}
+
+/** Bytes an event may have: what one keepalive request can carry (64 KiB a page), less room for headers. */
+const MAX_EVENT_BYTES = 60 * 1024;
+/**
+ * One request's body, from its layers (later ones win), one of which has `uuid: id`: its uuid, and its JSON or why
+ * there is none. A uuid of the page's own (an order id, say) is the event's idempotency key; anything else is
+ * replaced by `id`.
+ */
+function buildEvent(layers, id) {
+    let body;
+    try {
+        const event = merge(layers);
+        if (typeof event.uuid == 'string' && event.uuid)
+            id = event.uuid;
+        else
+            event.uuid = id;
+        body = toJSON(event);
+    }
+    catch (thrown) {
+        body = problem('invalid_event', 'the event could not be built: ' + reason(thrown));
+    }
+    const size = typeof body == 'string' ? new TextEncoder().encode(body).length : 0;
+    return [id, size > MAX_EVENT_BYTES ? problem('too_large', `the event is ${size} bytes of JSON; at most ${MAX_EVENT_BYTES} fit`) : body];
+}
+
+/** Runs page code so that its exceptions reach the console, never the tag or the page. */
+function isolate(fn, detail) {
+    try {
+        fn(detail);
+    }
+    catch (error) {
+        console.error('p13n: a handler threw', error);
+    }
+}
+/**
+ * Each event goes to a `p13n:*` CustomEvent on `document`, to the `on()` handlers, then to the config callback,
+ * all with one `detail`. `ready` and `offers` are remembered: a handler added after they happened is called
+ * with the latest one, so a page that subscribes late still renders the offers already in.
+ */
+function createEvents(callbacks) {
+    const handlers = { ready: [], offers: [], error: [] };
+    // no prototype: a polluted Object.prototype.offers is no detail to replay
+    const latest = Object.create(null);
+    /** The handlers of `type`, when it is an event name (a string: anything else could throw as a key). */
+    const listOf = (type) => (typeof type == 'string' && handlers.hasOwnProperty(type) ? handlers[type] : undefined);
+    return {
+        emit(type, detail) {
+            if (type != 'error')
+                latest[type] = detail;
+            try {
+                document.dispatchEvent(new CustomEvent('p13n:' + type, { detail }));
+            }
+            catch { }
+            handlers[type].slice().forEach((fn) => isolate(fn, detail));
+            const callback = type == 'offers' ? callbacks.onOffers : type == 'error' ? callbacks.onError : 0;
+            if (callback)
+                isolate(callback, detail);
+        },
+        /** False when `type` is not an event name or `fn` not a function. */
+        on(type, fn) {
+            const list = listOf(type);
+            if (!list || typeof fn != 'function')
+                return false;
+            list.push(fn);
+            const seen = latest[type];
+            if (type in latest) {
+                // later, so the page's own code after on() runs first; skipped if off() or a newer emit came in between
+                Promise.resolve().then(() => list.indexOf(fn) >= 0 && latest[type] === seen && isolate(fn, seen));
+            }
+            return true;
+        },
+        off(type, fn) {
+            const list = listOf(type);
+            if (!list)
+                return false;
+            const at = list.indexOf(fn);
+            if (at >= 0)
+                list.splice(at, 1);
+            return true;
+        },
+    };
+}
+
+/**
+ * What a page's commands share whichever `init` succeeds: the event handlers and the attributes `set` adds. `on`,
+ * `off` and `set` need no client, so the handlers and attributes a page gave before a refused `init` serve the
+ * corrected one as they are. The config's `onOffers` and `onError` are the client's to set.
+ */
+function createHub() {
+    const callbacks = {};
+    const events = createEvents(callbacks);
+    let attributes = {};
+    /** Tells the page of an error: the `error` event, and with `debug: true` the explanation too. */
+    const report = (error, uuid) => {
+        events.emit('error', uuid ? { error, uuid } : { error });
+        if (hub.explain)
+            hub.explain(error);
+    };
+    const refuse = (error) => {
+        report(error);
+        return { ok: false, error };
+    };
+    const subscribe = (add) => (type, handler) => (add ? events.on : events.off)(type, handler) ? { ok: true } : refuse(usage(add ? 'on' : 'off'));
+    const hub = {
+        events,
+        /** The debug module's, once it is in. */
+        explain: undefined,
+        report,
+        callbacks,
+        refuse,
+        attributes: () => attributes,
+        on: subscribe(true),
+        off: subscribe(false),
+        set(update) {
+            if (!isObject(update))
+                return refuse(usage('set'));
+            const next = merge([attributes, update]);
+            for (const key in next)
+                if (next[key] === null)
+                    delete next[key];
+            attributes = next;
+            return { ok: true };
+        },
+        clear: () => void (attributes = {}),
+    };
+    return hub;
+}
+
+/*! js-cookie v3.0.8 | MIT */
+function assign (target) {
+  for (var i = 1; i < arguments.length; i++) {
+    var source = arguments[i];
+    for (var key in source) {
+      if (key === '__proto__') continue
+      target[key] = source[key];
+    }
+  }
+  return target
+}
+
+var defaultConverter = {
+  read: function (value) {
+    if (value[0] === '"') {
+      value = value.slice(1, -1);
+    }
+    return value.replace(/(%[\dA-F]{2})+/gi, decodeURIComponent)
+  },
+  write: function (value) {
+    return encodeURIComponent(value).replace(
+      /%(2[346BF]|3[AC-F]|40|5[BDE]|60|7[BCD])/g,
+      decodeURIComponent
+    )
+  }
+};
+
+function init(converter, defaultAttributes) {
+  function set(name, value, attributes) {
+    if (typeof document === 'undefined') {
+      return
+    }
+
+    attributes = assign({}, defaultAttributes, attributes);
+
+    if (typeof attributes.expires === 'number') {
+      attributes.expires = new Date(Date.now() + attributes.expires * 864e5);
+    }
+    if (attributes.expires) {
+      attributes.expires = attributes.expires.toUTCString();
+    }
+
+    name = encodeURIComponent(name)
+      .replace(/%(2[346B]|5E|60|7C)/g, decodeURIComponent)
+      .replace(/[()]/g, escape);
+
+    var stringifiedAttributes = '';
+    for (var attributeName in attributes) {
+      if (!attributes[attributeName]) {
+        continue
+      }
+
+      stringifiedAttributes += '; ' + attributeName;
+
+      if (attributes[attributeName] === true) {
+        continue
+      }
+
+      // Considers RFC 6265 section 5.2:
+      // ...
+      // 3.  If the remaining unparsed-attributes contains a %x3B (";")
+      //     character:
+      // Consume the characters of the unparsed-attributes up to,
+      // not including, the first %x3B (";") character.
+      // ...
+      stringifiedAttributes += '=' + attributes[attributeName].split(';')[0];
+    }
+
+    return (document.cookie =
+      name + '=' + converter.write(value, name) + stringifiedAttributes)
+  }
+
+  function get(name) {
+    if (typeof document === 'undefined' || (arguments.length && !name)) {
+      return
+    }
+
+    // To prevent the for loop in the first place assign an empty array
+    // in case there are no cookies at all.
+    var cookies = document.cookie ? document.cookie.split('; ') : [];
+    var jar = {};
+    for (var i = 0; i < cookies.length; i++) {
+      var parts = cookies[i].split('=');
+      var value = parts.slice(1).join('=');
+
+      try {
+        var found = decodeURIComponent(parts[0]);
+        if (!(found in jar)) jar[found] = converter.read(value, found);
+        if (name === found) {
+          break
+        }
+      } catch (_e) {
+        // Do nothing...
+      }
+    }
+
+    return name ? jar[name] : jar
+  }
+
+  return Object.create(
+    {
+      set: set,
+      get: get,
+      remove: function (name, attributes) {
+        set(
+          name,
+          '',
+          assign({}, attributes, {
+            expires: -1
+          })
+        );
+      },
+      withAttributes: function (attributes) {
+        return init(this.converter, assign({}, this.attributes, attributes))
+      },
+      withConverter: function (converter) {
+        return init(assign({}, this.converter, converter), this.attributes)
+      }
+    },
+    {
+      attributes: { value: Object.freeze(defaultAttributes) },
+      converter: { value: Object.freeze(converter) }
+    }
+  )
+}
+
+var api = init(defaultConverter, { path: '/' });
+
+/** A v4 UUID from `crypto.getRandomValues`: plain-http pages have no `crypto.randomUUID`. */
+const uuid = () => '10000000-1000-4000-8000-100000000000'.replace(/[018]/g, (c) => (+c ^ (crypto.getRandomValues(new Uint8Array(1))[0] & (15 >> (+c / 4)))).toString(16));
+/**
+ * js-cookie writes every enumerable key of its attributes into the cookie, inherited ones too: on a page whose
+ * Object.prototype is polluted that adds attributes (a domain, `max-age=0`) or throws. Own undefined keys hide
+ * the inherited ones, and js-cookie skips undefined.
+ */
+const shielded = (attributes) => {
+    for (const key in attributes)
+        if (!Object.prototype.hasOwnProperty.call(attributes, key))
+            attributes[key] = undefined;
+    return attributes;
+};
+/** js-cookie's own remove() adds `{ expires: -1 }`, whose inherited keys it copies too: this writes it shielded. */
+const erase = (cookies, name, domain) => cookies.set(name, '', shielded({ domain, expires: -1 }));
+/** The one place that touches cookies: js-cookie with the attributes every write needs. */
+function cookieJar(name, expires, domain) {
+    const cookies = api.withAttributes({ path: '/', sameSite: 'Lax', secure: location.protocol == 'https:' });
+    const remove = (domain) => erase(cookies, name, domain);
+    const write = (value) => cookies.set(name, value, shielded({ expires, domain }));
+    return {
+        get: () => cookies.get(name),
+        set(value) {
+            if (!domain) {
+                // the domain an earlier page found, tried once: a returning visitor's page view writes one cookie
+                domain = remembered();
+                if (domain && (write(value), cookies.get(name) == value))
+                    return;
+                domain = registrableDomain(cookies);
+            }
+            write(value);
+        },
+        /** Removes the cookie for the host and each parent domain, writing none: no probe, under a refusal. */
+        remove() {
+            const labels = location.hostname.split('.');
+            storage('removeItem');
+            remove();
+            if (domain)
+                remove(domain);
+            for (let i = labels.length - 1; i--;)
+                remove(labels.slice(i).join('.'));
+        },
+    };
+}
+/** Where the registrable domain found is kept: localStorage is per origin, so this is per host. */
+const DOMAIN_KEY = 'p13n:domain';
+/** localStorage's get, set or remove of DOMAIN_KEY; undefined where storage throws (the probe then runs). */
+function storage(method, value) {
+    try {
+        return localStorage[method](DOMAIN_KEY, value) || undefined;
+    }
+    catch {
+        return undefined;
+    }
+}
+/** The stored domain when it is this host or a parent of it on a label boundary: not one left by another site. */
+const remembered = () => {
+    const domain = storage('getItem');
+    const host = location.hostname;
+    return domain && (host == domain || host.slice(-domain.length - 1) == '.' + domain) ? domain : undefined;
+};
+/**
+ * The highest domain that accepts a cookie, found by trial writes from the top label down as td-js-sdk does
+ * (`test` and `co.jp` are refused as public suffixes, `shop.test` is kept), and remembered: Firefox logs each
+ * refused trial write to the console, so a browser probes a host once. Undefined on IP addresses and where no
+ * write sticks: the cookie is then host-only, and nothing is remembered.
+ */
+function registrableDomain(cookies) {
+    const host = location.hostname;
+    if (/^[\d.]+$|:/.test(host))
+        return;
+    const probe = '_p13n_probe';
+    const value = '' + Math.random();
+    const labels = host.split('.');
+    for (let i = labels.length; i--;) {
+        const domain = labels.slice(i).join('.');
+        cookies.set(probe, value, shielded({ domain }));
+        if (cookies.get(probe) == value) {
+            erase(cookies, probe, domain);
+            storage('setItem', domain);
+            return domain;
+        }
+    }
+    // a remembered domain that no longer takes the cookie is forgotten too
+    return storage('removeItem');
+}
+/** `td_client_id`: the explicit one, else the cookie's (shared with td-js-sdk), else a new one. */
+function createIdentity(settings) {
+    const { cookie } = settings;
+    const jar = cookie && cookieJar(cookie.name, cookie.expires, cookie.domain);
+    let stored;
+    try {
+        stored = jar ? jar.get() : stored;
+    }
+    catch { } // document.cookie throws in sandboxed frames: the id then lives in memory
+    // td-js-sdk treats the literal 'undefined' and NUL characters as no id
+    let id = settings.clientId || (stored && stored != 'undefined' && stored.indexOf('\0') < 0 ? stored : uuid());
+    /** Writes the id with a fresh expiry: once per page view. Where cookies are blocked it lives in memory only. */
+    const save = () => {
+        try {
+            if (jar)
+                jar.set(id);
+        }
+        catch { }
+    };
+    return {
+        get: () => id,
+        save,
+        /** A new id (a logout); written to the cookie with `store`, kept in memory only without consent. */
+        reset(store) {
+            id = uuid();
+            if (store)
+                save();
+        },
+        /** Consent refused: the cookie goes, and the id too, so a later consent starts with a new one. */
+        forget() {
+            id = uuid();
+            try {
+                if (jar)
+                    jar.remove();
+            }
+            catch { }
+        },
+    };
+}
+
+const MODULES = {
+    delivery: () => import('./p13n-delivery.mjs'),
+    spa: () => import('./p13n-spa.mjs'),
+    debug: () => import('./p13n-debug.mjs'),
+};
+/** Loads module `name` (a nonce is the bundler's and the page's business here). */
+const load = (name, _nonce) => MODULES[name]().then((module) => module.default);
+
+/** Paths kept: the pages a visitor comes back to, at a few KB each. */
+const MAX_PATHS = 20;
+/**
+ * The offers cache (`cache: { ttl }`): the last page-view answer per path, kept `ttl` seconds in `localStorage`
+ * under `key` (or in memory where storage throws), at most MAX_PATHS paths, the oldest dropped first. A repeat
+ * view renders from it at once, while the fresh answer, which wins, is on its way.
+ */
+function createCache(key, ttl) {
+    let memory = {};
+    let stored = true; // false from the first time storage throws: then the cache lives in memory
+    /** The entry at `path` when it is whole and fresh, read from own properties only: storage is page-writable. */
+    const entry = (all, path, now) => {
+        const value = own$1(all, path);
+        const t = own$1(value, 't');
+        const answer = { t, offers: own$1(value, 'offers'), status: own$1(value, 'status'), uuid: own$1(value, 'uuid') };
+        const whole = typeof t == 'number' && isObject(answer.offers) && typeof answer.status == 'number' && typeof answer.uuid == 'string';
+        return whole && now >= t && now - t < ttl * 1000 ? answer : undefined;
+    };
+    const read = () => {
+        let text = null;
+        try {
+            text = stored ? localStorage.getItem(key) : null;
+        }
+        catch {
+            stored = false;
+        }
+        if (!stored)
+            return memory;
+        try {
+            const saved = JSON.parse(text || '{}');
+            return (memory = isObject(saved) ? saved : {});
+        }
+        catch {
+            return (memory = {}); // not ours, or damaged: the next put writes over it
+        }
+    };
+    return {
+        get: (path) => entry(read(), path, Date.now()),
+        put(path, answer) {
+            const now = Date.now();
+            const all = read();
+            const kept = Object.create(null);
+            kept[path] = { t: now, offers: answer.offers, status: answer.status, uuid: answer.uuid };
+            Object.keys(all)
+                .map((other) => [other, entry(all, other, now)])
+                .filter(([other, cached]) => cached && other != path)
+                .sort((a, b) => b[1].t - a[1].t)
+                .slice(0, MAX_PATHS - 1)
+                .forEach(([other, cached]) => (kept[other] = cached));
+            memory = kept;
+            try {
+                if (stored)
+                    localStorage.setItem(key, toJSON(kept));
+            }
+            catch {
+                stored = false;
+            }
+        },
+        clear() {
+            memory = {};
+            try {
+                localStorage.removeItem(key);
+            }
+            catch { }
+        },
+    };
+}
+
+/** The one style element pre-hiding uses; the snippet may add it first, so hiding starts before the bundle. */
+const PREHIDE_ID = 'p13n-prehide';
+/**
+ * Pre-hiding: `selector` is hidden (`visibility`, so the layout is kept and nothing shifts when it shows) from
+ * now until `reveal` is called, at most `timeout` ms. Only the elements named are hidden, never the whole page.
+ * A style element the snippet already added is adopted, so its rule holds until the answer is in; `nonce` lets
+ * the one this adds pass a CSP without `'unsafe-inline'` styles. Calling it again (a route change) hides again.
+ */
+function createPrehide(selector, timeout, nonce) {
+    let timer;
+    const reveal = () => {
+        clearTimeout(timer);
+        const style = document.getElementById(PREHIDE_ID);
+        if (style)
+            style.remove();
+    };
+    const hide = () => {
+        let style = document.getElementById(PREHIDE_ID);
+        if (!style && selector) {
+            style = document.createElement('style');
+            style.id = PREHIDE_ID;
+            if (nonce)
+                style.setAttribute('nonce', nonce);
+            style.textContent = selector + '{visibility:hidden!important}';
+            (document.head || document.documentElement).appendChild(style);
+        }
+        clearTimeout(timer);
+        if (style)
+            timer = setTimeout(reveal, timeout);
+    };
+    return { hide, reveal };
+}
+
+const SLOT = '[data-p13n-offer]';
+const FIELD = '[data-p13n-attr],[data-p13n-attr-href],[data-p13n-attr-src]';
+/** The elements whose `href` or `src` an offer may set: links and media, never a script, frame or object. */
+const URL_TARGETS = { href: /^(A|AREA)$/, src: /^(IMG|SOURCE|VIDEO|AUDIO|TRACK)$/ };
+const own = (object, key) => {
+    const value = own$1(object, key);
+    return isObject(value) ? value : undefined;
+};
+/** An absolute http(s) URL, resolved against the page; `javascript:`, `data:` and the like are refused. */
+const webUrl = (value) => {
+    try {
+        const url = new URL(value, location.href);
+        return typeof value == 'string' && /^https?:$/.test(url.protocol) ? url.href : undefined;
+    }
+    catch { }
+    return undefined;
+};
+/**
+ * Fills one slot from `offers`, unless a `p13n:render` listener calls `preventDefault()` to render it itself.
+ * The slot is shown when its offer came back and hidden when it did not; inside it (not inside a nested slot),
+ * `data-p13n-attr` sets text, `data-p13n-attr-href` / `-src` set those attributes to http(s) URLs only. Only
+ * `textContent` and `setAttribute` are used, so no offer value is parsed as HTML, and pages enforcing Trusted
+ * Types need nothing more. A field whose value is missing or refused keeps what the page put there.
+ */
+function fill(slot, offers, cached) {
+    const name = slot.getAttribute('data-p13n-offer');
+    const offer = own(offers, name);
+    const detail = { name, offer, cached: !!cached };
+    if (!slot.dispatchEvent(new CustomEvent('p13n:render', { bubbles: true, cancelable: true, detail })))
+        return;
+    slot.hidden = !offer;
+    const attributes = offer && own(offer, 'attributes');
+    slot.querySelectorAll(FIELD).forEach((field) => {
+        if (field.parentElement.closest(SLOT) != slot)
+            return;
+        const text = own$1(attributes, field.getAttribute('data-p13n-attr'));
+        if (text != null && typeof text != 'object')
+            field.textContent = '' + text;
+        for (const target in URL_TARGETS) {
+            const url = webUrl(own$1(attributes, field.getAttribute('data-p13n-attr-' + target)));
+            if (url && URL_TARGETS[target].test(field.tagName))
+                field.setAttribute(target, url);
+        }
+    });
+}
+/**
+ * Rendering without code. `render` fills every slot on the page from `offers`, and from then on a slot added
+ * to the page later (a lazy section, a framework's view) or renamed is filled from the latest offers as it
+ * comes: one MutationObserver, started by the first render.
+ */
+function createRenderer() {
+    let latest;
+    let cached;
+    let observer;
+    /** An added element's slots: itself, and those inside it. */
+    const slots = (root, into) => {
+        if (root.matches(SLOT))
+            into.add(root);
+        root.querySelectorAll(SLOT).forEach((slot) => into.add(slot));
+    };
+    // a set: a slot added inside a section added in the same task is in two records, and is filled once
+    const changed = (records) => {
+        const found = new Set();
+        records.forEach((record) => record.type == 'attributes'
+            ? record.target.matches(SLOT) && found.add(record.target)
+            : record.addedNodes.forEach((node) => node.nodeType == 1 && slots(node, found)));
+        found.forEach((slot) => slot.isConnected && fill(slot, latest, cached));
+    };
+    return {
+        render(offers, fromCache) {
+            latest = offers;
+            cached = fromCache;
+            document.querySelectorAll(SLOT).forEach((slot) => fill(slot, offers, fromCache));
+            if (!observer) {
+                observer = new MutationObserver(changed);
+                observer.observe(document, { childList: true, subtree: true, attributes: true, attributeFilter: ['data-p13n-offer'] });
+            }
+        },
+        /** Consent withdrawn: every slot filled so far is hidden again, and late slots get nothing personal. */
+        clear() {
+            if (observer)
+                this.render({});
+        },
+        /** No more late slots: for tests, and a client that is done with the page. */
+        stop: () => observer && observer.disconnect(),
+    };
+}
+
+/** At most this many retries after the first attempt. */
+const RETRIES = 2;
+const failure = (code, message, status, retryable, wait) => 
+// the API's own messages pass through as they are; the tag's say where they come from
+({ ok: false, error: { code, message: (typeof code == 'string' ? 'p13n: ' : '') + message, status, retryable }, wait });
+/** The longest wait a `Retry-After` may ask for: a day. A larger (or infinite) one is a server's mistake. */
+const MAX_RETRY_AFTER = 864e5;
+/** Milliseconds a `Retry-After` header asks for: delta-seconds or an HTTP date, at most MAX_RETRY_AFTER. */
+function retryAfter(header) {
+    const seconds = header ? +header : 0;
+    return Math.min(MAX_RETRY_AFTER, seconds >= 0 ? seconds * 1000 : Math.max(0, Date.parse(header) - Date.now()) || 0);
+}
+/** Exponential with jitter: attempt 0 waits 125-250 ms, attempt 1 waits 250-500 ms. */
+const backoff = (attempt) => 250 * 2 ** attempt * (0.5 + Math.random() / 2);
+/** What a response means, following the contract's table. Only own properties of the body are read. */
+function readReply(status, text, retryAfterHeader = null) {
+    var _a;
+    let data;
+    try {
+        data = text.trim() ? JSON.parse(text) : {};
+    }
+    catch { }
+    const read = (key) => own$1(data, key);
+    const offers = (_a = read('offers')) !== null && _a !== void 0 ? _a : {};
+    if (status > 199 && status < 300) {
+        return isObject(data) && isObject(offers)
+            ? { ok: true, status, offers }
+            : failure('parse', 'the response is not {"offers":{...}}', status, false);
+    }
+    const code = read('code');
+    const message = read('message');
+    const numeric = typeof code == 'number';
+    // 3xxx: the token or the event is wrong, so sending it again cannot help
+    const retryable = (status == 429 || status > 499) && !(numeric && code > 2999 && code < 4000);
+    return numeric
+        ? failure(code, typeof message == 'string' ? message : '', status, retryable, retryAfter(retryAfterHeader))
+        : failure('http', 'HTTP ' + status, status, retryable, retryAfter(retryAfterHeader));
+}
+/**
+ * One POST, bounded by `deadline`, except with keepalive: Chromium goes on with an aborted keepalive request
+ * (it belongs to the browser, not the page), so it is left to settle, however long. Never throws.
+ */
+async function attempt(request, deadline) {
+    const controller = new AbortController();
+    const timer = request.keepalive || setTimeout(() => controller.abort(), deadline - Date.now());
+    const { url, headers, credentials, body, keepalive, log } = request;
+    // no prototype: fetch reads every option it knows (cache, integrity, priority ...), and a polluted
+    // Object.prototype must not supply one
+    const init = Object.assign(Object.create(null), { method: 'POST', mode: 'cors', credentials: credentials || 'omit', headers, body, keepalive, signal: controller.signal });
+    try {
+        const response = await fetch(url, init);
+        const text = await response.text();
+        // arrows as escapes: the source and the bundle stay ASCII, whatever charset a CDN serves them with
+        if (log)
+            log('\u2190', response.status, text);
+        return readReply(response.status, text, response.headers.get('Retry-After'));
+    }
+    catch (error) {
+        if (log)
+            log('\u2190', error);
+        return controller.signal.aborted
+            ? failure('timeout', `no answer within ${request.timeout} ms`, undefined, true)
+            : failure('network', 'no response from ' + url, undefined, true);
+    }
+    finally {
+        clearTimeout(timer);
+    }
+}
+/**
+ * POST with retries: a retryable failure is tried again at most `RETRIES` times, after a backoff or the
+ * `Retry-After` the server asked for, whichever is longer, and only while the deadline allows. When attempts
+ * or time run out, the last real error is reported rather than a generic timeout.
+ */
+async function post(options) {
+    // own properties only: an option the caller left out is not taken from a polluted Object.prototype
+    const request = { keepalive: false, retries: RETRIES, log: undefined, ...options };
+    const deadline = Date.now() + request.timeout;
+    let last;
+    for (let tries = 0;; tries++) {
+        const reply = await attempt(request, deadline);
+        if (reply.ok)
+            return reply;
+        if (reply.error.code == 'timeout')
+            return last || reply;
+        const wait = Math.max(backoff(tries), reply.wait || 0);
+        if (!reply.error.retryable || tries == request.retries || Date.now() + wait >= deadline)
+            return reply;
+        last = reply;
+        await new Promise((resolve) => setTimeout(resolve, wait));
+    }
+}
+
+/** A request out longer than this as the page is left shows a service in trouble (as the delivery module's). */
+const SLOW_MS = 2000;
+/**
+ * The core's side of `track`. Delivery (the outbox, retries, the tabs' shared claims) is a module, loaded by the
+ * first `track`, or by `resume` when storage holds events an earlier page left. A `track` made before it is in is
+ * stored in the outbox, in its format, and sent at once with keepalive all the same, since the page may be left
+ * that instant; the module then follows that request to its end. Should the module never come, a delivered event
+ * leaves storage, a failed one stays for the next page, and a page left with one out counts it delivered unless
+ * it is offline or slow, as the module does.
+ */
+function createTracker(settings, report, log) {
+    const key = outboxKey(settings);
+    let delivery;
+    let loading;
+    const early = new Map(); // events this core sent itself, still out -> when
+    /** One read-modify-write of the outbox, at once: the page may be gone before a lock would be granted. */
+    const edit = (change) => {
+        try {
+            const entries = change(JSON.parse(localStorage.getItem(key) || '[]'));
+            if (entries.length)
+                localStorage.setItem(key, toJSON(entries));
+            else
+                localStorage.removeItem(key);
+        }
+        catch { } // storage refused, or holds no list: the request is out all the same
+    };
+    const start = () => (loading =
+        loading ||
+            load('delivery', settings.nonce).then((create) => (delivery = create({ post, failure }, settings, report, log)), (why) => {
+                // tried again by the next track, when the browser is back online, and on the next page
+                loading = undefined;
+                addEventListener('online', resume);
+                report(problem('module', why));
+            }));
+    const leave = () => {
+        const now = Date.now();
+        let trusted = !delivery && navigator.onLine;
+        early.forEach((since) => (trusted = trusted && now - since < SLOW_MS));
+        if (trusted)
+            edit((entries) => entries.filter((entry) => !early.has(entry.id)));
+    };
+    /** Events earlier pages left are sent once the page's own start is done (consent granted, back online). */
+    function resume() {
+        let waiting;
+        try {
+            waiting = /^\[./.test(localStorage.getItem(key) || '');
+        }
+        catch { }
+        if (!waiting || delivery)
+            return;
+        // in idle time where the browser has it (Safari has not), else in the next task
+        if ('requestIdleCallback' in self)
+            requestIdleCallback(start, { timeout: 1000 });
+        else
+            setTimeout(start, 1);
+    }
+    return {
+        /** Stores and sends one event; the answer is its outcome, or a timeout while it is still being tried. */
+        send(id, body, queued) {
+            let sent;
+            if (delivery)
+                sent = delivery.send(id, body, queued);
+            else {
+                const entry = { id, body, tries: 0, next: 0, lease: Date.now() + LEASE_MS };
+                // one keepalive request at a time until the module is in: every keepalive request of a page shares 64 KiB
+                const sending = early.size ? undefined : post({ url: settings.url, headers: settings.headers, credentials: settings.credentials, body, timeout: 0, keepalive: true, retries: 0, log });
+                edit((entries) => entries.concat(entry));
+                if (sending)
+                    queued();
+                if (sending) {
+                    addEventListener('pagehide', leave);
+                    early.set(id, Date.now());
+                }
+                const settle = (reply) => {
+                    early.delete(id);
+                    // delivered, or refused for good: out of storage; failed for now: free for the next page to claim
+                    const done = reply.ok || !reply.error.retryable;
+                    edit((entries) => {
+                        for (const stored of entries)
+                            if (stored.id == id)
+                                stored.lease = 0;
+                        return done ? entries.filter((stored) => stored.id != id) : entries;
+                    });
+                    return reply;
+                };
+                const unsent = failure('module', 'stored: the next page sends it', undefined, true);
+                sent = start().then(() => {
+                    if (!delivery)
+                        return (sending || Promise.resolve(unsent)).then(settle);
+                    early.delete(id);
+                    const adopted = delivery.adopt(entry, sending);
+                    queued(); // sent now, or waiting its turn: the calls made after it may go
+                    return adopted;
+                });
+            }
+            // the caller hears within its timeout; the event stays in flight, or queued, until it settles
+            const late = failure('timeout', `not confirmed within ${settings.timeout} ms; still trying`, undefined, true);
+            return Promise.race([sent, new Promise((resolve) => setTimeout(resolve, settings.timeout, late))]);
+        },
+        resume,
+        /** Consent refused: nothing more goes out, and nothing stays stored. */
+        clear() {
+            early.clear();
+            if (delivery)
+                return void delivery.clear();
+            try {
+                localStorage.removeItem(key);
+            }
+            catch { }
+        },
+    };
+}
+
+const VERSION = '0.1.0';
+const resolved = (value) => Promise.resolve(value);
+// masks the 40-hex key and the 32-hex token secret in anything logged
+const mask = (text) => text.replace(/[0-9a-f]{32,}/gi, '****');
+/**
+ * A personalization client for one database/table. Nothing is sent until the config is checked; the checks,
+ * `p13n:ready` and the first page view run a microtask later, so handlers added right after this returns
+ * see them.
+ */
+const createClient = (config) => openClient(config, createHub())[0];
+/**
+ * A client sharing `hub` (the handlers and attributes of the page's commands), and whether its config passed the
+ * checks: known at once, for the global `p13n` to decide between inits.
+ */
+function openClient(config, hub) {
+    const checked = readConfig(config);
+    const valid = !('code' in checked);
+    // used only once `valid` says the config passed
+    const settings = checked;
+    const { events, report } = hub;
+    const identity = createIdentity(valid ? settings : { cookie: false });
+    const prehide = createPrehide(valid ? settings.prehide : undefined, valid ? settings.prehideTimeout : 0, settings.nonce);
+    const renderer = createRenderer();
+    const cache = settings.cache ? createCache('p13n:cache:' + settings.url, settings.cache.ttl) : undefined;
+    const log = settings.debug ? (...data) => console.log('p13n', ...data) : undefined;
+    const tracker = createTracker(settings, report, log);
+    // Global Privacy Control, when the site honours it, is a refusal no banner click overrides
+    const gpc = valid && settings.respectGPC && navigator.globalPrivacyControl === true;
+    const consent = createConsent(gpc ? 'denied' : settings.consent);
+    // settles once the last call's request is on its way: calls reach fetch in the order they were made, so a
+    // track (stored first) is sent before a personalize made after it
+    let line = resolved(0);
+    let views = 0; // page views started: only the latest one's answer renders
+    let shown = 0; // the latest page view whose answer is in
+    let routes; // the spa module loading, or in
+    let watch; // route changes on or off, once it is in
+    let routing = false; // the latest spa(on)
+    if (own$1(config, 'debug') === true) {
+        load('debug', settings.nonce).then((explain) => {
+            hub.explain = explain;
+            if (!valid)
+                explain(checked);
+        }, () => { }); // without it, the short messages stand
+    }
+    // hidden from the moment the tag runs; an invalid config shows at once what the snippet hid
+    prehide.hide();
+    if (!valid)
+        prehide.reveal();
+    const fail = (error, id) => {
+        report(error, id);
+        return { ok: false, error, offers: {}, uuid: id };
+    };
+    /** Consent decided: sends or drops what was held, in call order, and keeps no trace of a visitor who said no. */
+    function decide(decision) {
+        const was = consent.set(decision);
+        if (decision == 'granted') {
+            identity.save();
+            tracker.resume();
+            // the page view held (or refused) until now is on its way: hide what its answer fills, so no default flashes
+            if (views > shown)
+                prehide.hide();
+            // a visitor who said no, then yes: this page's view was refused, so it goes now
+            if (was == 'denied' && views)
+                view();
+        }
+        else if (decision == 'denied') {
+            identity.forget();
+            tracker.clear();
+            if (cache)
+                cache.clear();
+            renderer.clear();
+            prehide.reveal();
+        }
+    }
+    const started = resolved(0).then(() => {
+        if (!valid) {
+            console.error(checked.message);
+            return hub.refuse(checked);
+        }
+        hub.callbacks.onOffers = settings.onOffers;
+        hub.callbacks.onError = settings.onError;
+        decide(consent.get());
+        events.emit('ready', { clientId: consent.get() == 'granted' ? identity.get() : undefined });
+        return { ok: true };
+    });
+    // registered first, so the page view goes out before calls made right after createClient
+    started.then((outcome) => {
+        if (!outcome.ok)
+            return;
+        if (settings.pageview)
+            view();
+        if (settings.spa)
+            spa(true);
+    });
+    const send = (extra, track) => {
+        // the page as it is now: a single-page app often changes route right after a call
+        const context = pageContext(VERSION);
+        const time = Date.now();
+        return started.then((outcome) => (outcome.ok ? deliver(extra, track, undefined, context, time) : fail(outcome.error)));
+    };
+    /**
+     * A page view: the page context, and the offers cached for this path, if any, rendered at once. A route's
+     * view is built as it settles and sent once the route has its title (`titled`), with that title.
+     */
+    function view(referrer, titled) {
+        const current = ++views;
+        const path = location.pathname;
+        const cached = cache && consent.get() == 'granted' && cache.get(path);
+        if (cached) {
+            shown = current;
+            renderer.render(cached.offers, true);
+            prehide.reveal();
+            events.emit('offers', { offers: cached.offers, names: Object.keys(cached.offers), uuid: cached.uuid, status: cached.status, cached: true });
+        }
+        const page = { current, path, referrer };
+        if (!titled)
+            return deliver(undefined, false, page);
+        const context = pageContext(VERSION);
+        return titled.then(() => deliver(undefined, false, page, ((context.td_title = document.title), context)));
+    }
+    /**
+     * Route-change page views on or off; the module that watches routes loads the first time they are on. Settles
+     * once they are watched (or the module failed to load, an error event).
+     */
+    function spa(on) {
+        routing = on;
+        // a route change hides again what the last route's answer showed, until this route's answer is in; a route
+        // left and come back to at once shows it again
+        const move = (moving) => (moving ? consent.get() != 'denied' && prehide.hide() : views == shown && prehide.reveal());
+        const from = location.href.split('#')[0];
+        routes =
+            routes ||
+                load('spa', settings.nonce).then((watchRoutes) => (watch = watchRoutes(view, move, from))(routing), (why) => report(problem('module', why)));
+        if (watch)
+            watch(on);
+        return routes;
+    }
+    /** One request, once consent allows it and the calls made before it are on their way. */
+    async function deliver(extra, track, page, context = pageContext(VERSION), time = Date.now()) {
+        if (extra != null && !isObject(extra))
+            return fail(problem('invalid_event', (track ? 'track' : 'personalize') + ': attributes are not an object'));
+        const fresh = uuid();
+        const [id, body] = buildEvent([
+            { td_client_id: identity.get() },
+            context,
+            page && page.referrer != null ? { td_referrer: page.referrer } : null,
+            { time: Math.floor(time / 1000), uuid: fresh },
+            settings.attributes,
+            hub.attributes(),
+            extra,
+        ], fresh);
+        if (typeof body != 'string')
+            return fail(body, id);
+        // built when called, sent when allowed: a held event keeps its time and the page it happened on
+        const turn = line;
+        let out;
+        line = new Promise((resolve) => (out = resolve));
+        const decision = await consent.allowed();
+        await turn;
+        if (decision != 'granted') {
+            out();
+            return fail(decision == 'dropped' ? problem('dropped', `more than ${MAX_HELD} calls waited for consent`) : problem('consent', 'consent is denied'), id);
+        }
+        if (log)
+            log('\u2192 POST', settings.url, mask(JSON.stringify(settings.headers)), JSON.parse(body));
+        const sending = track ? tracker.send(id, body, out) : post({ url: settings.url, headers: settings.headers, credentials: settings.credentials, body, timeout: settings.timeout, log });
+        // fetch was called (a track: stored, and sent or waiting its turn): the next call may go
+        if (!track)
+            out();
+        const reply = await sending.finally(out);
+        const latest = !page || page.current == views;
+        if (!track && latest) {
+            shown = views;
+            prehide.reveal();
+        }
+        if (!reply.ok)
+            return fail(reply.error, id);
+        const { status, offers } = reply;
+        if (track)
+            return { ok: true, status, offers: {}, uuid: id };
+        if (page && cache)
+            cache.put(page.path, { offers, status, uuid: id });
+        // an answer to a page view that a newer one has overtaken would show the wrong page's offers
+        if (latest) {
+            // slots first, so handlers of p13n:offers see the page as rendered
+            try {
+                renderer.render(offers);
+            }
+            catch { } // a page's odd DOM must not cost it the offers
+        }
+        events.emit('offers', { offers, names: Object.keys(offers), uuid: id, status });
+        return { ok: true, status, offers, uuid: id };
+    }
+    /** Runs `change` once init has succeeded; the outcome of a failed init otherwise. */
+    const after = (change) => started.then((outcome) => (outcome.ok ? change() : outcome));
+    const client = {
+        init: () => started,
+        personalize: (extra) => send(extra),
+        track: (extra) => send(extra, true),
+        set: (update) => resolved(hub.set(update)),
+        consent: (decision) => decision !== 'granted' && decision !== 'denied'
+            ? resolved(hub.refuse(usage('consent', 'takes granted or denied, not ' + reason(decision))))
+            : after(() => {
+                // Global Privacy Control, when the site honours it, keeps consent denied
+                if (gpc && decision == 'granted')
+                    return hub.refuse(usage('consent', 'Global Privacy Control keeps it denied'));
+                decide(decision);
+                return { ok: true };
+            }),
+        spa: (on) => (typeof on != 'boolean' ? resolved(hub.refuse(usage('spa'))) : started.then((outcome) => (outcome.ok ? spa(on).then(() => ({ ok: true })) : outcome))),
+        on: (type, handler) => resolved(hub.on(type, handler)),
+        off: (type, handler) => resolved(hub.off(type, handler)),
+        clientId: () => started.then((outcome) => (outcome.ok && consent.get() == 'granted' ? identity.get() : undefined)),
+        reset: () => after(() => {
+            identity.reset(consent.get() == 'granted');
+            if (cache)
+                cache.clear();
+            hub.clear();
+            return { ok: true };
+        }),
+    };
+    return [guard(client, hub.refuse), valid];
+}
+/**
+ * The last line of "no call throws, no promise rejects": whatever hostile input gets past the checks (a revoked
+ * Proxy, a getter that throws) becomes a usage error naming the command.
+ */
+function guard(client, refuse) {
+    const safe = {};
+    Object.keys(client).forEach((name) => {
+        const method = client[name];
+        const broken = (error) => refuse(usage(name, 'failed: ' + reason(error)));
+        safe[name] = (...args) => {
+            try {
+                return method(...args).catch(broken);
+            }
+            catch (error) {
+                return resolved(broken(error));
+            }
+        };
+    });
+    return safe;
+}
+
+export { VERSION, createClient };

@@ -746,3 +746,20 @@ describe('pre-hiding', () => {
     expect(style()).toBeNull();
   });
 });
+
+describe('debug', () => {
+  it('debug: true loads the module that explains each error, a refused config included', async () => {
+    const info = vi.spyOn(console, 'info').mockImplementation(() => {});
+    vi.spyOn(console, 'error').mockImplementation(() => {});
+    expect(await createClient({ ...CONFIG, timeout: -1, debug: true }).init()).toMatchObject({ ok: false, error: { code: 'config' } });
+    await vi.waitFor(() => expect(info).toHaveBeenCalledWith('p13n (debug):', expect.stringContaining('config.timeout must be a number of milliseconds')));
+  });
+
+  it('without debug, no module is loaded and nothing is explained', async () => {
+    const info = vi.spyOn(console, 'info').mockImplementation(() => {});
+    vi.spyOn(console, 'error').mockImplementation(() => {});
+    await createClient({ ...CONFIG, timeout: -1 }).init();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(info).not.toHaveBeenCalled();
+  });
+});

@@ -1,0 +1,11 @@
+/** The event a module's script fires on its own `<script>` element as it runs, with the module as `detail`. */
+/** Where the `track` events of one endpoint and table are stored. */
+const outboxKey = (settings) => 'p13n:' + settings.url;
+/**
+ * How long a claim holds unless renewed. A tab renews the claims of the requests it has out (a keepalive
+ * request cannot be cancelled, so it is never given up on), so this bounds only how long a claim outlives a tab
+ * that was closed or left.
+ */
+const LEASE_MS = 30000;
+
+export { LEASE_MS as L, outboxKey as o };
