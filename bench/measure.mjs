@@ -29,14 +29,17 @@ export async function launch({ spkiHash }) {
   });
   const first = context.pages()[0] || (await context.newPage());
   const { product } = await (await context.newCDPSession(first)).send('Browser.getVersion');
-  return {
+  const browser = {
     context,
     version: product.replace(/^\w+\//, ''),
+    /** open() below, as a method, the way bare.mjs's browser has it (cost.mjs takes either). */
+    open: (options) => open(browser, options),
     async close() {
       await context.close();
       await rm(profile, { recursive: true, force: true });
     },
   };
+  return browser;
 }
 
 /**
@@ -50,7 +53,7 @@ export async function open(browser, { throttle = 1, timeDomain = 'timeTicks' } =
   const cdp = await browser.context.newCDPSession(page);
   await cdp.send('Performance.enable', { timeDomain });
   if (throttle > 1) await cdp.send('Emulation.setCPUThrottlingRate', { rate: throttle });
-  return { page, cdp, close: () => page.close() };
+  return { page, cdp, goto: (url) => page.goto(url), close: () => page.close() };
 }
 
 /**

@@ -1,7 +1,7 @@
 // Time to offers, requests and memory per page view, and the latency levers, on the site with a round-trip time
 // (see https.mjs). Every variant is loaded once per round, the rounds one after another, so a slow moment of the
 // machine touches all variants alike.
-import { p13nPage, tdPage } from './pages.mjs';
+import { blankPage, p13nPage, tdPage } from './pages.mjs';
 import { heapAfterGC, marks, open, settled, sleep } from './measure.mjs';
 
 /** The variants: how each page is built for its API origin, and whether its second load is the one measured. */
@@ -14,14 +14,19 @@ const VARIANTS = {
   // the first load opens the connections, fills the preflight cache (Access-Control-Max-Age) and the HTTP cache
   warm: { build: (api) => p13nPage({ api }), warm: true },
   tdWarm: { build: (api) => tdPage({ api }), warm: true },
+  // no tag: the heap the table subtracts, taken in this browser (the main-thread table's is another, see bare.mjs)
+  none: { build: () => blankPage(), heap: true, blank: true },
 };
 
-/** One page load: the page's marks, what reached the site and the API, and (`heap`) the JS heap once the slot shows. */
-async function loadOnce(site, page, cdp, url, heap) {
+/**
+ * One page load: the page's marks, what reached the site and the API, and (`heap`) the JS heap once the slot
+ * shows, or for a `blank` page (which has no slot) once it has loaded.
+ */
+async function loadOnce(site, page, cdp, url, { heap = false, blank = false } = {}) {
   site.front.resetStats();
   site.server.emulator.reset();
-  await page.goto(url, { waitUntil: 'domcontentloaded' });
-  await settled(page);
+  await page.goto(url, { waitUntil: blank ? 'load' : 'domcontentloaded' });
+  if (!blank) await settled(page);
   await sleep(50); // a request sent after the slot showed would still be counted
   const stats = structuredClone(site.front.stats);
   return { ...(await marks(page)), stats, heap: heap ? await heapAfterGC(cdp) : NaN };
@@ -35,12 +40,12 @@ async function loadOnce(site, page, cdp, url, heap) {
 export async function measureNetwork({ browser, net }, loads) {
   const results = Object.fromEntries(Object.keys(VARIANTS).map((name) => [name, []]));
   for (let round = 0; round < loads; round++) {
-    for (const [name, { build, warm, heap }] of Object.entries(VARIANTS)) {
+    for (const [name, { build, warm, heap, blank }] of Object.entries(VARIANTS)) {
       const target = net.prepare(build);
       const { page, cdp, close } = await open(browser);
       try {
         if (warm) await loadOnce(net, page, cdp, target.url);
-        results[name].push(await loadOnce(net, page, cdp, target.url, heap));
+        results[name].push(await loadOnce(net, page, cdp, target.url, { heap, blank }));
       } finally {
         await close();
         target.remove();

@@ -226,7 +226,7 @@ export function summarySection({ sizes, cost, network }) {
 export function document(results, meta) {
   const { sizes, cost, network, offers, attributes, outbox, spa, chromium } = results;
   const { rttMs } = meta;
-  const blankHeap = median(pick(cost[1].none, 'heap'));
+  const blankHeap = median(pick(network.none, 'heap'));
   return `# p13n-tag vs td-js-sdk ${meta.tdVersion}: benchmark
 
 Measured ${meta.date} in ${meta.seconds} s (load average ${meta.load.map((n) => n.toFixed(1)).join(' → ')}) on
@@ -243,7 +243,9 @@ ${summarySection(results)}
 
 ## How it is set up
 
-- **One Node process, one Chromium**, driven by Playwright and the Chrome DevTools Protocol (\`bench/measure.mjs\`).
+- **One Node process, two Chromiums** of one build: the main-thread table's, started by \`bench/bare.mjs\` and
+  driven with the bare Chrome DevTools Protocol, no automation library in it; the rest's, driven by Playwright
+  and the protocol (\`bench/measure.mjs\`).
 - **HTTPS and real CORS.** td-js-sdk's \`fetchPersonalization\` posts to \`https://{endpoint}/public/{db}/{table}\`,
   \`https://\` hard-coded. So the demo's server (\`demo/server.mjs\` \`startServer\`: the emulator, the site, the
   first-party proxy) sits behind an HTTPS front (\`bench/https.mjs\`) with a certificate for \`*.shop.test\` and
@@ -284,7 +286,11 @@ ${bytesSection(sizes)}
 The API holds every POST (the emulator's \`hang\` fault), so once the POST reached the server nothing the tag does
 later can add to it. Performance.getMetrics (CDP) in the main thread's CPU time (\`timeDomain: 'threadTicks'\`,
 which other processes on the machine do not inflate), from before the navigation to just after the POST arrived;
-the same for a page without a tag is subtracted (its own value in the last column). **TaskDuration is the measure
+the same for a page without a tag is subtracted (its own value in the last column). It runs in a Chromium with no
+Playwright in it (\`bench/bare.mjs\`), the page's DevTools session having only the Performance domain on (and the
+CPU throttling, and HeapProfiler.collectGarbage for the heap): the Page, Runtime, Network and Log domains that
+Playwright enables on every page make it pay for DevTools in the very time measured (\`node
+bench/instrumentation.mjs\` measures the table both ways). **TaskDuration is the measure
 to compare**: every main-thread task, whatever the code style (parsing and compiling the bundle, running it,
 promise callbacks, style, layout, GC, IPC). ScriptDuration counts JavaScript entered from a script or an event or
 timer callback, but not promise callbacks (microtasks): p13n-tag's init runs mostly in promise callbacks, td-js-sdk

@@ -1,5 +1,6 @@
 // `npm run bench`: p13n-tag (dist/p13n.min.js as built) and td-js-sdk side by side, in one Node process and one
-// Chromium, against the demo's Personalization API emulator; prints the tables and writes bench/RESULTS.md.
+// Chromium (a second one without Playwright for the main-thread table, see bare.mjs), against the demo's
+// Personalization API emulator; prints the tables and writes bench/RESULTS.md.
 //
 // BENCH_LOADS (default 20) sets the page loads per measurement, BENCH_SCALING_LOADS (default 10) those of the
 // scaling runs and BENCH_SPA_ROUTES (default 1000) the route changes, for a quicker look while working on the bench.
@@ -9,11 +10,11 @@ import { statSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { startServer } from '../demo/server.mjs';
 import { selfSigned } from './cert.mjs';
-import { startFront } from './https.mjs';
 import { cdnFiles, writeRules, P13N_BUNDLE, TD_VERSION } from './pages.mjs';
 import { launch } from './measure.mjs';
+import { launchBare } from './bare.mjs';
+import { HOSTS, startSite } from './site.mjs';
 import { bundleBytes, measureMainThread } from './cost.mjs';
 import { measureNetwork } from './network.mjs';
 import { EMPTY_WAIT_MS, measureAttributes, measureOffers, measureOutbox, measureSpa, measureSpaRoutes } from './scaling.mjs';
@@ -27,44 +28,10 @@ const SPA_ROUTES = Number(process.env.BENCH_SPA_ROUTES) || 1000;
 const SPA_TITLE_AFTER_MS = 50;
 /** The round-trip time of the "network" site: every hop, browser to site, browser to API, site to API. */
 const RTT_MS = 40;
-/** Every load gets its own sN.shop.test and aN.api.test (see measure.mjs); the certificate covers them all. */
-const HOSTS = ['*.shop.test', '*.api.test'];
-let serial = 0;
 
 const began = Date.now();
 const loadBefore = os.loadavg()[0];
 const progress = (text) => process.stderr.write(`[bench ${((Date.now() - began) / 1000).toFixed(0).padStart(3)} s] ${text}\n`);
-
-/**
- * One demo server (startServer: the emulator, the shop's server, its first-party proxy at /p13n/) behind its own
- * HTTPS front, serving the bundles in `files` from /cdn/. `rttMs` 0 is the "fast" site, for main-thread and scaling runs, where waiting on the network
- * would only add noise; RTT_MS is the "network" site, for the time to offers.
- */
-async function startSite({ rttMs, rulesFile, tls, files }) {
-  const server = await startServer({ port: 0, latencyMs: rttMs, rulesFile });
-  for (const [file, page] of Object.entries(files)) server.pages.set(file, page);
-  const front = await startFront({ upstreamPort: server.port, rttMs, key: tls.key, cert: tls.cert });
-  return {
-    server,
-    front,
-    /**
-     * A page for one load, on host names no load used before: `build(api)` makes it for its API origin. Returns
-     * the page's URL and origin, the API origin, and `remove()` for when the load is over.
-     */
-    prepare(build) {
-      const n = ++serial;
-      const api = `https://a${n}.api.test:${front.port}`;
-      const origin = `https://s${n}.shop.test:${front.port}`;
-      const pathname = `/bench/page-${n}`;
-      server.pages.set(pathname, { body: build(api) });
-      return { api, origin, url: origin + pathname, remove: () => server.pages.delete(pathname) };
-    },
-    close: async () => {
-      await front.close();
-      await server.close();
-    },
-  };
-}
 
 /** Which p13n-tag was measured: the bundle's hash and time, and the commit it was built on. */
 function provenance(bundle) {
@@ -99,8 +66,14 @@ let results;
 try {
   progress(`Chromium ${browser.version}; ${LOADS} loads per measurement, ${SCALING_LOADS} per scaling run`);
   const sizes = bundleBytes(files);
-  progress('main-thread cost (no throttling, 4x CPU throttling)');
-  const cost = await measureMainThread(env, LOADS);
+  progress('main-thread cost (no throttling, 4x CPU throttling), in a Chromium without Playwright (bare.mjs)');
+  const bare = await launchBare({ spkiHash: tls.spkiHash });
+  let cost;
+  try {
+    cost = await measureMainThread({ ...env, bare }, LOADS);
+  } finally {
+    await bare.close();
+  }
   progress(`time to offers and latency levers (RTT ${RTT_MS} ms)`);
   const network = await measureNetwork(env, LOADS);
   progress('scaling: offers per response');
