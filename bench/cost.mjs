@@ -20,6 +20,8 @@ export const bundleBytes = (files) => ({ p13n: bytes(files['/cdn/p13n.min.js'].b
 export const PAGES = {
   none: () => blankPage(),
   p13n: (api) => p13nPage({ api, until: 'request' }),
+  // the same tag with its config on the script tag: no inline snippet to build a script element
+  p13nAttr: (api) => p13nPage({ api, until: 'request', load: 'attribute' }),
   td: (api) => tdPage({ api, until: 'request' }),
   floor: (api) => floorPage({ api }),
 };

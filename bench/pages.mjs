@@ -145,9 +145,17 @@ p13n('on', 'offers', function () { __bench.mark('offers') });
 p13n('on', 'error', function (detail) { __bench.fail(detail.error.code + ' ' + detail.error.message) });
 ${script}`;
   const hint = preconnect ? `<link rel="preconnect" href="${api}" crossorigin>` : '';
+  // 'attribute': no inline snippet, the config on the script tag (README, "A page that allows no inline script"),
+  // the page's handlers as DOM events
+  const declarative = `<script>__bench.until = ${JSON.stringify(until)};
+document.addEventListener('p13n:offers', function () { __bench.mark('offers') });
+document.addEventListener('p13n:error', function (e) { __bench.fail(e.detail.error.code + ' ' + e.detail.error.message) });
+${script}</script><script async src="/cdn/p13n.min.js" data-p13n-init='${JSON.stringify(init)}'></script>`;
   const tag = load === 'script'
     ? `<script src="/cdn/p13n.min.js"></script><script>${calls}</script>`
-    : `<script>${P13N_SNIPPET}${calls}</script>`;
+    : load === 'attribute'
+      ? declarative
+      : `<script>${P13N_SNIPPET}${calls}</script>`;
   return html({ head: hint + tag, body: slots(count) });
 }
 

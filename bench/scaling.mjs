@@ -69,13 +69,13 @@ export async function measureAttributes({ browser, fast }, loads, sizes = [1024,
   return results;
 }
 
-/** The outbox's key: 'p13n:' + the request URL (src/outbox.ts, src/delivery.ts). */
+/** The outbox's key: 'p13n:' + the request URL (src/seam.ts outboxKey). */
 const outboxKey = (api) => `p13n:${api}/public/${DATABASE}/${TABLE}`;
 
 /** How long after the last delivery the outbox may take to empty in storage before the bench stops waiting. */
 export const EMPTY_WAIT_MS = 10_000;
 
-/** `n` events as an outage leaves them in the outbox: stored as src/outbox.ts does, never tried, all due. */
+/** `n` events as an outage leaves them in the outbox: stored as src/modules/outbox.ts does, never tried, all due. */
 function outage(n) {
   const time = Math.floor(Date.now() / 1000) - 600;
   return Array.from({ length: n }, (_, i) => {

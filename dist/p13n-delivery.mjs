@@ -209,7 +209,11 @@ function createDelivery({ post, failure }, settings, report, log) {
     /** Sent at once when there is room and nothing waits before it; else when its turn comes. */
     const enqueue = (entry) => (fits(entry) && !queue.length ? attempt(entry) : new Promise((resolve) => queue.push([entry, resolve])));
     const mine = () => queue.map(([entry]) => entry.id).concat([...inFlight.keys()].map((entry) => entry.id));
-    const dropped = (entries) => entries.forEach((entry) => report({ code: 'dropped', message: 'p13n: the outbox was full: its oldest event was dropped' }, entry.id));
+    // a dropped event stays dropped: not put back by a later failure of the request that was out for it
+    const dropped = (entries) => entries.forEach((entry) => {
+        handedOver.delete(entry.id);
+        report({ code: 'dropped', message: 'p13n: the outbox was full: its oldest event was dropped' }, entry.id);
+    });
     /** Sends `entry`, or follows the request the core already sent for it (`sending`), to its end. */
     async function attempt(entry, sending) {
         inFlight.set(entry, Date.now());

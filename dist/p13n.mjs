@@ -939,6 +939,7 @@ function createTracker(settings, report, log) {
     let delivery;
     let loading;
     const early = new Map(); // events this core sent itself, still out -> when
+    const unsent = new Set(); // events it stored for the module to send
     /** One read-modify-write of the outbox, at once: the page may be gone before a lock would be granted. */
     const edit = (change) => {
         try {
@@ -958,12 +959,22 @@ function createTracker(settings, report, log) {
                 addEventListener('online', resume);
                 report(problem('module', why));
             }));
+    /**
+     * The page is left before the module came: what is out counts delivered (unless offline or slow), and what
+     * waited for the module is free for the next page to send at once.
+     */
     const leave = () => {
+        if (delivery)
+            return;
         const now = Date.now();
-        let trusted = !delivery && navigator.onLine;
+        let trusted = navigator.onLine;
         early.forEach((since) => (trusted = trusted && now - since < SLOW_MS));
-        if (trusted)
-            edit((entries) => entries.filter((entry) => !early.has(entry.id)));
+        edit((entries) => {
+            for (const entry of entries)
+                if (unsent.has(entry.id))
+                    entry.lease = 0;
+            return trusted ? entries.filter((entry) => !early.has(entry.id)) : entries;
+        });
     };
     /** Events earlier pages left are sent once the page's own start is done (consent granted, back online). */
     function resume() {
@@ -991,14 +1002,14 @@ function createTracker(settings, report, log) {
                 // one keepalive request at a time until the module is in: every keepalive request of a page shares 64 KiB
                 const sending = early.size ? undefined : post({ url: settings.url, headers: settings.headers, credentials: settings.credentials, body, timeout: 0, keepalive: true, retries: 0, log });
                 edit((entries) => entries.concat(entry));
+                addEventListener('pagehide', leave);
                 if (sending)
-                    queued();
-                if (sending) {
-                    addEventListener('pagehide', leave);
-                    early.set(id, Date.now());
-                }
+                    queued(), early.set(id, Date.now());
+                else
+                    unsent.add(id);
                 const settle = (reply) => {
                     early.delete(id);
+                    unsent.delete(id);
                     // delivered, or refused for good: out of storage; failed for now: free for the next page to claim
                     const done = reply.ok || !reply.error.retryable;
                     edit((entries) => {
@@ -1009,11 +1020,12 @@ function createTracker(settings, report, log) {
                     });
                     return reply;
                 };
-                const unsent = failure('module', 'stored: the next page sends it', undefined, true);
+                const stored = failure('module', 'stored: the next page sends it', undefined, true);
                 sent = start().then(() => {
                     if (!delivery)
-                        return (sending || Promise.resolve(unsent)).then(settle);
+                        return (sending || Promise.resolve(stored)).then(settle);
                     early.delete(id);
+                    unsent.delete(id);
                     const adopted = delivery.adopt(entry, sending);
                     queued(); // sent now, or waiting its turn: the calls made after it may go
                     return adopted;
@@ -1027,6 +1039,7 @@ function createTracker(settings, report, log) {
         /** Consent refused: nothing more goes out, and nothing stays stored. */
         clear() {
             early.clear();
+            unsent.clear();
             if (delivery)
                 return void delivery.clear();
             try {

@@ -104,3 +104,15 @@ describe('a track before the delivery module is in', () => {
     expect(stored().map((entry) => entry.id)).toEqual(['e1']);
   });
 });
+
+describe('a page left before the delivery module is in', () => {
+  it('frees what waited for the module, so the next page sends it at once', () => {
+    arrival.load = () => new Promise(() => {});
+    const tracker = createTracker(settings, report);
+    void tracker.send('e1', '{"uuid":"e1"}', () => {});
+    void tracker.send('e2', '{"uuid":"e2"}', () => {});
+    expect(stored().map((entry) => entry.lease > 0)).toEqual([true, true]);
+    dispatchEvent(new PageTransitionEvent('pagehide'));
+    expect(stored().map((entry) => [entry.id, entry.lease])).toEqual([['e2', 0]]); // e1 was out: handed over
+  });
+});

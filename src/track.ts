@@ -24,6 +24,7 @@ export function createTracker(settings: Settings, report: (error: P13nError, id?
   let delivery: Delivery | undefined;
   let loading: Promise<unknown> | undefined;
   const early = new Map<string, number>(); // events this core sent itself, still out -> when
+  const unsent = new Set<string>(); // events it stored for the module to send
   /** One read-modify-write of the outbox, at once: the page may be gone before a lock would be granted. */
   const edit = (change: (entries: Entry[]) => Entry[]) => {
     try {
@@ -44,11 +45,19 @@ export function createTracker(settings: Settings, report: (error: P13nError, id?
           report(problem('module', why));
         },
       ));
+  /**
+   * The page is left before the module came: what is out counts delivered (unless offline or slow), and what
+   * waited for the module is free for the next page to send at once.
+   */
   const leave = () => {
+    if (delivery) return;
     const now = Date.now();
-    let trusted = !delivery && navigator.onLine;
+    let trusted = navigator.onLine;
     early.forEach((since) => (trusted = trusted && now - since < SLOW_MS));
-    if (trusted) edit((entries) => entries.filter((entry) => !early.has(entry.id)));
+    edit((entries) => {
+      for (const entry of entries) if (unsent.has(entry.id)) entry.lease = 0;
+      return trusted ? entries.filter((entry) => !early.has(entry.id)) : entries;
+    });
   };
 
   /** Events earlier pages left are sent once the page's own start is done (consent granted, back online). */
@@ -73,13 +82,12 @@ export function createTracker(settings: Settings, report: (error: P13nError, id?
         // one keepalive request at a time until the module is in: every keepalive request of a page shares 64 KiB
         const sending = early.size ? undefined : post({ url: settings.url, headers: settings.headers, credentials: settings.credentials, body, timeout: 0, keepalive: true, retries: 0, log });
         edit((entries) => entries.concat(entry));
-        if (sending) queued();
-        if (sending) {
-          addEventListener('pagehide', leave);
-          early.set(id, Date.now());
-        }
+        addEventListener('pagehide', leave);
+        if (sending) queued(), early.set(id, Date.now());
+        else unsent.add(id);
         const settle = (reply: Reply) => {
           early.delete(id);
+          unsent.delete(id);
           // delivered, or refused for good: out of storage; failed for now: free for the next page to claim
           const done = reply.ok || !reply.error.retryable;
           edit((entries) => {
@@ -88,10 +96,11 @@ export function createTracker(settings: Settings, report: (error: P13nError, id?
           });
           return reply;
         };
-        const unsent = failure('module', 'stored: the next page sends it', undefined, true);
+        const stored = failure('module', 'stored: the next page sends it', undefined, true);
         sent = start().then(() => {
-          if (!delivery) return (sending || Promise.resolve(unsent)).then(settle);
+          if (!delivery) return (sending || Promise.resolve(stored)).then(settle);
           early.delete(id);
+          unsent.delete(id);
           const adopted = delivery.adopt(entry, sending);
           queued(); // sent now, or waiting its turn: the calls made after it may go
           return adopted;
@@ -105,6 +114,7 @@ export function createTracker(settings: Settings, report: (error: P13nError, id?
     /** Consent refused: nothing more goes out, and nothing stays stored. */
     clear() {
       early.clear();
+      unsent.clear();
       if (delivery) return void delivery.clear();
       try {
         localStorage.removeItem(key);

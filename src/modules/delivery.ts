@@ -78,8 +78,12 @@ export default function createDelivery(
   /** Sent at once when there is room and nothing waits before it; else when its turn comes. */
   const enqueue = (entry: Entry) => (fits(entry) && !queue.length ? attempt(entry) : new Promise<Reply>((resolve) => queue.push([entry, resolve])));
   const mine = () => queue.map(([entry]) => entry.id).concat([...inFlight.keys()].map((entry) => entry.id));
+  // a dropped event stays dropped: not put back by a later failure of the request that was out for it
   const dropped = (entries: Entry[]) =>
-    entries.forEach((entry) => report({ code: 'dropped', message: 'p13n: the outbox was full: its oldest event was dropped' }, entry.id));
+    entries.forEach((entry) => {
+      handedOver.delete(entry.id);
+      report({ code: 'dropped', message: 'p13n: the outbox was full: its oldest event was dropped' }, entry.id);
+    });
 
   /** Sends `entry`, or follows the request the core already sent for it (`sending`), to its end. */
   async function attempt(entry: Entry, sending?: Promise<Reply>): Promise<Reply> {
