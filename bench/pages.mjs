@@ -60,6 +60,8 @@ export function cdnFiles() {
     '/cdn/p13n.min.js': { body: readFileSync(P13N_BUNDLE), headers },
     '/cdn/td.min.js': { body: readFileSync(TD_BUNDLE), headers },
     '/cdn/floor.js': { body: readFileSync(FLOOR_SCRIPT), headers },
+    // the modules the core loads from its own folder (a track, spa: true)
+    ...Object.fromEntries(['delivery', 'spa', 'debug'].map((name) => [`/cdn/p13n-${name}.min.js`, { body: readFileSync(P13N_BUNDLE.replace(/p13n\.min\.js$/, `p13n-${name}.min.js`)), headers }])),
   };
 }
 
