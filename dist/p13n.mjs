@@ -954,9 +954,8 @@ function createTracker(settings, report, log) {
     const start = () => (loading =
         loading ||
             load('delivery', settings.nonce).then((create) => (delivery = create({ post, failure }, settings, report, log)), (why) => {
-                // tried again by the next track, when the browser is back online, and on the next page
+                // tried again by the next track, and on the next page
                 loading = undefined;
-                addEventListener('online', resume);
                 report(problem('module', why));
             }));
     /**
@@ -976,7 +975,7 @@ function createTracker(settings, report, log) {
             return trusted ? entries.filter((entry) => !early.has(entry.id)) : entries;
         });
     };
-    /** Events earlier pages left are sent once the page's own start is done (consent granted, back online). */
+    /** Events earlier pages left are sent once the page's own start is done (consent granted). */
     function resume() {
         let waiting;
         try {
@@ -1003,8 +1002,10 @@ function createTracker(settings, report, log) {
                 const sending = early.size ? undefined : post({ url: settings.url, headers: settings.headers, credentials: settings.credentials, body, timeout: 0, keepalive: true, retries: 0, log });
                 edit((entries) => entries.concat(entry));
                 addEventListener('pagehide', leave);
+                // stored: the calls made after it may go, and be stored too, should the page be left this instant
+                queued();
                 if (sending)
-                    queued(), early.set(id, Date.now());
+                    early.set(id, Date.now());
                 else
                     unsent.add(id);
                 const settle = (reply) => {
@@ -1026,9 +1027,7 @@ function createTracker(settings, report, log) {
                         return (sending || Promise.resolve(stored)).then(settle);
                     early.delete(id);
                     unsent.delete(id);
-                    const adopted = delivery.adopt(entry, sending);
-                    queued(); // sent now, or waiting its turn: the calls made after it may go
-                    return adopted;
+                    return delivery.adopt(entry, sending);
                 });
             }
             // the caller hears within its timeout; the event stays in flight, or queued, until it settles

@@ -807,7 +807,7 @@ test.describe('the tag inside pages it does not control', () => {
     expect(await uncaught(tab)).toEqual([]);
   });
 
-  test('9. offline when the tag starts: personalize resolves network, the track waits in the outbox, back online delivers it once (Chromium only: offline emulation)', async ({ open, tab, page, context, server, posts }) => {
+  test('9. offline when the tag starts: personalize resolves network, the track waits in the outbox, the next track online delivers it once (Chromium only: offline emulation)', async ({ open, tab, page, context, server, posts }) => {
     await watch(tab);
     await open({
       head: LISTEN + `<script src="{{TAG}}"></script><script>
@@ -829,19 +829,22 @@ test.describe('the tag inside pages it does not control', () => {
     await expect.poll(() => isVisible(tab, '#welcome')).toBe(false);
     expect(posts()).toEqual([]);
     // the page view, the personalize and the track, each reported once; and the delivery module, which could not
-    // load offline (the track is stored and was sent once all the same), loaded once the browser is back online
+    // load offline (the track is stored, and was tried once all the same)
     await expect.poll(async () => (await seen(tab)).filter((e) => e.type == 'error').map((e) => `${e.code} ${e.retryable}`).sort()).toEqual([
       'module undefined', 'network true', 'network true', 'network true',
     ]);
 
+    // back online: the next track loads the delivery module, which delivers the stored one too
     await context.setOffline(false);
+    expect(await call(page, 'track', { event: 'online_again' })).toMatchObject({ ok: true });
     await expect.poll(() => answered(posts).filter((entry) => entry.body.event == 'offline_track').length).toBe(1);
     const delivered = posts().find((entry) => entry.body.event == 'offline_track')!;
     expectRequest(delivered, { attributes: { event: 'offline_track' } });
     expect(delivered.body.uuid).toBe(tracked.uuid);
     await expect.poll(() => tagKeys(tab)).toEqual(['p13n:domain']); // the outbox is gone; the cookie's domain stays
     await page.waitForTimeout(300);
-    expect(posts()).toHaveLength(1); // a personalize is not stored and sent later: only the track
+    // a personalize is not stored and sent later: only the two tracks
+    expect(posts().map((entry) => entry.body.event).sort()).toEqual(['offline_track', 'online_again']);
     // and the tag works on: a new personalize renders the offers
     expect(await call(page, 'personalize')).toMatchObject({ ok: true, status: 200 });
     expect(await uncaught(tab)).toEqual([]);

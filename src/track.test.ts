@@ -57,7 +57,7 @@ describe('a track before the delivery module is in', () => {
     expect(bodies).toHaveLength(1); // the module sent nothing again
   });
 
-  it('one keepalive request at a time: a second waits, stored, for the module, which sends it', async () => {
+  it('one keepalive request at a time: a second is stored at once and sent by the module', async () => {
     let arrive!: (module: unknown) => void;
     arrival.load = () => new Promise((resolve) => (arrive = resolve));
     const tracker = createTracker(settings, report);
@@ -65,10 +65,9 @@ describe('a track before the delivery module is in', () => {
     const results = [tracker.send('e1', '{"uuid":"e1"}', () => {}), tracker.send('e2', '{"uuid":"e2"}', second)];
     expect(bodies).toEqual(['{"uuid":"e1"}']);
     expect(stored().map((entry) => entry.id)).toEqual(['e1', 'e2']);
-    expect(second).not.toHaveBeenCalled(); // calls made after it wait until it is sent
+    expect(second).toHaveBeenCalled(); // stored: the calls made after it may go (and be stored) at once
     arrive(createDelivery);
     expect(await Promise.all(results)).toMatchObject([{ ok: true }, { ok: true }]);
-    expect(second).toHaveBeenCalled();
     expect(bodies).toEqual(['{"uuid":"e1"}', '{"uuid":"e2"}']);
   });
 

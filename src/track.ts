@@ -39,9 +39,8 @@ export function createTracker(settings: Settings, report: (error: P13nError, id?
       load('delivery', settings.nonce).then(
         (create) => (delivery = create({ post, failure }, settings, report, log)),
         (why) => {
-          // tried again by the next track, when the browser is back online, and on the next page
+          // tried again by the next track, and on the next page
           loading = undefined;
-          addEventListener('online', resume);
           report(problem('module', why));
         },
       ));
@@ -60,7 +59,7 @@ export function createTracker(settings: Settings, report: (error: P13nError, id?
     });
   };
 
-  /** Events earlier pages left are sent once the page's own start is done (consent granted, back online). */
+  /** Events earlier pages left are sent once the page's own start is done (consent granted). */
   function resume() {
     let waiting;
     try {
@@ -83,7 +82,9 @@ export function createTracker(settings: Settings, report: (error: P13nError, id?
         const sending = early.size ? undefined : post({ url: settings.url, headers: settings.headers, credentials: settings.credentials, body, timeout: 0, keepalive: true, retries: 0, log });
         edit((entries) => entries.concat(entry));
         addEventListener('pagehide', leave);
-        if (sending) queued(), early.set(id, Date.now());
+        // stored: the calls made after it may go, and be stored too, should the page be left this instant
+        queued();
+        if (sending) early.set(id, Date.now());
         else unsent.add(id);
         const settle = (reply: Reply) => {
           early.delete(id);
@@ -101,9 +102,7 @@ export function createTracker(settings: Settings, report: (error: P13nError, id?
           if (!delivery) return (sending || Promise.resolve(stored)).then(settle);
           early.delete(id);
           unsent.delete(id);
-          const adopted = delivery.adopt(entry, sending);
-          queued(); // sent now, or waiting its turn: the calls made after it may go
-          return adopted;
+          return delivery.adopt(entry, sending);
         });
       }
       // the caller hears within its timeout; the event stays in flight, or queued, until it settles
