@@ -1,4 +1,4 @@
-import { L as LEASE_MS, o as outboxKey } from './p13n-seam.mjs';
+import { L as LEASE_MS, o as outboxKey, S as SLOW_MS } from './p13n-seam.mjs';
 
 /** Bounds: enough for a long outage of a busy page, far below localStorage's quota (about 5 MB per site). */
 const MAX_EVENTS = 200;
@@ -154,8 +154,6 @@ const PARALLEL = 4;
  * and fails a keepalive request made before then that would not fit beside it, as a network error.
  */
 const RELEASE_MS = 25;
-/** A request out longer than this as the page is left shows a service in trouble: what is out is kept. */
-const SLOW_MS = 2000;
 /** Backoff between attempts of one event: 1 s doubling to 60 s, each between half and all of that. */
 const redelay = (tries) => Math.min(60000, 1000 * 2 ** tries) * (0.5 + Math.random() / 2);
 /**
@@ -165,7 +163,7 @@ const redelay = (tries) => Math.min(60000, 1000 * 2 ** tries) * (0.5 + Math.rand
  * and on the next page of the site. `report` hears of events given up on: dropped to keep the outbox within its
  * bounds, or refused by the API on a resend.
  */
-function createDelivery({ post, failure }, settings, report, log) {
+function createDelivery({ keepalive, failure }, settings, report, log) {
     const outbox = createOutbox(outboxKey(settings));
     const inFlight = new Map(); // -> when it was sent
     const handedOver = new Set();
@@ -217,8 +215,7 @@ function createDelivery({ post, failure }, settings, report, log) {
     /** Sends `entry`, or follows the request the core already sent for it (`sending`), to its end. */
     async function attempt(entry, sending) {
         inFlight.set(entry, Date.now());
-        // no timeout: a keepalive request goes on whatever the page does, so it is waited for, never doubled
-        const reply = await (sending || post({ url: settings.url, headers: settings.headers, credentials: settings.credentials, body: entry.body, timeout: 0, keepalive: true, retries: 0, log }));
+        const reply = await (sending || keepalive(settings, entry.body, log));
         inFlight.delete(entry);
         releasing += bytes(entry);
         setTimeout(() => {

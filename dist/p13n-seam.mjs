@@ -7,5 +7,10 @@ const outboxKey = (settings) => 'p13n:' + settings.url;
  * that was closed or left.
  */
 const LEASE_MS = 30000;
+/**
+ * A request out longer than this as the page is left shows a service in trouble: what is out stays stored rather
+ * than counted delivered. The core, for a `track` it sent itself, and the delivery module judge alike.
+ */
+const SLOW_MS = 2000;
 
-export { LEASE_MS as L, outboxKey as o };
+export { LEASE_MS as L, SLOW_MS as S, outboxKey as o };

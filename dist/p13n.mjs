@@ -1,4 +1,4 @@
-import { o as outboxKey, L as LEASE_MS } from './p13n-seam.mjs';
+import { o as outboxKey, S as SLOW_MS, L as LEASE_MS } from './p13n-seam.mjs';
 
 /** The README's table of errors: every message of the tag's own points there. */
 const ERRORS_URL = 'https://www.npmjs.com/package/p13n-tag#errors';
@@ -901,6 +901,11 @@ async function attempt(request, deadline) {
     }
 }
 /**
+ * A `track` event's one attempt: keepalive, so it outlives the page; no timeout, since a keepalive request goes on
+ * whatever the page does and is waited for, never doubled; no retries, which the outbox makes later.
+ */
+const keepalive = (settings, body, log) => post({ url: settings.url, headers: settings.headers, credentials: settings.credentials, body, timeout: 0, keepalive: true, retries: 0, log });
+/**
  * POST with retries: a retryable failure is tried again at most `RETRIES` times, after a backoff or the
  * `Retry-After` the server asked for, whichever is longer, and only while the deadline allows. When attempts
  * or time run out, the last real error is reported rather than a generic timeout.
@@ -924,8 +929,6 @@ async function post(options) {
     }
 }
 
-/** A request out longer than this as the page is left shows a service in trouble (as the delivery module's). */
-const SLOW_MS = 2000;
 /**
  * The core's side of `track`. Delivery (the outbox, retries, the tabs' shared claims) is a module, loaded by the
  * first `track`, or by `resume` when storage holds events an earlier page left. A `track` made before it is in is
@@ -953,7 +956,7 @@ function createTracker(settings, report, log) {
     };
     const start = () => (loading =
         loading ||
-            load('delivery', settings.nonce).then((create) => (delivery = create({ post, failure }, settings, report, log)), (why) => {
+            load('delivery', settings.nonce).then((create) => (delivery = create({ keepalive, failure }, settings, report, log)), (why) => {
                 // tried again by the next track, and on the next page
                 loading = undefined;
                 report(problem('module', why));
@@ -999,7 +1002,7 @@ function createTracker(settings, report, log) {
             else {
                 const entry = { id, body, tries: 0, next: 0, lease: Date.now() + LEASE_MS };
                 // one keepalive request at a time until the module is in: every keepalive request of a page shares 64 KiB
-                const sending = early.size ? undefined : post({ url: settings.url, headers: settings.headers, credentials: settings.credentials, body, timeout: 0, keepalive: true, retries: 0, log });
+                const sending = early.size ? undefined : keepalive(settings, body, log);
                 edit((entries) => entries.concat(entry));
                 addEventListener('pagehide', leave);
                 // stored: the calls made after it may go, and be stored too, should the page be left this instant

@@ -13,10 +13,11 @@ const read = (path: string) => readFileSync(new URL('../' + path, import.meta.ur
  * purpose. History: 9216 for the single file of issue 6 (goal then 4096); issue 11 moved it to 9640 (the refused-init
  * replay, the route title wait, the remembered cookie domain, Firefox's keepalive release); issue 13 first to 9752
  * (delivery built lazily, +91 B; the compile hint, +21 B), then down to 8589 with the split into a core and
- * modules (delivery, route changes and the long error texts out; the loader and a track's first send in). Issue
+ * modules (delivery, route changes and the long error texts out; the loader and a track's first send in), and to
+ * 8598 (+9 B) when the core and the delivery module came to share one keepalive send (the module -46 B). Issue
  * 13's goal is GOAL_GZIP: README, Size, says what stands between.
  */
-export const BUDGET_GZIP = 8589;
+export const BUDGET_GZIP = 8598;
 /** Issue 13's goal for the core. */
 export const GOAL_GZIP = 5632;
 

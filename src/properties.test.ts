@@ -11,11 +11,11 @@ import { readConfig, type Settings } from './config';
 import createDelivery, { BUDGET } from './modules/delivery';
 import { createOutbox, type Entry } from './modules/outbox';
 import { merge, toJSON } from './payload';
-import { failure, post, readReply, retryAfter } from './transport';
+import { failure, keepalive, post, readReply, retryAfter } from './transport';
 import type { Attributes, P13nError } from './types';
 
 /** The core's functions the delivery module is given (see src/seam.ts). */
-const KIT = { post, failure };
+const KIT = { keepalive, failure };
 
 // ---------------------------------------------------------------------------------------------------------------
 // Shared arbitraries

@@ -5,14 +5,14 @@
  * they need of it comes in the `Kit`, so no byte is in two files.
  */
 import type { Settings } from './config';
-import type { failure, post } from './transport';
+import type { failure, keepalive } from './transport';
 import type createDelivery from './modules/delivery';
 import type explain from './modules/debug';
 import type watchRoutes from './modules/spa';
 
 /** The core's own functions a module may use. */
 export interface Kit {
-  post: typeof post;
+  keepalive: typeof keepalive;
   failure: typeof failure;
 }
 
@@ -57,3 +57,9 @@ export const outboxKey = (settings: Pick<Settings, 'url'>) => 'p13n:' + settings
  * that was closed or left.
  */
 export const LEASE_MS = 30_000;
+
+/**
+ * A request out longer than this as the page is left shows a service in trouble: what is out stays stored rather
+ * than counted delivered. The core, for a `track` it sent itself, and the delivery module judge alike.
+ */
+export const SLOW_MS = 2000;

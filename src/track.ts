@@ -2,14 +2,11 @@ import type { Settings } from './config';
 import { problem } from './errors';
 import { load } from './load';
 import { toJSON } from './payload';
-import { LEASE_MS, outboxKey, type Entry, type Modules } from './seam';
-import { failure, post, type Reply } from './transport';
+import { LEASE_MS, outboxKey, SLOW_MS, type Entry, type Modules } from './seam';
+import { failure, keepalive, type Reply } from './transport';
 import type { P13nError } from './types';
 
 type Delivery = ReturnType<Modules['delivery']>;
-
-/** A request out longer than this as the page is left shows a service in trouble (as the delivery module's). */
-const SLOW_MS = 2000;
 
 /**
  * The core's side of `track`. Delivery (the outbox, retries, the tabs' shared claims) is a module, loaded by the
@@ -37,7 +34,7 @@ export function createTracker(settings: Settings, report: (error: P13nError, id?
     (loading =
       loading ||
       load('delivery', settings.nonce).then(
-        (create) => (delivery = create({ post, failure }, settings, report, log)),
+        (create) => (delivery = create({ keepalive, failure }, settings, report, log)),
         (why) => {
           // tried again by the next track, and on the next page
           loading = undefined;
@@ -79,7 +76,7 @@ export function createTracker(settings: Settings, report: (error: P13nError, id?
       else {
         const entry: Entry = { id, body, tries: 0, next: 0, lease: Date.now() + LEASE_MS };
         // one keepalive request at a time until the module is in: every keepalive request of a page shares 64 KiB
-        const sending = early.size ? undefined : post({ url: settings.url, headers: settings.headers, credentials: settings.credentials, body, timeout: 0, keepalive: true, retries: 0, log });
+        const sending = early.size ? undefined : keepalive(settings, body, log);
         edit((entries) => entries.concat(entry));
         addEventListener('pagehide', leave);
         // stored: the calls made after it may go, and be stored too, should the page be left this instant

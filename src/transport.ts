@@ -87,6 +87,13 @@ async function attempt(request: Request, deadline: number): Promise<Reply> {
 }
 
 /**
+ * A `track` event's one attempt: keepalive, so it outlives the page; no timeout, since a keepalive request goes on
+ * whatever the page does and is waited for, never doubled; no retries, which the outbox makes later.
+ */
+export const keepalive = (settings: Pick<Request, 'url' | 'headers' | 'credentials'>, body: string, log?: Request['log']) =>
+  post({ url: settings.url, headers: settings.headers, credentials: settings.credentials, body, timeout: 0, keepalive: true, retries: 0, log });
+
+/**
  * POST with retries: a retryable failure is tried again at most `RETRIES` times, after a backoff or the
  * `Retry-After` the server asked for, whichever is longer, and only while the deadline allows. When attempts
  * or time run out, the last real error is reported rather than a generic timeout.

@@ -2,10 +2,10 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { readConfig, type Settings } from '../config';
 import createDelivery, { BUDGET, redelay, RELEASE_MS } from './delivery';
 import { createOutbox, LEASE_MS, MAX_BYTES, MAX_EVENTS, type Entry } from './outbox';
-import { failure, post } from '../transport';
+import { failure, keepalive } from '../transport';
 
 /** The core's functions the delivery module is given (see src/seam.ts). */
-const KIT = { post, failure };
+const KIT = { keepalive, failure };
 
 const CONFIG = { database: 'shop_db', table: 'events', apiKey: '1/' + 'a'.repeat(40), token: '1/2/' + 'b'.repeat(32) };
 const settings = (extra: object = {}) => {

@@ -1,5 +1,5 @@
 import type { Settings } from '../config';
-import { LEASE_MS, outboxKey, type Entry, type Kit } from '../seam';
+import { LEASE_MS, outboxKey, SLOW_MS, type Entry, type Kit } from '../seam';
 import type { Reply } from '../transport';
 import type { P13nError } from '../types';
 import { bytes, createOutbox } from './outbox';
@@ -17,8 +17,6 @@ export const PARALLEL = 4;
  * and fails a keepalive request made before then that would not fit beside it, as a network error.
  */
 export const RELEASE_MS = 25;
-/** A request out longer than this as the page is left shows a service in trouble: what is out is kept. */
-const SLOW_MS = 2000;
 /** Backoff between attempts of one event: 1 s doubling to 60 s, each between half and all of that. */
 export const redelay = (tries: number) => Math.min(60_000, 1000 * 2 ** tries) * (0.5 + Math.random() / 2);
 
@@ -30,7 +28,7 @@ export const redelay = (tries: number) => Math.min(60_000, 1000 * 2 ** tries) * 
  * bounds, or refused by the API on a resend.
  */
 export default function createDelivery(
-  { post, failure }: Kit,
+  { keepalive, failure }: Kit,
   settings: Settings,
   report: (error: P13nError, id: string) => void,
   log?: (...data: unknown[]) => void,
@@ -88,8 +86,7 @@ export default function createDelivery(
   /** Sends `entry`, or follows the request the core already sent for it (`sending`), to its end. */
   async function attempt(entry: Entry, sending?: Promise<Reply>): Promise<Reply> {
     inFlight.set(entry, Date.now());
-    // no timeout: a keepalive request goes on whatever the page does, so it is waited for, never doubled
-    const reply = await (sending || post({ url: settings.url, headers: settings.headers, credentials: settings.credentials, body: entry.body, timeout: 0, keepalive: true, retries: 0, log }));
+    const reply = await (sending || keepalive(settings, entry.body, log));
     inFlight.delete(entry);
     releasing += bytes(entry);
     setTimeout(() => {
