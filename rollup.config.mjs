@@ -51,6 +51,14 @@ const totalReport = () => ({
     console.log(`snippet (src/snippet.js, pasted into the page): ${sizes(snippet).raw} B raw, ${sizes(snippet).gzip} B gzip -9`);
   },
 });
+/** The early snippet's bytes: every page's HTML carries them, uncached. */
+const snippetReport = () => ({
+  name: 'snippet-report',
+  generateBundle(_options, bundle) {
+    const { raw, gzip, brotli } = sizes(Object.values(bundle)[0].code);
+    console.log(`p13n-early-snippet.js (pasted into the page): ${raw} B raw, ${gzip} B gzip -9, ${brotli} B brotli`);
+  },
+});
 /** Keeps a module's file and hash for the core's manifest. */
 const record = (name) => ({
   name: 'record',
@@ -79,6 +87,14 @@ const moduleEntry = (source) => ({
          const script = document.currentScript; if (script) script.dispatchEvent(new CustomEvent(MODULE_EVENT, { detail: run }));`
       : null,
 });
+/**
+ * The early snippet reports nothing (it sends nothing when something is wrong, and the core, which reads the
+ * config again, reports it): its build takes errors.ts without the messages, which every page's HTML would carry.
+ */
+const wordless = () => ({
+  name: 'wordless',
+  transform: (code, id) => (id.endsWith('/src/errors.ts') ? 'export const problem = (code) => ({ code }); export const usage = problem;' : null),
+});
 /** The ES module loads modules with import() (src/load.esm.ts); the IIFE with a <script> (src/load.ts). */
 const esmLoader = () => ({
   name: 'esm-loader',
@@ -96,6 +112,8 @@ const minify = terser({
   // streams in, rather than lazily on first call on the main thread (the tag calls most of its functions at once)
   format: { comments: false, ascii_only: true, preamble: '//# allFunctionsCalledOnLoad' },
 });
+// pasted into every page's HTML, where it is parsed and run at once: no compile hint, no comment at all
+const minifySnippet = terser({ ecma: 2019, compress: { passes: 3 }, mangle: true, format: { comments: false, ascii_only: true } });
 // a module's functions are not all called at once: no compile hint
 const minifyModule = terser({ ecma: 2019, compress: { passes: 3 }, mangle: { properties: { regex: /^_/ } }, format: { comments: false, ascii_only: true } });
 
@@ -108,6 +126,8 @@ export default [
   })),
   // the core: a <script> or a tag manager loads it; defines window.p13n only
   { input: 'src/queue.ts', output: { file: 'dist/p13n.min.js', format: 'iife', plugins: [minify, sizeReport(), totalReport()] }, plugins: [withManifest(), ...plugins()] },
+  // the early snippet, pasted inline: the stub and loader, and the first page view sent from the core's own code
+  { input: 'src/early-snippet.ts', output: { file: 'dist/p13n-early-snippet.js', format: 'iife', plugins: [minifySnippet, snippetReport()] }, plugins: [wordless(), ...plugins()] },
   // the library: import { createClient } from 'p13n-tag'; each module a chunk of its own, loaded with import()
   {
     input: { p13n: 'src/index.ts' },

@@ -7,7 +7,8 @@ export default defineConfig({
   test: {
     include: ['src/**/*.test.ts', 'demo/**/*.test.mjs'],
     environment: 'happy-dom',
-    environmentOptions: { happyDOM: { url: 'http://www.shop.test/home?q=1#top' } },
+    // a <script> the tag adds (the early snippet's bundle) is not fetched, quietly: browsers load it in e2e
+    environmentOptions: { happyDOM: { url: 'http://www.shop.test/home?q=1#top', settings: { handleDisabledFileLoadingAsSuccess: true } } },
     restoreMocks: true,
     unstubGlobals: true,
   },

@@ -129,6 +129,7 @@ interface P13n {
     readonly v: string;
 }
 
+/** This tag's version: `td_version` of every request, and `p13n.v`. */
 declare const VERSION = "0.1.0";
 
 /**

@@ -76,9 +76,11 @@ function check(key, value, ok = value === undefined) {
 }
 /**
  * Checks `init`'s config against the contract. Returns the settings, or a `config` error whose message names
- * the key and what it must be. Never throws.
+ * the key and what it must be. Never throws. `quiet` keeps its warnings back: the early snippet reads the config
+ * too, and the core, which reads it after, gives them.
  */
-function readConfig(input, page = location) {
+function readConfig(input, page = location, quiet) {
+    const warn = (message) => console.warn(problem('config', message).message);
     try {
         if (!isObject(input))
             throw 'config is not an object';
@@ -88,7 +90,7 @@ function readConfig(input, page = location) {
             if (RULES.hasOwnProperty(key))
                 check(key, (config[key] = input[key]));
             else
-                console.warn(problem('config', `config.${key} is not a setting, ignored`).message);
+                warn(`config.${key} is not a setting, ignored`);
         }
         const { database, table, apiKey, token, endpoint, region = 'us01', cookie } = config;
         check('database', database, false);
@@ -113,7 +115,7 @@ function readConfig(input, page = location) {
             check('apiKey', apiKey, false);
             check('token', token, false);
             if (apiKey.split('/')[0] != token.split('/')[0])
-                console.warn(problem('config', 'config.apiKey and config.token are of different accounts').message);
+                warn('config.apiKey and config.token are of different accounts');
             config.headers.Authorization = 'TD1 ' + apiKey;
             config.headers['WP13n-Token'] = token;
         }
@@ -130,6 +132,11 @@ function readConfig(input, page = location) {
     }
 }
 
+/**
+ * Global Privacy Control, when the site honours it (`respectGPC`) and the browser sends it: a refusal no banner
+ * click overrides. The core and the early snippet decide alike.
+ */
+const gpcRefuses = (settings) => !!settings.respectGPC && navigator.globalPrivacyControl === true;
 /** Calls held while consent is pending; beyond this the oldest is dropped. Enough for a long-pending banner. */
 const MAX_HELD = 30;
 /**
@@ -163,11 +170,13 @@ function createConsent(initial) {
     };
 }
 
+/** This tag's version: `td_version` of every request, and `p13n.v`. */
+const VERSION = '0.1.0';
 /**
  * The page fields td-js-sdk's pageview sends, with the same names and definitions, so one set of
  * personalization rules serves both tags.
  */
-function pageContext(version) {
+function pageContext(version = VERSION) {
     const doc = document;
     const root = doc.documentElement;
     const nav = navigator;
@@ -256,15 +265,19 @@ function toJSON(value) {
 
 /** Bytes an event may have: what one keepalive request can carry (64 KiB a page), less room for headers. */
 const MAX_EVENT_BYTES = 60 * 1024;
+/** A v4 UUID from `crypto.getRandomValues`: plain-http pages have no `crypto.randomUUID`. */
+const uuid = () => '10000000-1000-4000-8000-100000000000'.replace(/[018]/g, (c) => (+c ^ (crypto.getRandomValues(new Uint8Array(1))[0] & (15 >> (+c / 4)))).toString(16));
 /**
- * One request's body, from its layers (later ones win), one of which has `uuid: id`: its uuid, and its JSON or why
- * there is none. A uuid of the page's own (an order id, say) is the event's idempotency key; anything else is
- * replaced by `id`.
+ * One request's body: the visitor, the page as it was, the moment, a fresh uuid, then `layers` (the config's
+ * attributes, the page's; later ones win). Returns its uuid and its JSON, or why there is none. A uuid of the
+ * page's own (an order id, say) is the event's idempotency key. The core and the early snippet both build their
+ * page views here, so the snippet sends the very body the core would.
  */
-function buildEvent(layers, id) {
+function buildEvent(clientId, context, time, layers) {
+    let id = uuid();
     let body;
     try {
-        const event = merge(layers);
+        const event = merge([{ td_client_id: clientId }, context, { time: Math.floor(time / 1000), uuid: id }, ...layers]);
         if (typeof event.uuid == 'string' && event.uuid)
             id = event.uuid;
         else
@@ -509,8 +522,20 @@ function init(converter, defaultAttributes) {
 
 var api = init(defaultConverter, { path: '/' });
 
-/** A v4 UUID from `crypto.getRandomValues`: plain-http pages have no `crypto.randomUUID`. */
-const uuid = () => '10000000-1000-4000-8000-100000000000'.replace(/[018]/g, (c) => (+c ^ (crypto.getRandomValues(new Uint8Array(1))[0] & (15 >> (+c / 4)))).toString(16));
+/**
+ * `td_client_id` as a page finds it: the explicit one, else the cookie's (shared with td-js-sdk) as `read` reads
+ * it, else a new one.
+ */
+function visitorId(settings, read) {
+    let stored;
+    try {
+        stored = settings.cookie ? read(settings.cookie.name) : stored;
+    }
+    catch { } // document.cookie throws in sandboxed frames: the id then lives in memory
+    // td-js-sdk treats the literal 'undefined' and NUL characters as no id
+    return settings.clientId || (stored && stored != 'undefined' && stored.indexOf('\0') < 0 ? stored : uuid());
+}
+
 /**
  * js-cookie writes every enumerable key of its attributes into the cookie, inherited ones too: on a page whose
  * Object.prototype is polluted that adds attributes (a domain, `max-age=0`) or throws. Own undefined keys hide
@@ -530,7 +555,6 @@ function cookieJar(name, expires, domain) {
     const remove = (domain) => erase(cookies, name, domain);
     const write = (value) => cookies.set(name, value, shielded({ expires, domain }));
     return {
-        get: () => cookies.get(name),
         set(value) {
             if (!domain) {
                 // the domain an earlier page found, tried once: a returning visitor's page view writes one cookie
@@ -595,17 +619,11 @@ function registrableDomain(cookies) {
     // a remembered domain that no longer takes the cookie is forgotten too
     return storage('removeItem');
 }
-/** `td_client_id`: the explicit one, else the cookie's (shared with td-js-sdk), else a new one. */
+/** The visitor's `td_client_id` (see visitorId), written to the cookie once consent allows. */
 function createIdentity(settings) {
     const { cookie } = settings;
     const jar = cookie && cookieJar(cookie.name, cookie.expires, cookie.domain);
-    let stored;
-    try {
-        stored = jar ? jar.get() : stored;
-    }
-    catch { } // document.cookie throws in sandboxed frames: the id then lives in memory
-    // td-js-sdk treats the literal 'undefined' and NUL characters as no id
-    let id = settings.clientId || (stored && stored != 'undefined' && stored.indexOf('\0') < 0 ? stored : uuid());
+    let id = visitorId(settings, api.get);
     /** Writes the id with a fresh expiry: once per page view. Where cookies are blocked it lives in memory only. */
     const save = () => {
         try {
@@ -871,34 +889,39 @@ function readReply(status, text, retryAfterHeader = null) {
         : failure('http', 'HTTP ' + status, status, retryable, retryAfter(retryAfterHeader));
 }
 /**
- * One POST, bounded by `deadline`, except with keepalive: Chromium goes on with an aborted keepalive request
- * (it belongs to the browser, not the page), so it is left to settle, however long. Never throws.
+ * The POST itself, and all of it that the early snippet shares with the core: the snippet sends the first page
+ * view with this, the core reads its answer (`post`'s `early`). Never rejects.
  */
-async function attempt(request, deadline) {
-    const controller = new AbortController();
-    const timer = request.keepalive || setTimeout(() => controller.abort(), deadline - Date.now());
-    const { url, headers, credentials, body, keepalive, log } = request;
+function exchange(request, signal) {
+    const { url, headers, credentials, body, keepalive } = request;
     // no prototype: fetch reads every option it knows (cache, integrity, priority ...), and a polluted
     // Object.prototype must not supply one
-    const init = Object.assign(Object.create(null), { method: 'POST', mode: 'cors', credentials: credentials || 'omit', headers, body, keepalive, signal: controller.signal });
-    try {
-        const response = await fetch(url, init);
-        const text = await response.text();
-        // arrows as escapes: the source and the bundle stay ASCII, whatever charset a CDN serves them with
-        if (log)
-            log('\u2190', response.status, text);
-        return readReply(response.status, text, response.headers.get('Retry-After'));
-    }
-    catch (error) {
-        if (log)
-            log('\u2190', error);
-        return controller.signal.aborted
+    const init = Object.assign(Object.create(null), { method: 'POST', mode: 'cors', credentials: credentials || 'omit', headers, body, keepalive, signal });
+    // fetch may throw rather than reject (a page's own fetch wrapper): the executor makes that a rejection too
+    return new Promise((resolve) => resolve(fetch(url, init)))
+        .then((response) => response.text().then((text) => [response.status, text, response.headers.get('Retry-After')]))
+        .catch(() => 0);
+}
+/**
+ * One POST, or the answer to one the early snippet sent (`early`), bounded by `deadline`, except with keepalive:
+ * Chromium goes on with an aborted keepalive request (it belongs to the browser, not the page), so it is left to
+ * settle, however long. Never throws.
+ */
+async function attempt(request, deadline, early) {
+    const controller = new AbortController();
+    const { signal } = controller;
+    const timer = request.keepalive || setTimeout(() => controller.abort(), deadline - Date.now());
+    // the snippet's request has no signal of ours: the deadline cuts the wait for it instead
+    const answer = await (early ? Promise.race([early, new Promise((resolve) => signal.addEventListener('abort', () => resolve(0)))]) : exchange(request, signal));
+    clearTimeout(timer);
+    // arrows as escapes: the source and the bundle stay ASCII, whatever charset a CDN serves them with
+    if (request.log)
+        request.log('\u2190', answer ? answer[0] : 'no response', answer ? answer[1] : '');
+    return answer
+        ? readReply(...answer)
+        : signal.aborted
             ? failure('timeout', `no answer within ${request.timeout} ms`, undefined, true)
-            : failure('network', 'no response from ' + url, undefined, true);
-    }
-    finally {
-        clearTimeout(timer);
-    }
+            : failure('network', 'no response from ' + request.url, undefined, true);
 }
 /**
  * A `track` event's one attempt: keepalive, so it outlives the page; no timeout, since a keepalive request goes on
@@ -908,15 +931,16 @@ const keepalive = (settings, body, log) => post({ url: settings.url, headers: se
 /**
  * POST with retries: a retryable failure is tried again at most `RETRIES` times, after a backoff or the
  * `Retry-After` the server asked for, whichever is longer, and only while the deadline allows. When attempts
- * or time run out, the last real error is reported rather than a generic timeout.
+ * or time run out, the last real error is reported rather than a generic timeout. With `early`, the first attempt
+ * is the one the early snippet made: its answer is awaited, not sent again.
  */
-async function post(options) {
+async function post(options, early) {
     // own properties only: an option the caller left out is not taken from a polluted Object.prototype
     const request = { keepalive: false, retries: RETRIES, log: undefined, ...options };
     const deadline = Date.now() + request.timeout;
     let last;
     for (let tries = 0;; tries++) {
-        const reply = await attempt(request, deadline);
+        const reply = await attempt(request, deadline, tries ? undefined : early);
         if (reply.ok)
             return reply;
         if (reply.error.code == 'timeout')
@@ -1052,7 +1076,6 @@ function createTracker(settings, report, log) {
     };
 }
 
-const VERSION = '0.1.0';
 const resolved = (value) => Promise.resolve(value);
 // masks the 40-hex key and the 32-hex token secret in anything logged
 const mask = (text) => text.replace(/[0-9a-f]{32,}/gi, '****');
@@ -1064,22 +1087,30 @@ const mask = (text) => text.replace(/[0-9a-f]{32,}/gi, '****');
 const createClient = (config) => openClient(config, createHub())[0];
 /**
  * A client sharing `hub` (the handlers and attributes of the page's commands), and whether its config passed the
- * checks: known at once, for the global `p13n` to decide between inits.
+ * checks: known at once, for the global `p13n` to decide between inits. `early` is the first page view the early
+ * snippet sent for this very config: the client takes it over rather than send its own.
  */
-function openClient(config, hub) {
+function openClient(config, hub, early) {
     const checked = readConfig(config);
     const valid = !('code' in checked);
     // used only once `valid` says the config passed
     const settings = checked;
     const { events, report } = hub;
-    const identity = createIdentity(valid ? settings : { cookie: false });
+    // the visitor id the early page view carried is the one the cookie gets
+    let sent;
+    try {
+        sent = early && JSON.parse(early.b);
+    }
+    catch { } // not the snippet's: no page view to take over
+    if (!sent)
+        early = undefined;
+    const identity = createIdentity(valid ? (sent ? { ...settings, clientId: sent.td_client_id } : settings) : { cookie: false });
     const prehide = createPrehide(valid ? settings.prehide : undefined, valid ? settings.prehideTimeout : 0, settings.nonce);
     const renderer = createRenderer();
     const cache = settings.cache ? createCache('p13n:cache:' + settings.url, settings.cache.ttl) : undefined;
     const log = settings.debug ? (...data) => console.log('p13n', ...data) : undefined;
     const tracker = createTracker(settings, report, log);
-    // Global Privacy Control, when the site honours it, is a refusal no banner click overrides
-    const gpc = valid && settings.respectGPC && navigator.globalPrivacyControl === true;
+    const gpc = valid && gpcRefuses(settings);
     const consent = createConsent(gpc ? 'denied' : settings.consent);
     // settles once the last call's request is on its way: calls reach fetch in the order they were made, so a
     // track (stored first) is sent before a personalize made after it
@@ -1148,7 +1179,7 @@ function openClient(config, hub) {
     });
     const send = (extra, track) => {
         // the page as it is now: a single-page app often changes route right after a call
-        const context = pageContext(VERSION);
+        const context = pageContext();
         const time = Date.now();
         return started.then((outcome) => (outcome.ok ? deliver(extra, track, undefined, context, time) : fail(outcome.error)));
     };
@@ -1169,7 +1200,7 @@ function openClient(config, hub) {
         const page = { current, path, referrer };
         if (!titled)
             return deliver(undefined, false, page);
-        const context = pageContext(VERSION);
+        const context = pageContext();
         return titled.then(() => deliver(undefined, false, page, ((context.td_title = document.title), context)));
     }
     /**
@@ -1190,19 +1221,16 @@ function openClient(config, hub) {
         return routes;
     }
     /** One request, once consent allows it and the calls made before it are on their way. */
-    async function deliver(extra, track, page, context = pageContext(VERSION), time = Date.now()) {
+    async function deliver(extra, track, page, context = pageContext(), time = Date.now()) {
         if (extra != null && !isObject(extra))
             return fail(problem('invalid_event', (track ? 'track' : 'personalize') + ': attributes are not an object'));
-        const fresh = uuid();
-        const [id, body] = buildEvent([
-            { td_client_id: identity.get() },
-            context,
-            page && page.referrer != null ? { td_referrer: page.referrer } : null,
-            { time: Math.floor(time / 1000), uuid: fresh },
-            settings.attributes,
-            hub.attributes(),
-            extra,
-        ], fresh);
+        // the first page view, when the early snippet sent it: its very body, and its answer
+        const taken = page && early;
+        if (taken)
+            early = undefined;
+        const [id, body] = taken
+            ? [sent.uuid, taken.b]
+            : buildEvent(identity.get(), context, time, [page && page.referrer != null ? { td_referrer: page.referrer } : null, settings.attributes, hub.attributes(), extra]);
         if (typeof body != 'string')
             return fail(body, id);
         // built when called, sent when allowed: a held event keeps its time and the page it happened on
@@ -1217,7 +1245,9 @@ function openClient(config, hub) {
         }
         if (log)
             log('\u2192 POST', settings.url, mask(JSON.stringify(settings.headers)), JSON.parse(body));
-        const sending = track ? tracker.send(id, body, out) : post({ url: settings.url, headers: settings.headers, credentials: settings.credentials, body, timeout: settings.timeout, log });
+        const sending = track
+            ? tracker.send(id, body, out)
+            : post({ url: settings.url, headers: settings.headers, credentials: settings.credentials, body, timeout: settings.timeout, log }, taken ? taken.r : undefined);
         // fetch was called (a track: stored, and sent or waiting its turn): the next call may go
         if (!track)
             out();

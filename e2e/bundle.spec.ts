@@ -15,11 +15,19 @@ const read = (path: string) => readFileSync(new URL('../' + path, import.meta.ur
  * (delivery built lazily, +91 B; the compile hint, +21 B), then down to 8589 with the split into a core and
  * modules (delivery, route changes and the long error texts out; the loader and a track's first send in), and to
  * 8598 (+9 B) when the core and the delivery module came to share one keepalive send (the module -46 B). Issue
- * 13's goal is GOAL_GZIP: README, Size, says what stands between.
+ * 13's goal is GOAL_GZIP: README, Size, says what stands between. Issue 14 moved it to 8781 (+183 B): the core
+ * takes over the page view the early snippet sent (its answer awaited in place of a first attempt, its visitor id
+ * adopted).
  */
-export const BUDGET_GZIP = 8598;
+export const BUDGET_GZIP = 8781;
 /** Issue 13's goal for the core. */
 export const GOAL_GZIP = 5632;
+/**
+ * Bytes gzip -9 of the early snippet, dist/p13n-early-snippet.js, which every page's HTML carries: the config's
+ * checks, the page fields, the body's JSON and the POST, all the core's own code (issue 14).
+ */
+export const EARLY_BUDGET_GZIP = 2714;
+const EARLY = 'dist/p13n-early-snippet.js';
 
 const CORE = 'dist/p13n.min.js';
 /** Every file a browser may load: the core, and the modules it loads on demand. */
@@ -77,6 +85,18 @@ test('the snippet is short enough to paste, and the README shows it byte for byt
   // as it stands in the README's snippet, indented inside its <script>
   const flat = (text: string) => text.replace(/^[ \t]+/gm, '');
   expect(flat(read('README.md'))).toContain(flat(snippet));
+});
+
+test('the early snippet is measured, holds only what its request needs, and the README shows it byte for byte', async () => {
+  const { raw, gzip, brotli } = sizes(read(EARLY));
+  console.log(`${EARLY}: ${raw} B raw, ${gzip} B gzip -9, ${brotli} B brotli (budget ${EARLY_BUDGET_GZIP} B gzip -9)`);
+  expect(gzip).toBeLessThanOrEqual(EARLY_BUDGET_GZIP);
+  expect(read(EARLY)).toContain("'https://YOUR-CDN/p13n.min.js'".replace(/'/g, '"'));
+  expect(read('README.md')).toContain(read(EARLY).trim());
+  // no js-cookie, no rendering, no loader of modules: those wait for the core
+  expect((await inputsOf(EARLY)).sort()).toEqual(
+    ['config', 'consent', 'context', 'early', 'early-snippet', 'errors', 'event', 'payload', 'transport', 'visitor'].map((name) => `src/${name}.ts`).sort(),
+  );
 });
 
 test('the core holds core files and js-cookie; each module its own files and the seam, no core code', async () => {

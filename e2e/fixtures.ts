@@ -129,6 +129,13 @@ ${SNIPPET}
   ${calls}
 </script>`;
 
+/** The built early snippet (dist/p13n-early-snippet.js, byte for byte), loading the tag from `tag`. */
+const EARLY = () => readFileSync(new URL('../dist/p13n-early-snippet.js', import.meta.url), 'utf8');
+export const earlySnippet = (calls: string, { tag = '{{TAG}}', nonce }: { tag?: string; nonce?: string } = {}) => `<script${nonce ? ` nonce="${nonce}"` : ''}>
+${EARLY().replace('https://YOUR-CDN/p13n.min.js', tag)}
+  ${calls}
+</script>`;
+
 /** A config literal for page scripts, pointing at the emulator. */
 export const config = (extra: Record<string, unknown> = {}) =>
   JSON.stringify({ database: 'demo_db', table: 'pageviews', apiKey: API_KEY, token: TOKEN, endpoint: '{{API}}', ...extra });

@@ -1,10 +1,11 @@
 import { isObject, own, readConfig, reason, type Settings } from './config';
-import { createConsent, MAX_HELD } from './consent';
-import { pageContext } from './context';
+import { createConsent, gpcRefuses, MAX_HELD } from './consent';
+import { pageContext, VERSION } from './context';
+import type { Early } from './early';
 import { problem, usage } from './errors';
 import { buildEvent } from './event';
 import { createHub, type Hub } from './hub';
-import { createIdentity, uuid } from './identity';
+import { createIdentity } from './identity';
 import { load } from './load';
 import { createCache } from './cache';
 import { createPrehide } from './prehide';
@@ -14,7 +15,7 @@ import { createTracker } from './track';
 import { post } from './transport';
 import type { Attributes, Client, Consent, Outcome, P13nError, Result } from './types';
 
-export const VERSION = '0.1.0';
+export { VERSION };
 export { MAX_EVENT_BYTES } from './event';
 export { MAX_HELD };
 
@@ -34,22 +35,28 @@ export const createClient = (config: unknown): Client => openClient(config, crea
 
 /**
  * A client sharing `hub` (the handlers and attributes of the page's commands), and whether its config passed the
- * checks: known at once, for the global `p13n` to decide between inits.
+ * checks: known at once, for the global `p13n` to decide between inits. `early` is the first page view the early
+ * snippet sent for this very config: the client takes it over rather than send its own.
  */
-export function openClient(config: unknown, hub: Hub): [Client, boolean] {
+export function openClient(config: unknown, hub: Hub, early?: Early): [Client, boolean] {
   const checked = readConfig(config);
   const valid = !('code' in checked);
   // used only once `valid` says the config passed
   const settings = checked as Settings;
   const { events, report } = hub;
-  const identity = createIdentity(valid ? settings : { cookie: false });
+  // the visitor id the early page view carried is the one the cookie gets
+  let sent: { td_client_id: string; uuid: string } | undefined;
+  try {
+    sent = early && JSON.parse(early.b);
+  } catch {} // not the snippet's: no page view to take over
+  if (!sent) early = undefined;
+  const identity = createIdentity(valid ? (sent ? { ...settings, clientId: sent.td_client_id } : settings) : { cookie: false });
   const prehide = createPrehide(valid ? settings.prehide : undefined, valid ? settings.prehideTimeout : 0, settings.nonce);
   const renderer = createRenderer();
   const cache = settings.cache ? createCache('p13n:cache:' + settings.url, settings.cache.ttl) : undefined;
   const log = settings.debug ? (...data: unknown[]) => console.log('p13n', ...data) : undefined;
   const tracker = createTracker(settings, report, log);
-  // Global Privacy Control, when the site honours it, is a refusal no banner click overrides
-  const gpc = valid && settings.respectGPC && (navigator as { globalPrivacyControl?: boolean }).globalPrivacyControl === true;
+  const gpc = valid && gpcRefuses(settings);
   const consent = createConsent(gpc ? 'denied' : settings.consent);
   // settles once the last call's request is on its way: calls reach fetch in the order they were made, so a
   // track (stored first) is sent before a personalize made after it
@@ -113,7 +120,7 @@ export function openClient(config: unknown, hub: Hub): [Client, boolean] {
   });
   const send = (extra?: Attributes, track?: boolean) => {
     // the page as it is now: a single-page app often changes route right after a call
-    const context = pageContext(VERSION);
+    const context = pageContext();
     const time = Date.now();
     return started.then((outcome) => (outcome.ok ? deliver(extra, track, undefined, context, time) : fail(outcome.error!)));
   };
@@ -134,7 +141,7 @@ export function openClient(config: unknown, hub: Hub): [Client, boolean] {
     }
     const page = { current, path, referrer };
     if (!titled) return deliver(undefined, false, page);
-    const context = pageContext(VERSION);
+    const context = pageContext();
     return titled.then(() => deliver(undefined, false, page, ((context.td_title = document.title), context)));
   }
 
@@ -159,21 +166,14 @@ export function openClient(config: unknown, hub: Hub): [Client, boolean] {
   }
 
   /** One request, once consent allows it and the calls made before it are on their way. */
-  async function deliver(extra?: Attributes, track?: boolean, page?: View, context = pageContext(VERSION), time = Date.now()): Promise<Result> {
+  async function deliver(extra?: Attributes, track?: boolean, page?: View, context = pageContext(), time = Date.now()): Promise<Result> {
     if (extra != null && !isObject(extra)) return fail(problem('invalid_event', (track ? 'track' : 'personalize') + ': attributes are not an object'));
-    const fresh = uuid();
-    const [id, body] = buildEvent(
-      [
-        { td_client_id: identity.get() },
-        context,
-        page && page.referrer != null ? { td_referrer: page.referrer } : null,
-        { time: Math.floor(time / 1000), uuid: fresh },
-        settings.attributes,
-        hub.attributes(),
-        extra,
-      ],
-      fresh,
-    );
+    // the first page view, when the early snippet sent it: its very body, and its answer
+    const taken = page && early;
+    if (taken) early = undefined;
+    const [id, body] = taken
+      ? [sent!.uuid, taken.b]
+      : buildEvent(identity.get(), context, time, [page && page.referrer != null ? { td_referrer: page.referrer } : null, settings.attributes, hub.attributes(), extra]);
     if (typeof body != 'string') return fail(body, id);
     // built when called, sent when allowed: a held event keeps its time and the page it happened on
     const turn = line;
@@ -186,7 +186,9 @@ export function openClient(config: unknown, hub: Hub): [Client, boolean] {
       return fail(decision == 'dropped' ? problem('dropped', `more than ${MAX_HELD} calls waited for consent`) : problem('consent', 'consent is denied'), id);
     }
     if (log) log('\u2192 POST', settings.url, mask(JSON.stringify(settings.headers)), JSON.parse(body));
-    const sending = track ? tracker.send(id, body, out) : post({ url: settings.url, headers: settings.headers, credentials: settings.credentials, body, timeout: settings.timeout, log });
+    const sending = track
+      ? tracker.send(id, body, out)
+      : post({ url: settings.url, headers: settings.headers, credentials: settings.credentials, body, timeout: settings.timeout, log }, taken ? taken.r : undefined);
     // fetch was called (a track: stored, and sent or waiting its turn): the next call may go
     if (!track) out();
     const reply = await sending.finally(out);

@@ -79,16 +79,18 @@ function check(key: string, value: unknown, ok: unknown = value === undefined) {
 
 /**
  * Checks `init`'s config against the contract. Returns the settings, or a `config` error whose message names
- * the key and what it must be. Never throws.
+ * the key and what it must be. Never throws. `quiet` keeps its warnings back: the early snippet reads the config
+ * too, and the core, which reads it after, gives them.
  */
-export function readConfig(input: unknown, page: Location = location): Settings | P13nError {
+export function readConfig(input: unknown, page: Location = location, quiet?: boolean): Settings | P13nError {
+  const warn = (message: string) => quiet || console.warn(problem('config', message).message);
   try {
     if (!isObject(input)) throw 'config is not an object';
     // no prototype: a polluted Object.prototype cannot supply a setting
     const config: Settings = Object.assign(Object.create(null), { attributes: {}, pageview: true, timeout: 3000, consent: 'granted', prehideTimeout: 1500 });
     for (const key of Object.keys(input)) {
       if (RULES.hasOwnProperty(key)) check(key, (config[key as 'spa'] = input[key]));
-      else console.warn(problem('config', `config.${key} is not a setting, ignored`).message);
+      else warn(`config.${key} is not a setting, ignored`);
     }
     const { database, table, apiKey, token, endpoint, region = 'us01', cookie } = config;
     check('database', database, false);
@@ -111,7 +113,7 @@ export function readConfig(input: unknown, page: Location = location): Settings 
     if (apiKey || token || !local) {
       check('apiKey', apiKey, false);
       check('token', token, false);
-      if (apiKey!.split('/')[0] != token!.split('/')[0]) console.warn(problem('config', 'config.apiKey and config.token are of different accounts').message);
+      if (apiKey!.split('/')[0] != token!.split('/')[0]) warn('config.apiKey and config.token are of different accounts');
       config.headers.Authorization = 'TD1 ' + apiKey;
       config.headers['WP13n-Token'] = token!;
     }

@@ -1,4 +1,12 @@
+import type { Settings } from './config';
 import type { Consent } from './types';
+
+/**
+ * Global Privacy Control, when the site honours it (`respectGPC`) and the browser sends it: a refusal no banner
+ * click overrides. The core and the early snippet decide alike.
+ */
+export const gpcRefuses = (settings: Pick<Settings, 'respectGPC'>) =>
+  !!settings.respectGPC && (navigator as { globalPrivacyControl?: boolean }).globalPrivacyControl === true;
 
 /** Calls held while consent is pending; beyond this the oldest is dropped. Enough for a long-pending banner. */
 export const MAX_HELD = 30;

@@ -1,8 +1,11 @@
+/** This tag's version: `td_version` of every request, and `p13n.v`. */
+export const VERSION = '0.1.0';
+
 /**
  * The page fields td-js-sdk's pageview sends, with the same names and definitions, so one set of
  * personalization rules serves both tags.
  */
-export function pageContext(version: string): Record<string, string> {
+export function pageContext(version = VERSION): Record<string, string> {
   const doc = document;
   const root = doc.documentElement;
   const nav = navigator;

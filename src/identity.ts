@@ -1,10 +1,9 @@
 import Cookies from 'js-cookie';
 import type { Settings } from './config';
+import { uuid } from './event';
+import { visitorId } from './visitor';
 
-/** A v4 UUID from `crypto.getRandomValues`: plain-http pages have no `crypto.randomUUID`. */
-export const uuid = (): string =>
-  '10000000-1000-4000-8000-100000000000'.replace(/[018]/g, (c) =>
-    (+c ^ (crypto.getRandomValues(new Uint8Array(1))[0] & (15 >> (+c / 4)))).toString(16));
+export { uuid };
 
 type Attributes = Cookies.CookieAttributes;
 
@@ -27,7 +26,6 @@ export function cookieJar(name: string, expires: number, domain?: string) {
   const remove = (domain?: string) => erase(cookies, name, domain);
   const write = (value: string) => cookies.set(name, value, shielded({ expires, domain }));
   return {
-    get: () => cookies.get(name),
     set(value: string) {
       if (!domain) {
         // the domain an earlier page found, tried once: a returning visitor's page view writes one cookie
@@ -90,17 +88,11 @@ function registrableDomain(cookies: Cookies.CookiesStatic): string | undefined {
   return storage('removeItem');
 }
 
-/** `td_client_id`: the explicit one, else the cookie's (shared with td-js-sdk), else a new one. */
+/** The visitor's `td_client_id` (see visitorId), written to the cookie once consent allows. */
 export function createIdentity(settings: Pick<Settings, 'cookie' | 'clientId'>) {
   const { cookie } = settings;
   const jar = cookie && cookieJar(cookie.name, cookie.expires, cookie.domain);
-  let stored: string | undefined;
-  try {
-    stored = jar ? jar.get() : stored;
-  } catch {} // document.cookie throws in sandboxed frames: the id then lives in memory
-
-  // td-js-sdk treats the literal 'undefined' and NUL characters as no id
-  let id = settings.clientId || (stored && stored != 'undefined' && stored.indexOf('\0') < 0 ? stored : uuid());
+  let id = visitorId(settings, Cookies.get);
   /** Writes the id with a fresh expiry: once per page view. Where cookies are blocked it lives in memory only. */
   const save = () => {
     try {

@@ -3,6 +3,7 @@
  * a client until `init` arrives, and reads `data-p13n-init` for pages that allow no inline script.
  */
 import { openClient, VERSION } from './client';
+import type { Early } from './early';
 import { problem, usage } from './errors';
 import { createHub } from './hub';
 import { reason } from './config';
@@ -14,7 +15,7 @@ type Live = P13n & { q: { push(args: Queued): void } };
 
 const COMMANDS = ['personalize', 'track', 'consent', 'spa', 'clientId', 'reset'];
 
-function install(queued: Queued[]): Live {
+function install(queued: Queued[], early?: Early): Live {
   // the handlers and attributes of `on`, `off` and `set`: the page's, whichever init succeeds
   const hub = createHub();
   let done: Client | undefined; // the client whose init succeeded: every later init is refused
@@ -35,7 +36,8 @@ function install(queued: Queued[]): Live {
     if (command == 'init') {
       // a refused init leaves the page free for a corrected one; one that succeeded is the page's only one
       if (done) return refuse(problem('config', 'init already succeeded on this page'));
-      const [client, valid] = openClient(args[1], hub);
+      // the page view the early snippet sent is this init's, if it was sent for this very config
+      const [client, valid] = openClient(args[1], hub, early && early.c === args[1] ? early : undefined);
       if (valid) done = client;
       made((latest = client));
       return client.init();
@@ -60,11 +62,11 @@ function install(queued: Queued[]): Live {
 }
 
 // whatever `window.p13n` holds: the snippet's stub, a live copy, or nothing
-const existing = (window as unknown as { p13n?: { v?: string; q?: Queued[] } }).p13n;
+const existing = (window as unknown as { p13n?: { v?: string; q?: Queued[]; e?: Early } }).p13n;
 // a second copy of the bundle finds the live function and changes nothing
 // own properties of the function only: a polluted Object.prototype.v must not pass for a loaded tag
-const mine = (key: 'v' | 'q') => (existing && Object.prototype.hasOwnProperty.call(existing, key) ? existing[key] : undefined);
-const live = mine('v') ? (existing as unknown as Live) : install((mine('q') as Queued[]) || []);
+const mine = (key: 'v' | 'q' | 'e') => (existing && Object.prototype.hasOwnProperty.call(existing, key) ? existing[key] : undefined);
+const live = mine('v') ? (existing as unknown as Live) : install((mine('q') as Queued[]) || [], mine('e') as Early | undefined);
 const script = document.currentScript as HTMLScriptElement | null;
 const inline = script && script.getAttribute('data-p13n-init');
 if (inline) {

@@ -59,31 +59,43 @@ export function readReply(status: number, text: string, retryAfterHeader: string
     : failure('http', 'HTTP ' + status, status, retryable, retryAfter(retryAfterHeader));
 }
 
+/** A response as it came: status, body text and `Retry-After`; 0 when none came (offline, refused, aborted). */
+export type Answer = [status: number, text: string, retryAfter: string | null] | 0;
+
 /**
- * One POST, bounded by `deadline`, except with keepalive: Chromium goes on with an aborted keepalive request
- * (it belongs to the browser, not the page), so it is left to settle, however long. Never throws.
+ * The POST itself, and all of it that the early snippet shares with the core: the snippet sends the first page
+ * view with this, the core reads its answer (`post`'s `early`). Never rejects.
  */
-async function attempt(request: Request, deadline: number): Promise<Reply> {
-  const controller = new AbortController();
-  const timer = request.keepalive || setTimeout(() => controller.abort(), deadline - Date.now());
-  const { url, headers, credentials, body, keepalive, log } = request;
+export function exchange(request: Pick<Request, 'url' | 'headers' | 'credentials' | 'body' | 'keepalive'>, signal?: AbortSignal): Promise<Answer> {
+  const { url, headers, credentials, body, keepalive } = request;
   // no prototype: fetch reads every option it knows (cache, integrity, priority ...), and a polluted
   // Object.prototype must not supply one
-  const init: RequestInit = Object.assign(Object.create(null), { method: 'POST', mode: 'cors', credentials: credentials || 'omit', headers, body, keepalive, signal: controller.signal });
-  try {
-    const response = await fetch(url, init);
-    const text = await response.text();
-    // arrows as escapes: the source and the bundle stay ASCII, whatever charset a CDN serves them with
-    if (log) log('\u2190', response.status, text);
-    return readReply(response.status, text, response.headers.get('Retry-After'));
-  } catch (error) {
-    if (log) log('\u2190', error);
-    return controller.signal.aborted
+  const init: RequestInit = Object.assign(Object.create(null), { method: 'POST', mode: 'cors', credentials: credentials || 'omit', headers, body, keepalive, signal });
+  // fetch may throw rather than reject (a page's own fetch wrapper): the executor makes that a rejection too
+  return new Promise<Response>((resolve) => resolve(fetch(url, init)))
+    .then((response) => response.text().then((text): Answer => [response.status, text, response.headers.get('Retry-After')]))
+    .catch(() => 0);
+}
+
+/**
+ * One POST, or the answer to one the early snippet sent (`early`), bounded by `deadline`, except with keepalive:
+ * Chromium goes on with an aborted keepalive request (it belongs to the browser, not the page), so it is left to
+ * settle, however long. Never throws.
+ */
+async function attempt(request: Request, deadline: number, early?: Promise<Answer>): Promise<Reply> {
+  const controller = new AbortController();
+  const { signal } = controller;
+  const timer = request.keepalive || setTimeout(() => controller.abort(), deadline - Date.now());
+  // the snippet's request has no signal of ours: the deadline cuts the wait for it instead
+  const answer = await (early ? Promise.race([early, new Promise<0>((resolve) => signal.addEventListener('abort', () => resolve(0)))]) : exchange(request, signal));
+  clearTimeout(timer as ReturnType<typeof setTimeout>);
+  // arrows as escapes: the source and the bundle stay ASCII, whatever charset a CDN serves them with
+  if (request.log) request.log('\u2190', answer ? answer[0] : 'no response', answer ? answer[1] : '');
+  return answer
+    ? readReply(...answer)
+    : signal.aborted
       ? failure('timeout', `no answer within ${request.timeout} ms`, undefined, true)
-      : failure('network', 'no response from ' + url, undefined, true);
-  } finally {
-    clearTimeout(timer as ReturnType<typeof setTimeout>);
-  }
+      : failure('network', 'no response from ' + request.url, undefined, true);
 }
 
 /**
@@ -96,15 +108,16 @@ export const keepalive = (settings: Pick<Request, 'url' | 'headers' | 'credentia
 /**
  * POST with retries: a retryable failure is tried again at most `RETRIES` times, after a backoff or the
  * `Retry-After` the server asked for, whichever is longer, and only while the deadline allows. When attempts
- * or time run out, the last real error is reported rather than a generic timeout.
+ * or time run out, the last real error is reported rather than a generic timeout. With `early`, the first attempt
+ * is the one the early snippet made: its answer is awaited, not sent again.
  */
-export async function post(options: Request): Promise<Reply> {
+export async function post(options: Request, early?: Promise<Answer>): Promise<Reply> {
   // own properties only: an option the caller left out is not taken from a polluted Object.prototype
   const request = { keepalive: false, retries: RETRIES, log: undefined, ...options };
   const deadline = Date.now() + request.timeout;
   let last: Reply | undefined;
   for (let tries = 0; ; tries++) {
-    const reply = await attempt(request, deadline);
+    const reply = await attempt(request, deadline, tries ? undefined : early);
     if (reply.ok) return reply;
     if (reply.error.code == 'timeout') return last || reply;
     const wait = Math.max(backoff(tries), reply.wait || 0);

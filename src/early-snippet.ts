@@ -1,0 +1,29 @@
+/**
+ * The early snippet, `dist/p13n-early-snippet.js`, pasted inline: src/snippet.js's stub and loader, whose stub
+ * also sends the first page view the moment it is given an `init` (src/early.ts), while the bundle is still on
+ * its way. Nothing of it throws into the page.
+ */
+import { sendEarly, type Early } from './early';
+
+type Stub = { (...args: unknown[]): void; q?: ArrayLike<unknown>[]; e?: Early };
+const page = window as unknown as { p13n?: Stub };
+const stub: Stub =
+  page.p13n ||
+  (page.p13n = function () {
+    const queue = (stub.q = stub.q || []);
+    queue.push(arguments);
+    try {
+      // only the page's first init, with nothing before it but on and off: a set or a consent would change the
+      // page view, a second init may not be the one that succeeds; the core sends those page views itself
+      if (arguments[0] == 'init' && queue.every((args) => args == arguments || args[0] == 'on' || args[0] == 'off')) stub.e = sendEarly(arguments[1]);
+    } catch {}
+  });
+try {
+  const script = document.createElement('script');
+  script.async = true;
+  script.src = 'https://YOUR-CDN/p13n.min.js';
+  // the nonce a strict CSP gave this inline script serves the bundle too
+  const current = document.currentScript as HTMLScriptElement | null;
+  if (current) script.nonce = current.nonce;
+  document.head.appendChild(script);
+} catch {} // Trusted Types refuse a plain URL: load the bundle with a <script src> of the page's own

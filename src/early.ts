@@ -1,0 +1,36 @@
+/**
+ * The first page view, sent by the early snippet (src/early-snippet.ts) before the core has arrived, and what it
+ * leaves the core: the core takes the request over (client.ts), as if it had sent it itself. Everything here is
+ * the core's own code, so the snippet sends the very URL, headers and body the core would.
+ */
+import { readConfig } from './config';
+import { gpcRefuses } from './consent';
+import { pageContext } from './context';
+import { buildEvent } from './event';
+import { readCookie, visitorId } from './visitor';
+import { exchange, type Answer } from './transport';
+
+/**
+ * What the snippet leaves on its stub (`p13n.e`) for the core. Short names: they are in the snippet, which every
+ * page's HTML carries.
+ */
+export interface Early {
+  /** The config `init` was given: the core takes the request over only for the init it was sent for. */
+  c: unknown;
+  /** The JSON body sent: its `uuid` and `td_client_id` are the core's from then on. */
+  b: string;
+  /** Its answer. */
+  r: Promise<Answer>;
+}
+
+/**
+ * Sends the page view `init`'s `config` asks for, when the core would send it at once: a config that passes
+ * every check, `pageview` on, consent granted from the start. Otherwise sends nothing: the core does what it
+ * does today, errors included.
+ */
+export function sendEarly(config: unknown): Early | undefined {
+  const settings = readConfig(config, location, true);
+  if ('code' in settings || !settings.pageview || settings.consent != 'granted' || gpcRefuses(settings)) return;
+  const [, body] = buildEvent(visitorId(settings, readCookie), pageContext(), Date.now(), [settings.attributes]);
+  return typeof body == 'string' ? { c: config, b: body, r: exchange({ ...settings, body }) } : undefined;
+}
