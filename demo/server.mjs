@@ -44,18 +44,22 @@ export async function loadSettings(file = DEFAULT_RULES) {
   }
 }
 
-const INCLUDE = /<!--#include file="(\w[\w.-]*)"((?:\s+\w+="[^"]*")*)\s*-->/g;
+const INCLUDE = /<!--#include (file|snippet)="(\w[\w.-]*)"((?:\s+\w+="[^"]*")*)\s*-->/g;
+/** Where the bundle is, for a snippet built for `https://YOUR-CDN/p13n.min.js`. */
+const TAG_URL = '/dist/p13n.min.js';
 
 /**
  * Server-side includes, as a static site's templates would do: `<!--#include file="_top.html" key="value" -->`
- * becomes demo/shop/_top.html with each {{key}} replaced. The shop's pages share their head (with the tag's
- * snippet), header and promotion slots this way instead of repeating them.
+ * becomes demo/shop/_top.html with each {{key}} replaced, and `<!--#include snippet="p13n-early-snippet.js" -->`
+ * the snippet as built in dist/, loading the bundle from this site, as a site pastes it. The shop's pages share
+ * their head (with the tag's snippet), header and promotion slots this way instead of repeating them.
  */
 async function expand(html) {
-  const parts = await Promise.all([...html.matchAll(INCLUDE)].map(async ([, file, params]) => {
+  const parts = await Promise.all([...html.matchAll(INCLUDE)].map(async ([, kind, file, params]) => {
+    if (kind === 'snippet') return (await readFile(path.join(DIST, file), 'utf8')).trim().replace('https://YOUR-CDN/p13n.min.js', TAG_URL);
     let partial = await readFile(path.join(SHOP, file), 'utf8');
     for (const [, key, value] of params.matchAll(/(\w+)="([^"]*)"/g)) partial = partial.replaceAll(`{{${key}}}`, value);
-    return partial;
+    return expand(partial); // a partial may include a snippet
   }));
   return html.replace(INCLUDE, () => parts.shift());
 }

@@ -2,7 +2,7 @@
 // The one-port server (Host routing, static files, settings, latency) and the rules language.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import http from 'node:http';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, writeFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -75,7 +75,9 @@ describe('static files', () => {
     expect(cart).toContain('<title>Cart · Stride &amp; Carry</title>');
     expect(cart).toContain("attributes: { page_type: 'cart' },");
     expect(cart).toContain('data-p13n-offer="free_shipping"');
-    expect(cart).toContain("window.p13n=function(){(p13n.q=p13n.q||[]).push(arguments)}");
+    // the early snippet as built, loading the bundle from this site
+    const early = readFileSync(new URL('../dist/p13n-early-snippet.js', import.meta.url), 'utf8').trim();
+    expect(cart).toContain(early.replace('https://YOUR-CDN/p13n.min.js', '/dist/p13n.min.js'));
     const home = await (await fetch(server.siteUrl + '/')).text();
     expect(home).toContain('data-p13n-offer="complete_order"');
     expect(home).not.toContain('data-p13n-offer="free_shipping"');
