@@ -139,3 +139,28 @@ test.describe('the early snippet', () => {
     expect(posts()).toHaveLength(1);
   });
 });
+
+test('on a slow line the page view leaves, and is answered, before the bundle has downloaded (Chromium only: routes)', async ({ open, page, emulator, posts }) => {
+  emulator.setFault({ status: 200, body: OFFERS });
+  // the bundle takes 1.5 s to come, as over a slow phone's connection to a CDN
+  let bundleDone = 0;
+  await page.route('**/dist/p13n.min.js', async (route) => {
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    bundleDone = Date.now();
+    await route.continue();
+  });
+  const shown = async (head: string) => {
+    const tab = await open({ head: LISTEN + head, body: SLOT });
+    await expect.poll(() => isVisible(tab, '[data-p13n-offer="hero"]'), { timeout: 10_000 }).toBe(true);
+    expect(await seen(tab)).toHaveLength(1);
+  };
+  await shown(earlySnippet(`p13n('init', ${config()})`));
+  const [sent] = posts();
+  // out, and answered, well before the bundle came; shown once it came
+  expect(sent.t).toBeLessThan(bundleDone - 1000);
+  await page.context().clearCookies();
+  await shown(snippet(`p13n('init', ${config()})`));
+  expect(posts()).toHaveLength(2);
+  // the short snippet's request had to wait for the bundle
+  expect(posts()[1].t).toBeGreaterThanOrEqual(bundleDone);
+});
