@@ -7,17 +7,20 @@ import { sendEarly, type Early } from './early';
 
 type Stub = { (...args: unknown[]): void; q?: ArrayLike<unknown>[]; e?: Early };
 const page = window as unknown as { p13n?: Stub };
-const stub: Stub =
+page.p13n =
   page.p13n ||
-  (page.p13n = function () {
-    const queue = (stub.q = stub.q || []);
+  function () {
+    // through the global, as the short snippet's stub: a copy page code kept pushes to the live tag's `q` later
+    const p13n = page.p13n!;
+    const queue = (p13n.q = p13n.q || []);
     queue.push(arguments);
     try {
       // only the page's first init, with nothing before it but on and off: a set or a consent would change the
-      // page view, a second init may not be the one that succeeds; the core sends those page views itself
-      if (arguments[0] == 'init' && queue.every((args) => args == arguments || args[0] == 'on' || args[0] == 'off')) stub.e = sendEarly(arguments[1]);
+      // page view, a second init may not be the one that succeeds; the core sends those page views itself (and
+      // once the tag is live its `q` is no list: nothing is sent here)
+      if (arguments[0] == 'init' && queue.every((args) => args == arguments || args[0] == 'on' || args[0] == 'off')) p13n.e = sendEarly(arguments[1]);
     } catch {}
-  });
+  };
 try {
   const script = document.createElement('script');
   script.async = true;

@@ -189,6 +189,19 @@ describe('the early snippet', () => {
     expect(stub.e).toBeUndefined();
   });
 
+  it('a copy of the stub that page code kept makes live calls once the tag is in, and sends nothing itself', async () => {
+    const stub = await pasteSnippet();
+    stub('init', CONFIG);
+    const p13n = await loadCore();
+    await settle();
+    expect(win.p13n).toBe(p13n);
+    expect(calls).toHaveLength(1);
+    stub('personalize', { from_copy: 1 });
+    stub('init', CONFIG); // refused by the live tag, and no early request
+    await settle();
+    expect(calls.map((call) => call.body.from_copy)).toEqual([undefined, 1]);
+  });
+
   it('leaves a p13n already on the page as it is', async () => {
     const live = () => {};
     win.p13n = live;
