@@ -1,7 +1,7 @@
 // What a tag costs a page before any answer comes: its bytes, and the main-thread time from parsing its script to
 // issuing the request, with and without CPU throttling.
 import { brotliCompressSync, gzipSync, constants } from 'node:zlib';
-import { blankPage, floorPage, p13nPage, tdPage } from './pages.mjs';
+import { emptyScriptPage, floorPage, p13nPage, tdPage } from './pages.mjs';
 import { busy, heapAfterGC, metrics, sleep, until } from './measure.mjs';
 
 /** Raw, gzip -9 and brotli (quality 11, as CDNs serve static files) bytes of a file's contents. */
@@ -16,12 +16,24 @@ export function bytes(raw) {
 /** Both bundles' sizes, from the very bytes the bench serves (`cdnFiles()`). */
 export const bundleBytes = (files) => ({ p13n: bytes(files['/cdn/p13n.min.js'].body), td: bytes(files['/cdn/td.min.js'].body) });
 
+/**
+ * Every page is measured over the same window: from before its navigation until WINDOW_MS (times the CPU
+ * throttling) after it, or until 30 ms (times the throttling) after its POST reached the server, if that is later.
+ * So the page without a tag is measured as long as a tagged one, and pays whatever happens in that time too.
+ */
+export const WINDOW_MS = 400;
+
 /** The pages of the main-thread table: how each is built for its API origin. */
 export const PAGES = {
-  none: () => blankPage(),
+  // the baseline: an empty async script (/cdn/empty.js) where the tags are, so the cost of an async script as
+  // such (its element, request, load and execute tasks) is subtracted and only the tag's own work is left
+  none: () => emptyScriptPage(),
   p13n: (api) => p13nPage({ api, until: 'request' }),
   // the same tag with its config on the script tag: no inline snippet to build a script element
   p13nAttr: (api) => p13nPage({ api, until: 'request', load: 'attribute' }),
+  // the early snippet until its own request: its bundle is held back (the front never answers /cdn/held/), so
+  // the window has the inline snippet's parse, compile and run and the POST, and nothing of the bundle
+  early: (api) => p13nPage({ api, until: 'request', load: 'early', bundle: '/cdn/held/p13n.min.js' }),
   td: (api) => tdPage({ api, until: 'request' }),
   floor: (api) => floorPage({ api }),
 };
@@ -29,7 +41,7 @@ export const PAGES = {
 /**
  * One load of page `name` in `browser` (anything whose `open()` gives `{ cdp, goto, close }`: bare.mjs's Chromium,
  * or Playwright's through launch() in measure.mjs), on the fast site with the API hanging every POST: the
- * main-thread milliseconds (busy()) from before the navigation to just after the POST reached the server, and with
+ * main-thread milliseconds (busy()) from before the navigation to the end of its window (WINDOW_MS), and with
  * `heap` the JS heap after a GC at that point.
  */
 export async function loadOnce({ browser, fast }, name, { throttle = 1, heap = false } = {}) {
@@ -39,14 +51,15 @@ export async function loadOnce({ browser, fast }, name, { throttle = 1, heap = f
     const deadline = Date.now() + 10_000;
     const before = await metrics(cdp);
     fast.front.resetStats();
+    const end = Date.now() + WINDOW_MS * throttle;
     await goto(target.url);
     if (name !== 'none' && !(await until(() => fast.front.stats.api.POST >= 1))) throw new Error(`${name}: no request`);
     // the task that called fetch() may still be finishing; and bare.mjs's goto() returns at the commit, not at
-    // `load` as Playwright's does, so the page without a tag may not have been parsed yet: its DomContentLoaded
-    // metric tells (these pages load nothing after it but the tag, whose POST has come)
+    // `load` as Playwright's does, so a page may not have been parsed yet when the window ends: its
+    // DomContentLoaded metric tells (then it waits on, 30 ms at a time)
     let after;
     do {
-      await sleep(30 * throttle);
+      await sleep(Math.max(30 * throttle, end - Date.now()));
       after = await metrics(cdp);
     } while (!(after.DomContentLoaded > after.NavigationStart) && Date.now() < deadline);
     if (!(after.DomContentLoaded > after.NavigationStart)) throw new Error(`${name}: not loaded`);
@@ -64,8 +77,9 @@ export async function loadOnce({ browser, fast }, name, { throttle = 1, heap = f
  * DevTools instrumentation inflates either tag. The API holds every POST unanswered (the emulator's `hang`
  * fault), so once the POST has reached the server nothing the tag does later (reading the answer, rendering) can
  * add to it: the time measured is the page's whole main-thread time (Performance.getMetrics, thread CPU time)
- * from the navigation until then, and the same for a page without a tag (`none`) is subtracted in the report.
- * The JS heap after a full GC, at that point, is "heap after init".
+ * over its window (WINDOW_MS, see loadOnce), and the same for the page with an empty async script (`none`) is
+ * subtracted in the report. The JS heap after a full GC, at that point, is "heap after init". `loads` per page
+ * and throttling rate (`{ 1: 20, 4: 10 }`), or one number for all.
  */
 export async function measureMainThread({ bare, fast }, loads, throttles = [1, 4]) {
   fast.server.emulator.setFault({ hang: true });
@@ -73,8 +87,9 @@ export async function measureMainThread({ bare, fast }, loads, throttles = [1, 4
   try {
     for (const throttle of throttles) {
       const runs = (results[throttle] = Object.fromEntries(Object.keys(PAGES).map((name) => [name, []])));
+      const count = typeof loads === 'number' ? loads : loads[throttle];
       // one round more than counted: the very first loads of a browser pay one-time costs
-      for (let round = -1; round < loads; round++) {
+      for (let round = -1; round < count; round++) {
         for (const name of Object.keys(PAGES)) {
           const run = await loadOnce({ browser: bare, fast }, name, { throttle, heap: throttle === 1 });
           if (round >= 0) runs[name].push(run);

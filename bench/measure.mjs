@@ -79,13 +79,21 @@ export async function heapAfterGC(cdp) {
   return (await metrics(cdp)).JSHeapUsedSize;
 }
 
-/** The page's bench:* marks (ms since navigation start) and the API response's end (Resource Timing). */
+/**
+ * The page's bench:* marks (ms since navigation start), the API response's end (Resource Timing), the HTML
+ * response's end (`html`, Navigation Timing), and when the tag's bundle was requested and in (`bundleStart`,
+ * `bundleEnd`; `bundleConnect` the ms spent opening a connection for it, 0 on one already open).
+ */
 export function marks(page) {
   return page.evaluate(() => {
     const out = {};
     for (const mark of performance.getEntriesByType('mark')) out[mark.name.replace('bench:', '')] = mark.startTime;
     const api = performance.getEntriesByType('resource').filter((entry) => entry.initiatorType == 'fetch' && /\/pageviews$/.test(entry.name));
     if (api.length) out.responseEnd = api[api.length - 1].responseEnd;
+    const [navigation] = performance.getEntriesByType('navigation');
+    if (navigation) out.html = navigation.responseEnd;
+    const bundle = performance.getEntriesByType('resource').find((entry) => /\/(p13n|td)\.min\.js$/.test(entry.name));
+    if (bundle) Object.assign(out, { bundleStart: bundle.startTime, bundleEnd: bundle.responseEnd, bundleConnect: bundle.connectEnd - bundle.domainLookupStart });
     return out;
   });
 }

@@ -1,11 +1,15 @@
 // Time to offers, requests and memory per page view, and the latency levers, on the site with a round-trip time
 // (see https.mjs). Every variant is loaded once per round, the rounds one after another, so a slow moment of the
 // machine touches all variants alike.
-import { blankPage, p13nPage, tdPage } from './pages.mjs';
+import { blankPage, fetchOnlyPage, p13nPage, tdPage } from './pages.mjs';
 import { heapAfterGC, marks, open, settled, sleep } from './measure.mjs';
 
-/** The variants: how each page is built for its API origin, and whether its second load is the one measured. */
-const VARIANTS = {
+/**
+ * The variants: how each page is built for its API origin (and the CDN origin `cdn` it may load its bundle from),
+ * whether its second load is the one measured, and (`early`) whether it is one of the early-snippet table's rows,
+ * loaded in only `earlyLoads` of the rounds (spread over them) to keep `npm run bench` short.
+ */
+export const VARIANTS = {
   td: { build: (api) => tdPage({ api }), heap: true },
   p13n: { build: (api) => p13nPage({ api }), heap: true },
   preconnect: { build: (api) => p13nPage({ api, preconnect: true }) },
@@ -16,6 +20,21 @@ const VARIANTS = {
   tdWarm: { build: (api) => tdPage({ api }), warm: true },
   // no tag: the heap the table subtracts, taken in this browser (the main-thread table's is another, see bare.mjs)
   none: { build: () => blankPage(), heap: true, blank: true },
+  // the early snippet (dist/p13n-early-snippet.js) against today's (src/snippet.js), the bundles from the site
+  // (as above: p13n, proxy, td) or from a third-party CDN origin of their own (cN.cdn.test: its own connection)
+  early: { build: (api) => p13nPage({ api, load: 'early' }), early: true },
+  earlyPreconnect: { build: (api) => p13nPage({ api, load: 'early', preconnect: true }), early: true },
+  earlyProxy: { build: (api) => p13nPage({ api, load: 'early', proxy: true }), early: true },
+  cdn: { build: (api, { cdn }) => p13nPage({ api, cdn }), early: true },
+  cdnPreconnect: { build: (api, { cdn }) => p13nPage({ api, cdn, preconnect: true }), early: true },
+  cdnProxy: { build: (api, { cdn }) => p13nPage({ api, cdn, proxy: true }), early: true },
+  earlyCdn: { build: (api, { cdn }) => p13nPage({ api, cdn, load: 'early' }), early: true },
+  earlyCdnPreconnect: { build: (api, { cdn }) => p13nPage({ api, cdn, load: 'early', preconnect: true, preconnectCdn: true }), early: true },
+  earlyCdnProxy: { build: (api, { cdn }) => p13nPage({ api, cdn, load: 'early', proxy: true }), early: true },
+  tdCdn: { build: (api, { cdn }) => tdPage({ api, cdn }), early: true },
+  // no tag: the page posts at once from an inline script and reads the answer, the least any page can take
+  fetchOnly: { build: (api) => fetchOnlyPage({ api }), early: true },
+  fetchOnlyProxy: { build: (api) => fetchOnlyPage({ api, proxy: true }), early: true },
 };
 
 /**
@@ -35,12 +54,16 @@ async function loadOnce(site, page, cdp, url, { heap = false, blank = false } = 
 /**
  * @param {object} env  the bench's environment (run.mjs)
  * @param {number} loads  per variant
+ * @param {number} [earlyLoads]  per `early` variant (at most `loads`), in rounds spread evenly over all of them
  * @returns {Record<string, object[]>}  per variant, one result per measured load
  */
-export async function measureNetwork({ browser, net }, loads) {
+export async function measureNetwork({ browser, net }, loads, earlyLoads = loads) {
   const results = Object.fromEntries(Object.keys(VARIANTS).map((name) => [name, []]));
+  const share = Math.min(earlyLoads, loads);
   for (let round = 0; round < loads; round++) {
-    for (const [name, { build, warm, heap, blank }] of Object.entries(VARIANTS)) {
+    const earlyRound = Math.floor(((round + 1) * share) / loads) > Math.floor((round * share) / loads);
+    for (const [name, { build, warm, heap, blank, early }] of Object.entries(VARIANTS)) {
+      if (early && !earlyRound) continue;
       const target = net.prepare(build);
       const { page, cdp, close } = await open(browser);
       try {

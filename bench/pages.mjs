@@ -1,6 +1,7 @@
 // The pages the benchmark loads, and the offer rules behind them. Each page loads one tag the way a site would
 // and marks, with performance.mark, the moments the tables report:
 //
+//   bench:head     the page's first script ran (the harness, first in the head, before any tag)
 //   bench:request  the tag called fetch() for the API (a wrapper the page installs before any tag runs)
 //   bench:offers   the offers reached page code: p13n-tag's `offers` handler, td-js-sdk's success callback
 //   bench:slot     a `data-p13n-offer` slot was shown (a MutationObserver sees its `hidden` removed), by the tag
@@ -33,20 +34,29 @@ export const P13N_BUNDLE = path.join(ROOT, 'dist', 'p13n.min.js');
 const FLOOR_SCRIPT = path.join(ROOT, 'bench', 'floor.js');
 export const TD_VERSION = JSON.parse(readFileSync(path.join(TD_DIR, 'package.json'), 'utf8')).version;
 
+/** Where the early snippet is built (npm run build, from src/early-snippet.ts): pasted inline, as the README says. */
+export const EARLY_SNIPPET = path.join(ROOT, 'dist', 'p13n-early-snippet.js');
+/** A snippet's text, checked to load `https://YOUR-CDN/p13n.min.js`, as a function of the bundle's URL. */
+const loader = (file, text = readFileSync(file, 'utf8')) => {
+  if (!text.includes('https://YOUR-CDN/p13n.min.js')) throw new Error(`${file} no longer loads https://YOUR-CDN/p13n.min.js`);
+  return (src) => text.replace('https://YOUR-CDN/p13n.min.js', src);
+};
 /** p13n-tag's documented async snippet (src/snippet.js, as the README and the e2e tests use it). */
-const P13N_SNIPPET = (() => {
-  const snippet = readFileSync(path.join(ROOT, 'src', 'snippet.js'), 'utf8');
-  if (!snippet.includes('https://YOUR-CDN/p13n.min.js')) throw new Error('src/snippet.js no longer loads https://YOUR-CDN/p13n.min.js');
-  return snippet.replace('https://YOUR-CDN/p13n.min.js', '/cdn/p13n.min.js');
-})();
+const P13N_SNIPPET = loader(path.join(ROOT, 'src', 'snippet.js'));
+/**
+ * The early snippet (dist/p13n-early-snippet.js): the stub sends the first page view itself at `init`, the bundle
+ * takes that request over. Read when cdnFiles() reads the bundles (`early`), so both come from one build.
+ */
+let EARLY = null;
 /** td-js-sdk's documented loader snippet, the minified one from its README, pointed at this site's copy. */
 const TD_LOADER = (() => {
   const readme = readFileSync(path.join(TD_DIR, 'README.md'), 'utf8');
-  const loader = /^!function\(t,e\)\{if\(void 0===e\[t\]\).*$/m.exec(readme);
-  if (!loader || !loader[0].includes('//cdn.treasuredata.com/sdk/4.4/td.min.js')) {
+  const found = /^!function\(t,e\)\{if\(void 0===e\[t\]\).*$/m.exec(readme);
+  if (!found || !found[0].includes('//cdn.treasuredata.com/sdk/4.4/td.min.js')) {
     throw new Error(`td-js-sdk ${TD_VERSION}: its README no longer has the loader snippet this bench expects`);
   }
-  return loader[0].replace('//cdn.treasuredata.com/sdk/4.4/td.min.js', '//" + location.host + "/cdn/td.min.js');
+  // the bundle's host: the page's own (`"//" + location.host`) or a CDN origin's
+  return (host) => found[0].replace('//cdn.treasuredata.com/sdk/4.4/td.min.js', `//${host}/cdn/td.min.js`);
 })();
 
 /**
@@ -55,11 +65,14 @@ const TD_LOADER = (() => {
  * (The demo serves /dist/ with no-store, which suits development, not a measurement of repeat views.)
  */
 export function cdnFiles() {
+  EARLY = loader(EARLY_SNIPPET);
   const headers = { 'Content-Type': 'text/javascript; charset=utf-8', 'Cache-Control': 'public, max-age=31536000, immutable' };
   return {
     '/cdn/p13n.min.js': { body: readFileSync(P13N_BUNDLE), headers },
     '/cdn/td.min.js': { body: readFileSync(TD_BUNDLE), headers },
     '/cdn/floor.js': { body: readFileSync(FLOOR_SCRIPT), headers },
+    // the main-thread table's page without a tag: an async script where the tags are, that does nothing
+    '/cdn/empty.js': { body: Buffer.from('\n'), headers },
     // the modules the core loads from its own folder (a track, spa: true)
     ...Object.fromEntries(['delivery', 'spa', 'debug'].map((name) => [`/cdn/p13n-${name}.min.js`, { body: readFileSync(P13N_BUNDLE.replace(/p13n\.min\.js$/, `p13n-${name}.min.js`)), headers }])),
   };
@@ -85,6 +98,7 @@ const HARNESS = `<script>
 window.__bench = (function () {
   var settle, marked = {};
   var promise = new Promise(function (resolve) { settle = resolve });
+  performance.mark('bench:head');
   function mark(name) { if (!marked[name]) { marked[name] = 1; performance.mark('bench:' + name) } }
   function check() { if (marked[bench.until]) settle('ok') }
   var bench = { until: 'slot', promise: promise, mark: function (name) { mark(name); check() },
@@ -120,12 +134,25 @@ const html = ({ head = '', body = '' }) =>
 export const blankPage = () => html({});
 
 /**
+ * The main-thread table's page without a tag: the harness and an empty async script (`/cdn/empty.js`, "\n")
+ * where the tags are, so what a page pays for any async script (its element, its request, its load and execute
+ * tasks) is subtracted too, and only the tag's own work is left.
+ */
+export const emptyScriptPage = () => html({ head: '<script async src="/cdn/empty.js"></script>' });
+
+/**
  * A p13n-tag page.
  * @param {object} o
  * @param {string} o.api          the API's origin, e.g. https://a7.api.test:PORT (p13n-tag's endpoint: {api}/public)
- * @param {'snippet'|'script'} [o.load]  the async snippet, or a plain `<script src>` followed by the calls
+ * @param {'snippet'|'early'|'script'|'attribute'} [o.load]  the async snippet (src/snippet.js), the early snippet
+ *   (dist/p13n-early-snippet.js), a plain `<script src>` followed by the calls, or the config on the script tag
+ * @param {string} [o.cdn]        the origin the bundle comes from, e.g. https://c7.cdn.test:PORT (default: the
+ *   page's own site)
+ * @param {string} [o.bundle]     the bundle's path there (default /cdn/p13n.min.js)
  * @param {boolean} [o.proxy]     endpoint `/p13n` (the demo's first-party proxy), no apiKey or token
  * @param {boolean} [o.preconnect] a `<link rel="preconnect">` to the API origin in the head, before the tag
+ * @param {boolean} [o.preconnectCdn] one to the bundle's origin `cdn` (without `crossorigin`: a classic script
+ *   is fetched with credentials)
  * @param {object} [o.config]     more init config
  * @param {number} [o.slots]      how many slots the body has
  * @param {string} [o.until]      when the page counts itself done: 'slot' (default), 'request', or 'none' (never:
@@ -133,7 +160,9 @@ export const blankPage = () => html({});
  * @param {string} [o.script]     page code run after the calls
  */
 export function p13nPage(o) {
-  const { api, load = 'snippet', proxy = false, preconnect = false, config = {}, slots: count = 1, until = 'slot', script = '' } = o;
+  const { api, load = 'snippet', proxy = false, preconnect = false, preconnectCdn = false, cdn = '', bundle = '/cdn/p13n.min.js' } = o;
+  const { config = {}, slots: count = 1, until = 'slot', script = '' } = o;
+  const src = cdn + bundle;
   const init = {
     database: DATABASE,
     table: TABLE,
@@ -146,18 +175,20 @@ p13n('init', ${JSON.stringify(init)});
 p13n('on', 'offers', function () { __bench.mark('offers') });
 p13n('on', 'error', function (detail) { __bench.fail(detail.error.code + ' ' + detail.error.message) });
 ${script}`;
-  const hint = preconnect ? `<link rel="preconnect" href="${api}" crossorigin>` : '';
+  const hint = (preconnect ? `<link rel="preconnect" href="${api}" crossorigin>` : '') +
+    (preconnectCdn && cdn ? `<link rel="preconnect" href="${cdn}">` : '');
   // 'attribute': no inline snippet, the config on the script tag (README, "A page that allows no inline script"),
   // the page's handlers as DOM events
   const declarative = `<script>__bench.until = ${JSON.stringify(until)};
 document.addEventListener('p13n:offers', function () { __bench.mark('offers') });
 document.addEventListener('p13n:error', function (e) { __bench.fail(e.detail.error.code + ' ' + e.detail.error.message) });
-${script}</script><script async src="/cdn/p13n.min.js" data-p13n-init='${JSON.stringify(init)}'></script>`;
+${script}</script><script async src="${src}" data-p13n-init='${JSON.stringify(init)}'></script>`;
+  if (load === 'early' && !EARLY) throw new Error('pages.mjs: cdnFiles() reads the early snippet, call it first');
   const tag = load === 'script'
-    ? `<script src="/cdn/p13n.min.js"></script><script>${calls}</script>`
+    ? `<script src="${src}"></script><script>${calls}</script>`
     : load === 'attribute'
       ? declarative
-      : `<script>${P13N_SNIPPET}${calls}</script>`;
+      : `<script>${(load === 'early' ? EARLY : P13N_SNIPPET)(src)}\n${calls}</script>`;
   return html({ head: hint + tag, body: slots(count) });
 }
 
@@ -166,12 +197,32 @@ export const floorPage = ({ api }) =>
   html({ head: `<script>__bench.until = 'request'</script><script async src="/cdn/floor.js" data-api="${api}" data-key="${API_KEY}" data-token="${TOKEN}"></script>` });
 
 /**
+ * The network floor's page (no tag): an inline script that posts floor.js's body at once, direct (preflighted, to
+ * `api`) or to the first-party proxy (`proxy`), and marks `offers` when the answer's JSON is read. What it takes
+ * over the modelled round trips is this bench's own overhead (TLS, the emulator, Chromium, the machine's load).
+ */
+export function fetchOnlyPage({ api, proxy = false }) {
+  const url = proxy ? `/p13n/${DATABASE}/${TABLE}` : `${api}/public/${DATABASE}/${TABLE}`;
+  const headers = { 'Content-Type': 'application/vnd.treasuredata.v1+json', Accept: 'application/vnd.treasuredata.v1+json',
+    ...(proxy ? {} : { Authorization: 'TD1 ' + API_KEY, 'WP13n-Token': TOKEN }) };
+  return html({ head: `<script>__bench.until = 'offers';
+fetch(${JSON.stringify(url)}, { method: 'POST', mode: 'cors', credentials: ${JSON.stringify(proxy ? 'same-origin' : 'omit')},
+  headers: ${JSON.stringify(headers)},
+  body: JSON.stringify({ td_client_id: crypto.randomUUID(), td_url: location.href, td_path: location.pathname, td_title: document.title,
+    time: Math.floor(Date.now() / 1000), uuid: crypto.randomUUID(), bench_n: 1 }) })
+  .then(function (answer) { if (!answer.ok) throw new Error('HTTP ' + answer.status); return answer.json() })
+  .then(function () { __bench.mark('offers') }, function (error) { __bench.fail(String(error)) });
+</script>`, body: slots(1) });
+}
+
+/**
  * A td-js-sdk page: its loader snippet, `new Treasure`, and `fetchPersonalization` as its docs show, sending the
  * quickstart's minimal body (td_url, td_path; td-js-sdk adds nothing itself). The success callback renders the
  * slots as p13n-tag does (show, text, http(s) links), since td-js-sdk has no rendering: a site would write this.
+ * `cdn`: the origin its bundle comes from (default: the page's own site).
  */
-export function tdPage({ api, until = 'slot', slots: count = 1 }) {
-  const script = `<script>${TD_LOADER}
+export function tdPage({ api, until = 'slot', slots: count = 1, cdn = '' }) {
+  const script = `<script>${TD_LOADER(cdn ? cdn.replace('https://', '') : '" + location.host + "')}
 __bench.until = ${JSON.stringify(until)};
 var td = new Treasure({ database: '${DATABASE}', writeKey: '${API_KEY}' });
 td.fetchPersonalization(

@@ -42,18 +42,20 @@ export function costSection(cost) {
   const rows = [];
   for (const [throttle, runs] of Object.entries(cost)) {
     const base = (key) => median(pick(runs.none, key));
-    const net = (name, key) => median(pick(runs[name], key)) - base(key);
+    const net = (name, key) => (runs[name] ? median(pick(runs[name], key)) - base(key) : NaN);
     const cpu = throttle === '1' ? 'no throttling' : `${throttle}x CPU throttling`;
+    const count = runs.p13n.length;
     for (const [key, label] of [['task', 'main thread, all tasks (TaskDuration)'], ['script', 'of which ScriptDuration (no promise callbacks)']]) {
-      const [p13n, attr, td, floor] = [net('p13n', key), net('p13nAttr', key), net('td', key), net('floor', key)];
-      rows.push([`${label}, ${cpu}`, fmt.ms(p13n), fmt.ms(attr), fmt.ms(td), fmt.ratio(p13n, td), fmt.ratio(attr, td), fmt.ms(floor), fmt.ms(base(key))]);
+      const [p13n, attr, early, td, floor] = ['p13n', 'p13nAttr', 'early', 'td', 'floor'].map((name) => net(name, key));
+      rows.push([`${label}, ${cpu} (${count} loads)`, fmt.ms(p13n), fmt.ms(attr), fmt.ms(early), fmt.ms(td), fmt.ratio(p13n, td), fmt.ratio(attr, td), fmt.ratio(early, td), fmt.ms(floor), fmt.ms(base(key))]);
     }
     if (throttle === '1') {
-      const [p13n, attr, td, floor] = [net('p13n', 'heap'), net('p13nAttr', 'heap'), net('td', 'heap'), net('floor', 'heap')];
-      rows.push(['JS heap after init, after GC', fmt.kib(p13n), fmt.kib(attr), fmt.kib(td), fmt.ratio(p13n, td), fmt.ratio(attr, td), fmt.kib(floor), fmt.kib(base('heap'))]);
+      const [p13n, attr, early, td, floor] = ['p13n', 'p13nAttr', 'early', 'td', 'floor'].map((name) => net(name, 'heap'));
+      rows.push(['JS heap after init, after GC', fmt.kib(p13n), fmt.kib(attr), fmt.kib(early), fmt.kib(td), fmt.ratio(p13n, td), fmt.ratio(attr, td), fmt.ratio(early, td), fmt.kib(floor), fmt.kib(base('heap'))]);
     }
   }
-  return table(['until the request is issued (median, less a page without a tag)', 'p13n-tag (snippet)', 'p13n-tag (data-p13n-init)', 'td-js-sdk', 'snippet / td', 'data-p13n-init / td', 'floor (bench/floor.js)', 'page without a tag'], rows);
+  const head = ['until the request is issued (median, less a page without a tag)', 'p13n-tag (snippet)', 'p13n-tag (data-p13n-init)'];
+  return table([...head, 'early snippet, until its request (bundle held back)', 'td-js-sdk', 'snippet / td', 'data-p13n-init / td', 'early until its request / td', 'floor (bench/floor.js)', 'page without a tag (empty async script)'], rows);
 }
 
 /** Time to offers and requests per page view, cold (fresh context), for both tags. */
@@ -118,6 +120,119 @@ export function leverSection(network, rttMs) {
   });
   const head = ['lever (median)', 'nav → offers', 'vs baseline', 'nav → request', 'request → offers'];
   return table([...head, 'network floor after the request (RTTs)', 'preflights', 'new connections: site + API'], rows);
+}
+
+/**
+ * The early snippet's rows: each case, the round trips that must pass after the HTML is in before the offers can
+ * be (its network floor), and how far above that it was. `floor`: RTTs after the HTML response's end; `td`: the
+ * td-js-sdk row it is compared with (direct, its bundle from the same origin); `goal`: the ratio to reach.
+ */
+export const EARLY_ROWS = [
+  { key: 'p13n', snippet: 'today', from: 'site', mode: 'direct', floor: 5, path: 'bundle 1 + connect 2 + preflight 1 + POST 1', td: 'td' },
+  { key: 'preconnect', snippet: 'today', from: 'site', mode: 'direct + preconnect API', floor: 4, path: 'bundle 1 (connect 2 alongside) + preflight 1 + POST 1', td: 'td' },
+  { key: 'proxy', snippet: 'today', from: 'site', mode: 'proxy', floor: 3, path: 'bundle 1 + POST 1 + proxy→API 1', td: 'td' },
+  { key: 'early', snippet: 'early', from: 'site', mode: 'direct', floor: 4, path: 'connect 2 + preflight 1 + POST 1 (bundle 1 alongside)', td: 'td', goal: 0.7 },
+  { key: 'earlyPreconnect', snippet: 'early', from: 'site', mode: 'direct + preconnect API', floor: 4, path: 'connect 2 + preflight 1 + POST 1 (the hint starts with the snippet)', td: 'td', goal: 0.7 },
+  { key: 'earlyProxy', snippet: 'early', from: 'site', mode: 'proxy', floor: 2, path: 'POST 1 + proxy→API 1 (bundle 1 alongside)', td: 'td', goal: 0.5 },
+  { key: 'cdn', snippet: 'today', from: 'CDN', mode: 'direct', floor: 7, path: 'CDN connect 2 + bundle 1 + connect 2 + preflight 1 + POST 1', td: 'tdCdn' },
+  { key: 'cdnPreconnect', snippet: 'today', from: 'CDN', mode: 'direct + preconnect API', floor: 5, path: 'CDN connect 2 + bundle 1 (connect 2 alongside) + preflight 1 + POST 1', td: 'tdCdn' },
+  { key: 'cdnProxy', snippet: 'today', from: 'CDN', mode: 'proxy', floor: 5, path: 'CDN connect 2 + bundle 1 + POST 1 + proxy→API 1', td: 'tdCdn' },
+  { key: 'earlyCdn', snippet: 'early', from: 'CDN', mode: 'direct', floor: 4, path: 'connect 2 + preflight 1 + POST 1 (CDN connect 2 + bundle 1 alongside)', td: 'tdCdn', goal: 0.7 },
+  { key: 'earlyCdnPreconnect', snippet: 'early', from: 'CDN', mode: 'direct + preconnect API and CDN', floor: 4, path: 'connect 2 + preflight 1 + POST 1 (the hints start with the snippet)', td: 'tdCdn', goal: 0.7 },
+  { key: 'earlyCdnProxy', snippet: 'early', from: 'CDN', mode: 'proxy', floor: 3, path: 'CDN connect 2 + bundle 1 (POST 1 + proxy→API 1 alongside)', td: 'tdCdn', goal: 0.5 },
+  { key: 'td', snippet: 'td-js-sdk', from: 'site', mode: 'direct', floor: 7, path: 'bundle 1 + connect 2 + preflight 1 + connect 2 + POST 1' },
+  { key: 'tdCdn', snippet: 'td-js-sdk', from: 'CDN', mode: 'direct', floor: 9, path: 'CDN connect 2 + bundle 1 + connect 2 + preflight 1 + connect 2 + POST 1' },
+  { key: 'fetchOnly', snippet: 'no tag, inline fetch only', from: '', mode: 'direct', floor: 4, path: 'connect 2 + preflight 1 + POST 1' },
+  { key: 'fetchOnlyProxy', snippet: 'no tag, inline fetch only', from: '', mode: 'proxy', floor: 2, path: 'POST 1 + proxy→API 1' },
+];
+/** The fetch-only row a row's overhead is set against: the one of its API mode. */
+const fetchRow = (row) => EARLY_ROWS.find((other) => other.key === (row.mode === 'proxy' ? 'fetchOnlyProxy' : 'fetchOnly'));
+/** Within how many ms of its network floor an early row is to be. */
+export const FLOOR_GOAL_MS = 10;
+
+/**
+ * One early row's numbers: medians of nav → offers, of page running (the `head` mark) → offers, its distance to
+ * the floor (`over`), and that less the fetch-only page's (`own`, the tag's share).
+ */
+export function earlyRow(network, row, rttMs) {
+  const runs = network[row.key];
+  const at = (key, from) => median(runs.map((run) => run[key] - (from ? run[from] : 0)));
+  const offers = at('offers');
+  const td = row.td ? median(network[row.td].map((run) => run.offers)) : NaN;
+  const over = at('offers', 'head') - row.floor * rttMs;
+  const base = fetchRow(row);
+  const own = base === row ? NaN : over - (median(network[base.key].map((run) => run.offers - run.head)) - base.floor * rttMs);
+  return { runs, offers, ratio: offers / td, over, own, at };
+}
+
+export function earlySection(network, rttMs) {
+  const rows = EARLY_ROWS.map((row) => {
+    const { runs, offers, ratio, over, own, at } = earlyRow(network, row, rttMs);
+    const goal = row.goal ? ` (goal ≤ ${row.goal.toFixed(2)}×: ${ratio <= row.goal ? 'met' : 'not met'})` : '';
+    const near = row.goal ? ` (${over <= FLOOR_GOAL_MS ? 'met' : 'not met'})` : '';
+    const count = (get) => fmt.count(median(runs.map((run) => get(run.stats))));
+    const signed = (n) => (Number.isFinite(n) ? `${n > 0 ? '+' : ''}${fmt.ms(n)}` : '');
+    return [
+      [row.snippet, row.from && `bundle from ${row.from}`, row.mode].filter(Boolean).join(', '),
+      fmt.count(runs.length),
+      fmt.ms(at('html')),
+      fmt.ms(at('head')),
+      row.key.startsWith('fetchOnly') ? '' : fmt.ms(at('bundleEnd')),
+      fmt.ms(at('request')),
+      fmt.ms(at('responseEnd')),
+      fmt.ms(offers),
+      row.td ? fmt.ratio(ratio, 1) + goal : '',
+      `${row.floor} = ${row.floor * rttMs} ms: ${row.path}`,
+      fmt.ms(at('offers', 'head')),
+      signed(over) + near,
+      signed(own),
+      `${count((s) => s.connections.site)} + ${count((s) => s.connections.cdn)} + ${count((s) => s.connections.api)}`,
+      count((s) => s.api.OPTIONS),
+    ];
+  });
+  const head = ['cold page view (median)', 'loads', 'nav → HTML in', 'nav → page runs', 'nav → bundle in', 'nav → request', 'nav → answer in', 'nav → offers'];
+  return table([...head, 'vs td-js-sdk direct, bundle from the same origin', 'network floor from when the page runs (RTTs)', 'page runs → offers', 'over the floor', "less the fetch-only page's", 'new connections: site + CDN + API', 'preflights'], rows);
+}
+
+/** The goals, one line each: the early snippet's rows against td-js-sdk and against their floors. */
+export function earlyGoals(network, rttMs) {
+  return EARLY_ROWS.filter((row) => row.goal).map((row) => {
+    const { ratio, over, own } = earlyRow(network, row, rttMs);
+    const vs = row.td === 'tdCdn' ? "td-js-sdk's bundle from the CDN" : "td-js-sdk's bundle from the site";
+    return `- early snippet, bundle from the ${row.from === 'CDN' ? 'CDN' : 'site'}, ${row.mode}: ${fmt.ratio(ratio, 1)} of ${vs} ` +
+      `(goal ≤ ${row.goal.toFixed(2)}×: **${ratio <= row.goal ? 'met' : 'not met'}**), ${fmt.ms(over)} over its floor of ${row.floor} RTTs ` +
+      `(goal ≤ ${FLOOR_GOAL_MS} ms: **${over <= FLOOR_GOAL_MS ? 'met' : 'not met'}**; ${fmt.ms(own)} more than the fetch-only page's)`;
+  }).join('\n');
+}
+
+/** What the early snippet's table shows, in numbers of this run (what a reader should not have to work out). */
+export function earlyFindings(network, cost, rttMs) {
+  const at = (key, to, from) => median(network[key].map((run) => run[to] - (from ? run[from] : 0)));
+  const td = at('td', 'offers');
+  const snippetRun = at('early', 'request', 'head');
+  const fetchRun = at('fetchOnly', 'request', 'head');
+  const mainThread = median(pick(cost[1].early, 'task')) - median(pick(cost[1].none, 'task'));
+  const cdnConnections = median(network.earlyCdnPreconnect.map((run) => run.stats.connections.cdn));
+  const over = (key) => earlyRow(network, EARLY_ROWS.find((row) => row.key === key), rttMs).over;
+  const [direct, proxy] = [over('fetchOnly'), over('fetchOnlyProxy')];
+  const proxyRatio = at('fetchOnlyProxy', 'offers') / td;
+  return [
+    `- **The bench's own overhead**: the fetch-only page, with no tag, is ${fmt.ms(direct)} over the floor direct and ` +
+      `${fmt.ms(proxy)} through the proxy` +
+      (Math.min(direct, proxy) > FLOOR_GOAL_MS ? `, so here no page at all gets within ${FLOOR_GOAL_MS} ms of it.` : '.'),
+    `- **The proxy goal against what any page can do**: the fetch-only proxy page takes ${fmt.ratio(proxyRatio, 1)} ` +
+      `of td-js-sdk's time, since both share the ${fmt.ms(at('td', 'head'))} before the page runs (connect, HTML, the renderer's start)` +
+      (proxyRatio > 0.45 ? ': 0.50× leaves a tag next to nothing of its own.' : '.'),
+    `- **Most of the early snippet's own share is its inline run**: from "page runs" to its request ${fmt.ms(snippetRun)} ` +
+      `(the fetch-only page: ${fmt.ms(fetchRun)}), under Playwright; ${fmt.ms(mainThread)} of main thread in the bare Chromium ` +
+      `(the main-thread table's early column). From the answer to the offers (the bundle reading it and rendering): ` +
+      `${fmt.ms(at('early', 'offers', 'responseEnd'))} from the site, ${fmt.ms(at('earlyCdnProxy', 'offers', 'bundleEnd'))} from the bundle's arrival ` +
+      `where it comes last (CDN, proxy).`,
+    `- **Preconnect**: with the early snippet, no hint helps (its request and its bundle start from the head within a ` +
+      `few ms of where a hint would); the CDN hint even opened a second CDN connection (${fmt.count(cdnConnections)} in that row). ` +
+      `With today's snippet and a CDN, the API hint is the one that pays: ` +
+      `${fmt.ms(at('cdn', 'offers') - at('cdnPreconnect', 'offers'))} sooner (the API connection opens while the bundle comes).`,
+  ].join('\n');
 }
 
 export function offersSection(offers) {
@@ -218,6 +333,9 @@ export function summarySection({ sizes, cost, network }) {
     row('JS heap after init', net(1, 'p13n', 'heap'), net(1, 'td', 'heap'), fmt.kib),
     row('cold page view: navigation → offers in page code', at(network.p13n, 'offers'), at(network.td, 'offers'), fmt.ms),
     row('cold page view: request issued → offers', at(network.p13n, 'offers', 'request'), at(network.td, 'offers', 'request'), fmt.ms),
+    row('cold, the early snippet: navigation → offers', at(network.early, 'offers'), at(network.td, 'offers'), fmt.ms),
+    row('cold, the early snippet, first-party proxy (td-js-sdk direct)', at(network.earlyProxy, 'offers'), at(network.td, 'offers'), fmt.ms),
+    row('cold, the early snippet, bundles from a CDN origin', at(network.earlyCdn, 'offers'), at(network.tdCdn, 'offers'), fmt.ms),
     row('warm page view: navigation → offers', at(network.warm, 'offers'), at(network.tdWarm, 'offers'), fmt.ms),
   ]);
 }
@@ -232,12 +350,14 @@ export function document(results, meta) {
 Measured ${meta.date} in ${meta.seconds} s (load average ${meta.load.map((n) => n.toFixed(1)).join(' → ')}) on
 ${meta.machine}; Chromium ${chromium} (headless).
 p13n-tag: ${meta.tag}.
-Page loads: ${meta.loads} per measurement (medians); ${meta.scalingLoads} per scaling run; outbox ${meta.outboxLoads}
-each, one for 1000 events; single-page app: one run of ${meta.spaRoutes} route changes.
+Page loads: ${meta.loads} per measurement (medians), but ${meta.earlyLoads} for each of the early snippet's new rows
+and ${meta.costLoads[4]} per page under 4x CPU throttling (whose window is 1.6 s a load, see the main-thread table);
+${meta.scalingLoads} per scaling run; outbox ${meta.outboxLoads} each, one for 1000 events; single-page app: one run
+of ${meta.spaRoutes} route changes.
 
 Reproduce: \`npm ci && npm run bench\` (builds dist/ first, then \`node bench/run.mjs\`; Chromium from
-\`CHROMIUM_PATH\`, default \`/usr/bin/chromium\`). \`BENCH_LOADS\`, \`BENCH_SCALING_LOADS\` and \`BENCH_SPA_ROUTES\` make
-a quicker, rougher run.
+\`CHROMIUM_PATH\`, default \`/usr/bin/chromium\`). \`BENCH_LOADS\`, \`BENCH_EARLY_LOADS\`, \`BENCH_SCALING_LOADS\` and
+\`BENCH_SPA_ROUTES\` make a quicker, rougher run.
 
 ${summarySection(results)}
 
@@ -274,7 +394,8 @@ ${summarySection(results)}
   \`init\` and an \`offers\` handler; td-js-sdk's loader snippet from its README, \`new Treasure({ database, writeKey
   })\`, \`fetchPersonalization(...)\` with the quickstart's minimal body (\`td_url\`, \`td_path\`), and a success
   callback that renders the slot as p13n-tag would (td-js-sdk renders nothing itself). Both bundles come from the
-  page's site, cacheable, as from a CDN. A wrapper around \`fetch\`, installed first, marks when a tag issues its
+  page's site, cacheable, as from a CDN, except in the early snippet's table, where some come from a CDN origin of
+  their own (\`cN.cdn.test\`). A wrapper around \`fetch\`, installed first, marks when a tag issues its
   request; \`performance.mark\` marks the rest.
 
 ## Bundle size
@@ -285,8 +406,17 @@ ${bytesSection(sizes)}
 
 The API holds every POST (the emulator's \`hang\` fault), so once the POST reached the server nothing the tag does
 later can add to it. Performance.getMetrics (CDP) in the main thread's CPU time (\`timeDomain: 'threadTicks'\`,
-which other processes on the machine do not inflate), from before the navigation to just after the POST arrived;
-the same for a page without a tag is subtracted (its own value in the last column). It runs in a Chromium with no
+which other processes on the machine do not inflate), over **one window for every page**: from before the
+navigation until ${meta.windowMs} ms after it (times the CPU throttling: ${(meta.windowMs * 4 / 1000).toFixed(1)} s under 4x), or until 30 ms
+(times the throttling) after the page's POST reached the server if that is later. **The page without a tag**,
+subtracted from every column (its own value in the last one), is the same page with an empty async script where
+the tags are (\`<script async src="/cdn/empty.js">\`, its body one newline): so what any async script costs a page
+(the element, its request, its load and execute tasks) is not counted against a tag, and the page without a tag is
+measured as long as a tagged one (before, it was measured until its DOMContentLoaded, the tagged pages until their
+POST some 100 ms later, and the tags paid the async script's overhead besides). **The early snippet's column** is
+its cost until its own request: its bundle is held back (the front never answers it), so the window has the inline
+snippet's parse, compile and run, and the POST; the bundle's own work comes after the request, as in the first
+column. It runs in a Chromium with no
 Playwright in it (\`bench/bare.mjs\`), the page's DevTools session having only the Performance domain on (and the
 CPU throttling, and HeapProfiler.collectGarbage for the heap): the Page, Runtime, Network and Log domains that
 Playwright enables on every page make it pay for DevTools in the very time measured (\`node
@@ -321,6 +451,42 @@ with \`credentials: 'same-origin'\`, so it uses the page's open connection (Chro
 without credentials apart; an \`'omit'\` request there would open one of its own).
 
 ${leverSection(network, rttMs)}
+
+## The early snippet: cold page view → offers, bundle from the site or a CDN, direct or proxy
+
+The early snippet (\`dist/p13n-early-snippet.js\`, pasted inline) sends the first page view itself the moment the
+page calls \`init\`; the bundle, when it arrives, takes the request over (reads its answer, renders, emits
+\`offers\`). Each row is one case, in the same rounds as the tables above (${meta.earlyLoads} loads each for the rows
+new here, ${meta.loads} for those above); td-js-sdk is measured the same two ways. **Bundle from the site**:
+\`/cdn/p13n.min.js\` on the page's origin, as above. **Bundle from a CDN**: from \`https://cN.cdn.test:PORT/cdn/\`, a
+third-party origin of its own (its own TCP + TLS connection, 2 RTT, then 1 RTT for the GET; the same HTTPS front),
+td-js-sdk's bundle from the same CDN origin for its row. **Proxy**: \`endpoint: '/p13n'\`, the demo's first-party
+proxy on the page's origin (as the proxy lever row); td-js-sdk has no proxy mode, so every row is compared with
+td-js-sdk direct, its bundle from the same origin as the row's. **Preconnect**: \`<link rel="preconnect"
+href="API origin" crossorigin>\` above the snippet; in the early CDN row also one to the CDN origin (without
+\`crossorigin\`: a classic script is fetched with credentials).
+
+**The network floor** is counted from when the page runs: its first script (the harness, first in the head,
+before any tag: "nav → page runs"; from "HTML in", Navigation Timing's \`responseEnd\`, to it is the renderer's
+own start, the same for every row and no tag's to shorten). It is the round trips at RTT ${rttMs} ms that must
+pass after that before the offers can reach page code, on the critical path of each case (what runs "alongside"
+is not on it). **"Over the floor" turns it into ms**: the median over the loads of each load's offers less its own
+"page runs", less the floor's RTTs × ${rttMs} ms. That is the time spent on anything but the modelled round
+trips: parsing and running the snippet and the bundle, reading the answer, rendering, and as well the bench's own
+overhead (TLS handshakes and the emulator in one Node process, Chromium's scheduling, this machine's load). To
+tell the two apart, **the fetch-only rows** are a page with no tag at all, whose inline script posts the body at
+once and reads the answer's JSON: the least any page can take here, direct (preflighted) or through the proxy;
+"less the fetch-only page's" is a row's distance less theirs (of the same API mode), the tag's own share. The
+early snippet's request leaves while the head is parsed, before the bundle is in, so the bundle is on its critical
+path only where it comes after the answer (from a CDN, in proxy mode). The first-party proxy's own call to the API
+is one RTT (same machine, the emulator's latency). The goals: the early snippet ≤ 0.70× td-js-sdk's time in direct
+mode, ≤ 0.50× in proxy mode, and within ${meta.floorGoalMs} ms of its floor.
+
+${earlySection(network, rttMs)}
+
+${earlyGoals(network, rttMs)}
+
+${earlyFindings(network, cost, rttMs)}
 
 ## Scaling (p13n-tag)
 
@@ -369,5 +535,12 @@ ${spaRoutesSection(results.spaRoutes, meta.spaTitleAfterMs)}
 - Every load is a first visit: bundles are compiled without a code cache, cookies are new.
 - td-js-sdk's page sends a smaller body (no page context, no id): its request building is cheaper by design.
 - The first-party proxy is the demo's Node proxy on the same machine, with the same RTT to the API as the browser.
+- The time-to-offers tables run under Playwright, whose Runtime domain makes a tag's scripts dearer to compile and
+  run (5-8 ms a tag at 1x, see the main-thread table): that is in the tags' distance to their floor, hardly in the
+  fetch-only page's (a few lines of script). The early snippet's inline run, from "page runs" to its request, is
+  where it shows.
+- Under 4x CPU throttling the window is ${(meta.windowMs * 4 / 1000).toFixed(1)} s, and the page without a tag varies by tens of ms from one
+  load to the next (whether a GC or other idle work falls in the window): with ${meta.costLoads[4]} loads, the 4x
+  differences move by tens of ms between runs; compare the 1x rows first.
 `;
 }

@@ -3,8 +3,11 @@
 import { startServer } from '../demo/server.mjs';
 import { startFront } from './https.mjs';
 
-/** Every load gets its own sN.shop.test and aN.api.test (see measure.mjs); the certificate covers them all. */
-export const HOSTS = ['*.shop.test', '*.api.test'];
+/**
+ * Every load gets its own sN.shop.test, aN.api.test and cN.cdn.test (a third-party CDN's origin for the bundles,
+ * see measure.mjs); the certificate covers them all.
+ */
+export const HOSTS = ['*.shop.test', '*.api.test', '*.cdn.test'];
 let serial = 0;
 
 /**
@@ -20,16 +23,19 @@ export async function startSite({ rttMs, rulesFile, tls, files }) {
     server,
     front,
     /**
-     * A page for one load, on host names no load used before: `build(api)` makes it for its API origin. Returns
-     * the page's URL and origin, the API origin, and `remove()` for when the load is over.
+     * A page for one load, on host names no load used before: `build(api, { cdn, origin })` makes it for its API
+     * origin (and, if it loads its bundle from a CDN, that CDN's origin: the same server, which serves /cdn/ on
+     * every host name but the API's). Returns the page's URL and origin, the API and CDN origins, and `remove()`
+     * for when the load is over.
      */
     prepare(build) {
       const n = ++serial;
       const api = `https://a${n}.api.test:${front.port}`;
       const origin = `https://s${n}.shop.test:${front.port}`;
+      const cdn = `https://c${n}.cdn.test:${front.port}`;
       const pathname = `/bench/page-${n}`;
-      server.pages.set(pathname, { body: build(api) });
-      return { api, origin, url: origin + pathname, remove: () => server.pages.delete(pathname) };
+      server.pages.set(pathname, { body: build(api, { cdn, origin }) });
+      return { api, origin, cdn, url: origin + pathname, remove: () => server.pages.delete(pathname) };
     },
     close: async () => {
       await front.close();
