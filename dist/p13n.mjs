@@ -1096,15 +1096,16 @@ function openClient(config, hub, early) {
     // used only once `valid` says the config passed
     const settings = checked;
     const { events, report } = hub;
-    // the visitor id the early page view carried is the one the cookie gets
+    // the page view the early snippet sent: its body as sent, the visitor id it used (the one the cookie gets), and
+    // its answer, awaited safely whatever a page may have put there
     let sent;
     try {
-        sent = early && JSON.parse(early.b);
+        if (early && typeof early.b == 'string' && typeof early.i == 'string')
+            ;
     }
     catch { } // not the snippet's: no page view to take over
-    if (!sent)
-        early = undefined;
-    const identity = createIdentity(valid ? (sent ? { ...settings, clientId: sent.td_client_id } : settings) : { cookie: false });
+    const answer = sent && Promise.resolve(early.r).then((reply) => (Array.isArray(reply) ? reply : 0), () => 0);
+    const identity = createIdentity(valid ? (sent ? { ...settings, clientId: early.i } : settings) : { cookie: false });
     const prehide = createPrehide(valid ? settings.prehide : undefined, valid ? settings.prehideTimeout : 0, settings.nonce);
     const renderer = createRenderer();
     const cache = settings.cache ? createCache('p13n:cache:' + settings.url, settings.cache.ttl) : undefined;
@@ -1120,6 +1121,8 @@ function openClient(config, hub, early) {
     let routes; // the spa module loading, or in
     let watch; // route changes on or off, once it is in
     let routing = false; // the latest spa(on)
+    // routes are watched from the page the first page view was of: a route an app took before the core came counts
+    const firstUrl = sent && sent.td_url;
     if (own$1(config, 'debug') === true) {
         load('debug', settings.nonce).then((explain) => {
             hub.explain = explain;
@@ -1189,7 +1192,8 @@ function openClient(config, hub, early) {
      */
     function view(referrer, titled) {
         const current = ++views;
-        const path = location.pathname;
+        // the early snippet's page view is of the page it saw, though an app may have moved since
+        const path = sent ? sent.td_path : location.pathname;
         const cached = cache && consent.get() == 'granted' && cache.get(path);
         if (cached) {
             shown = current;
@@ -1212,7 +1216,7 @@ function openClient(config, hub, early) {
         // a route change hides again what the last route's answer showed, until this route's answer is in; a route
         // left and come back to at once shows it again
         const move = (moving) => (moving ? consent.get() != 'denied' && prehide.hide() : views == shown && prehide.reveal());
-        const from = location.href.split('#')[0];
+        const from = firstUrl || location.href.split('#')[0];
         routes =
             routes ||
                 load('spa', settings.nonce).then((watchRoutes) => (watch = watchRoutes(view, move, from))(routing), (why) => report(problem('module', why)));
@@ -1225,11 +1229,11 @@ function openClient(config, hub, early) {
         if (extra != null && !isObject(extra))
             return fail(problem('invalid_event', (track ? 'track' : 'personalize') + ': attributes are not an object'));
         // the first page view, when the early snippet sent it: its very body, and its answer
-        const taken = page && early;
+        const taken = page && sent;
         if (taken)
-            early = undefined;
+            sent = undefined;
         const [id, body] = taken
-            ? [sent.uuid, taken.b]
+            ? [taken.uuid, early.b]
             : buildEvent(identity.get(), context, time, [page && page.referrer != null ? { td_referrer: page.referrer } : null, settings.attributes, hub.attributes(), extra]);
         if (typeof body != 'string')
             return fail(body, id);
@@ -1247,7 +1251,7 @@ function openClient(config, hub, early) {
             log('\u2192 POST', settings.url, mask(JSON.stringify(settings.headers)), JSON.parse(body));
         const sending = track
             ? tracker.send(id, body, out)
-            : post({ url: settings.url, headers: settings.headers, credentials: settings.credentials, body, timeout: settings.timeout, log }, taken ? taken.r : undefined);
+            : post({ url: settings.url, headers: settings.headers, credentials: settings.credentials, body, timeout: settings.timeout, log }, taken ? answer : undefined);
         // fetch was called (a track: stored, and sent or waiting its turn): the next call may go
         if (!track)
             out();

@@ -15,18 +15,18 @@ const read = (path: string) => readFileSync(new URL('../' + path, import.meta.ur
  * (delivery built lazily, +91 B; the compile hint, +21 B), then down to 8589 with the split into a core and
  * modules (delivery, route changes and the long error texts out; the loader and a track's first send in), and to
  * 8598 (+9 B) when the core and the delivery module came to share one keepalive send (the module -46 B). Issue
- * 13's goal is GOAL_GZIP: README, Size, says what stands between. Issue 14 moved it to 8781 (+183 B): the core
+ * 13's goal is GOAL_GZIP: README, Size, says what stands between. Issue 14 moved it to 8817 (+219 B): the core
  * takes over the page view the early snippet sent (its answer awaited in place of a first attempt, its visitor id
  * adopted).
  */
-export const BUDGET_GZIP = 8781;
+export const BUDGET_GZIP = 8817;
 /** Issue 13's goal for the core. */
 export const GOAL_GZIP = 5632;
 /**
  * Bytes gzip -9 of the early snippet, dist/p13n-early-snippet.js, which every page's HTML carries: the config's
  * checks, the page fields, the body's JSON and the POST, all the core's own code (issue 14).
  */
-export const EARLY_BUDGET_GZIP = 2714;
+export const EARLY_BUDGET_GZIP = 2720;
 const EARLY = 'dist/p13n-early-snippet.js';
 
 const CORE = 'dist/p13n.min.js';

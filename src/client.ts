@@ -44,13 +44,14 @@ export function openClient(config: unknown, hub: Hub, early?: Early): [Client, b
   // used only once `valid` says the config passed
   const settings = checked as Settings;
   const { events, report } = hub;
-  // the visitor id the early page view carried is the one the cookie gets
-  let sent: { td_client_id: string; uuid: string } | undefined;
+  // the page view the early snippet sent: its body as sent, the visitor id it used (the one the cookie gets), and
+  // its answer, awaited safely whatever a page may have put there
+  let sent: { uuid: string; td_path: string; td_url: string } | undefined;
   try {
-    sent = early && JSON.parse(early.b);
+    if (early && typeof early.b == 'string' && typeof early.i == 'string') sent = JSON.parse(early.b);
   } catch {} // not the snippet's: no page view to take over
-  if (!sent) early = undefined;
-  const identity = createIdentity(valid ? (sent ? { ...settings, clientId: sent.td_client_id } : settings) : { cookie: false });
+  const answer = sent && Promise.resolve(early!.r).then((reply) => (Array.isArray(reply) ? reply : 0), () => 0 as const);
+  const identity = createIdentity(valid ? (sent ? { ...settings, clientId: early!.i } : settings) : { cookie: false });
   const prehide = createPrehide(valid ? settings.prehide : undefined, valid ? settings.prehideTimeout : 0, settings.nonce);
   const renderer = createRenderer();
   const cache = settings.cache ? createCache('p13n:cache:' + settings.url, settings.cache.ttl) : undefined;
@@ -66,6 +67,8 @@ export function openClient(config: unknown, hub: Hub, early?: Early): [Client, b
   let routes: Promise<unknown> | undefined; // the spa module loading, or in
   let watch: ReturnType<Modules['spa']> | undefined; // route changes on or off, once it is in
   let routing = false; // the latest spa(on)
+  // routes are watched from the page the first page view was of: a route an app took before the core came counts
+  const firstUrl = sent && sent.td_url;
 
   if (own(config, 'debug') === true) {
     load('debug', settings.nonce).then((explain) => {
@@ -131,7 +134,8 @@ export function openClient(config: unknown, hub: Hub, early?: Early): [Client, b
    */
   function view(referrer?: string, titled?: Promise<unknown>) {
     const current = ++views;
-    const path = location.pathname;
+    // the early snippet's page view is of the page it saw, though an app may have moved since
+    const path = sent ? sent.td_path : location.pathname;
     const cached = cache && consent.get() == 'granted' && cache.get(path);
     if (cached) {
       shown = current;
@@ -154,7 +158,7 @@ export function openClient(config: unknown, hub: Hub, early?: Early): [Client, b
     // a route change hides again what the last route's answer showed, until this route's answer is in; a route
     // left and come back to at once shows it again
     const move = (moving: boolean) => (moving ? consent.get() != 'denied' && prehide.hide() : views == shown && prehide.reveal());
-    const from = location.href.split('#')[0];
+    const from = firstUrl || location.href.split('#')[0];
     routes =
       routes ||
       load('spa', settings.nonce).then(
@@ -169,10 +173,10 @@ export function openClient(config: unknown, hub: Hub, early?: Early): [Client, b
   async function deliver(extra?: Attributes, track?: boolean, page?: View, context = pageContext(), time = Date.now()): Promise<Result> {
     if (extra != null && !isObject(extra)) return fail(problem('invalid_event', (track ? 'track' : 'personalize') + ': attributes are not an object'));
     // the first page view, when the early snippet sent it: its very body, and its answer
-    const taken = page && early;
-    if (taken) early = undefined;
+    const taken = page && sent;
+    if (taken) sent = undefined;
     const [id, body] = taken
-      ? [sent!.uuid, taken.b]
+      ? [taken.uuid, early!.b]
       : buildEvent(identity.get(), context, time, [page && page.referrer != null ? { td_referrer: page.referrer } : null, settings.attributes, hub.attributes(), extra]);
     if (typeof body != 'string') return fail(body, id);
     // built when called, sent when allowed: a held event keeps its time and the page it happened on
@@ -188,7 +192,7 @@ export function openClient(config: unknown, hub: Hub, early?: Early): [Client, b
     if (log) log('\u2192 POST', settings.url, mask(JSON.stringify(settings.headers)), JSON.parse(body));
     const sending = track
       ? tracker.send(id, body, out)
-      : post({ url: settings.url, headers: settings.headers, credentials: settings.credentials, body, timeout: settings.timeout, log }, taken ? taken.r : undefined);
+      : post({ url: settings.url, headers: settings.headers, credentials: settings.credentials, body, timeout: settings.timeout, log }, taken ? answer : undefined);
     // fetch was called (a track: stored, and sent or waiting its turn): the next call may go
     if (!track) out();
     const reply = await sending.finally(out);

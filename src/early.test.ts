@@ -78,7 +78,8 @@ describe('sendEarly', () => {
     expect(sent.url).toBe(URL_);
     expect(sent.url).toBe(core.url);
     expect(sent.init.headers).toEqual(core.init.headers);
-    expect(sent.init).toMatchObject({ method: 'POST', mode: 'cors', credentials: 'omit', keepalive: undefined });
+    expect(sent.init).toMatchObject({ method: 'POST', mode: 'cors', credentials: 'omit', keepalive: false });
+    expect(sent.init).toMatchObject({ keepalive: core.init.keepalive });
     expect(without(sent.body)).toEqual(without(core.body));
     expect(sent.body).toMatchObject({ td_client_id: 'a5f0e7e2-0000-4000-8000-000000000001', segment: 'vip' });
     expect(sent.body.uuid).toMatch(/^[0-9a-f-]{36}$/);
@@ -130,6 +131,16 @@ describe('sendEarly', () => {
     sendEarly({ ...CONFIG, unknownKey: 1 });
     expect(warn).not.toHaveBeenCalled();
     warn.mockRestore();
+  });
+
+  it('sends no keepalive a polluted Object.prototype asks for', () => {
+    Object.defineProperty(Object.prototype, 'keepalive', { value: true, configurable: true, writable: true });
+    try {
+      sendEarly(CONFIG);
+    } finally {
+      delete (Object.prototype as { keepalive?: boolean }).keepalive;
+    }
+    expect(calls[0].init.keepalive).toBe(false);
   });
 
   it('answers 0 when no response comes, and never rejects, even for a fetch that throws', async () => {
@@ -277,6 +288,48 @@ describe('the core taking the early page view over', () => {
     await p13n('consent', 'granted');
     await settle();
     expect(calls).toHaveLength(1);
+  });
+
+  it("keeps the visitor's id, not a td_client_id the attributes put in the body", async () => {
+    document.cookie = '_td=a5f0e7e2-0000-4000-8000-000000000001; path=/';
+    await pageWithSnippet({ ...CONFIG, attributes: { td_client_id: 'from-attributes' } });
+    expect(calls[0].body.td_client_id).toBe('from-attributes'); // as the core sends it: attributes win in the body
+    const p13n = await loadCore();
+    await expect(p13n('clientId')).resolves.toBe('a5f0e7e2-0000-4000-8000-000000000001');
+    expect(readCookie('_td')).toBe('a5f0e7e2-0000-4000-8000-000000000001');
+  });
+
+  it('counts a route the app took before the core came (spa), from the page the early view was of', async () => {
+    const start = location.href;
+    await pageWithSnippet({ ...CONFIG, spa: true });
+    history.replaceState(null, '', '/moved');
+    const p13n = await loadCore();
+    try {
+      await vi.waitFor(() => expect(calls.map((call) => call.body.td_path)).toEqual(['/home', '/moved']), { timeout: 3000 });
+    } finally {
+      await p13n('spa', false); // this page's routes are no later test's
+      history.replaceState(null, '', start);
+    }
+  });
+
+  it('a p13n.e a page made up is no early request: no throw, no unhandled rejection, the core sends its own', async () => {
+    const stub = await pasteSnippet();
+    stub('init', CONFIG);
+    calls = [];
+    stub.e = { c: stub.e!.c, b: stub.e!.b, i: stub.e!.i, r: Promise.reject(new Error('made up')) };
+    const errors: unknown[] = [];
+    const unhandled = (event: PromiseRejectionEvent) => errors.push(event.reason);
+    window.addEventListener('unhandledrejection', unhandled);
+    try {
+      await loadCore();
+      // the made-up answer counts as no response: the core sends the page view again, with the same body
+      await vi.waitFor(() => expect(calls).toHaveLength(1), { timeout: 2000 });
+      expect(calls[0].init.body).toBe(stub.e!.b);
+      await settle(50);
+      expect(errors).toEqual([]);
+    } finally {
+      window.removeEventListener('unhandledrejection', unhandled);
+    }
   });
 
   it('ignores an early request of another config object, and one it cannot read', async () => {

@@ -17,8 +17,10 @@ import { exchange, type Answer } from './transport';
 export interface Early {
   /** The config `init` was given: the core takes the request over only for the init it was sent for. */
   c: unknown;
-  /** The JSON body sent: its `uuid` and `td_client_id` are the core's from then on. */
+  /** The JSON body sent: its `uuid`, and the page it names (`td_path`, `td_url`), are the core's from then on. */
   b: string;
+  /** The visitor id the snippet found or made: the core's from then on (the body's may be an attribute's). */
+  i: string;
   /** Its answer. */
   r: Promise<Answer>;
 }
@@ -31,6 +33,8 @@ export interface Early {
 export function sendEarly(config: unknown): Early | undefined {
   const settings = readConfig(config, location, true);
   if ('code' in settings || !settings.pageview || settings.consent != 'granted' || gpcRefuses(settings)) return;
-  const [, body] = buildEvent(visitorId(settings, readCookie), pageContext(), Date.now(), [settings.attributes]);
-  return typeof body == 'string' ? { c: config, b: body, r: exchange({ ...settings, body }) } : undefined;
+  const id = visitorId(settings, readCookie);
+  const [, body] = buildEvent(id, pageContext(), Date.now(), [settings.attributes]);
+  // keepalive as an own property: a polluted Object.prototype.keepalive must not reach fetch
+  return typeof body == 'string' ? { c: config, b: body, i: id, r: exchange({ ...settings, body, keepalive: false }) } : undefined;
 }
