@@ -1,4 +1,4 @@
-// A Chromium with no automation library in it, for the main-thread measurement: started here and driven with raw
+// A Chromium with no automation library in it, for the main-thread and time-to-offers measurements: started here and driven with raw
 // Chrome DevTools Protocol over --remote-debugging-pipe.
 //
 // Why not Playwright: it enables the Page, Runtime, Network and Log domains on every page, and the page then pays
@@ -10,6 +10,9 @@
 // reads: the Performance domain (Performance.getMetrics), Emulation.setCPUThrottlingRate and
 // HeapProfiler.collectGarbage (neither needs its domain enabled); it is navigated with Page.navigate, which needs
 // no Page.enable.
+//
+// The time-to-offers tables (network.mjs) run here too: their marks are read with Runtime.evaluate, without
+// Runtime.enable, once the page is done.
 //
 // The pipe (fds 3 and 4, one JSON message per NUL-terminated chunk) needs no WebSocket, which Node 20 lacks.
 import { spawn } from 'node:child_process';
@@ -109,12 +112,28 @@ export async function launchBare({ spkiHash }) {
       await session.send('Performance.enable', { timeDomain });
       if (throttle > 1) await session.send('Emulation.setCPUThrottlingRate', { rate: throttle });
       for (const domain of domains) await session.send(`${domain}.enable`);
+      let current = 'about:blank';
       return {
         cdp: session,
         /** Resolves once the navigation has committed (not at `load`: that would take Page.enable). */
         async goto(url) {
           const { errorText } = await session.send('Page.navigate', { url });
           if (errorText) throw new Error(`${url}: ${errorText}`);
+          current = url;
+        },
+        url: () => current,
+        /**
+         * `fn(arg)` in the page's main world, as Playwright's page.evaluate (`fn` serialized, `arg` as JSON, a
+         * promise awaited, the value returned as JSON), so marks() and settled() of measure.mjs take this tab.
+         * Runtime.evaluate needs no Runtime.enable, and without it does not turn on what makes a page pay for
+         * DevTools (node bench/evaluate.mjs measures it); the time-to-offers tables still call it only once the
+         * page is done (see network.mjs).
+         */
+        async evaluate(fn, arg) {
+          const expression = `(${fn})(${arg === undefined ? '' : JSON.stringify(arg)})`;
+          const { result, exceptionDetails } = await session.send('Runtime.evaluate', { expression, awaitPromise: true, returnByValue: true });
+          if (exceptionDetails) throw new Error(`${current}: ${exceptionDetails.exception?.description || exceptionDetails.text}`);
+          return result.value;
         },
         close: () => cdp.send('Target.closeTarget', { targetId }),
       };

@@ -24,7 +24,7 @@ const HOP_BY_HOP = ['connection', 'keep-alive', 'transfer-encoding'];
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function emptyStats() {
-  return { connections: { api: 0, site: 0, cdn: 0 }, api: { OPTIONS: 0, POST: 0, ok: 0 }, site: 0, cdn: 0, lastOkAt: 0 };
+  return { connections: { api: 0, site: 0, cdn: 0 }, api: { OPTIONS: 0, POST: 0, ok: 0 }, site: 0, cdn: 0, lastOkAt: 0, answered: 0 };
 }
 
 /**
@@ -59,6 +59,9 @@ export async function startFront({ upstreamPort, rttMs, key, cert }) {
         // lets the pages' Resource Timing show connection phases of API and CDN requests (diagnostics only)
         if (api || cdn) headers['timing-allow-origin'] = '*';
         if (api && req.method === 'POST' && answer.statusCode < 300) stats.api.ok++, (stats.lastOkAt = Date.now());
+        // a page view answered, direct or through the first-party proxy: network.mjs waits for it before it
+        // touches the page
+        if (req.method === 'POST' && /\/pageviews(\?|$)/.test(req.url) && answer.statusCode < 300) stats.answered++;
         res.writeHead(answer.statusCode, headers);
         answer.pipe(res);
       },

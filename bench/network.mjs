@@ -1,8 +1,9 @@
 // Time to offers, requests and memory per page view, and the latency levers, on the site with a round-trip time
-// (see https.mjs). Every variant is loaded once per round, the rounds one after another, so a slow moment of the
+// (see https.mjs), in the Chromium without Playwright (bare.mjs), so no tag pays for DevTools instrumentation
+// in the times measured. Every variant is loaded once per round, the rounds one after another, so a slow moment of the
 // machine touches all variants alike.
 import { blankPage, fetchOnlyPage, p13nPage, tdPage } from './pages.mjs';
-import { heapAfterGC, marks, open, settled, sleep } from './measure.mjs';
+import { heapAfterGC, marks, settled, sleep, until } from './measure.mjs';
 
 /**
  * The variants: how each page is built for its API origin (and the CDN origin `cdn` it may load its bundle from),
@@ -18,7 +19,7 @@ export const VARIANTS = {
   // the first load opens the connections, fills the preflight cache (Access-Control-Max-Age) and the HTTP cache
   warm: { build: (api) => p13nPage({ api }), warm: true },
   tdWarm: { build: (api) => tdPage({ api }), warm: true },
-  // no tag: the heap the table subtracts, taken in this browser (the main-thread table's is another, see bare.mjs)
+  // no tag: the heap the table subtracts (the main-thread table's is another page, see cost.mjs)
   none: { build: () => blankPage(), heap: true, blank: true },
   // the early snippet (dist/p13n-early-snippet.js) against today's (src/snippet.js), the bundles from the site
   // (as above: p13n, proxy, td) or from a third-party CDN origin of their own (cN.cdn.test: its own connection)
@@ -38,26 +39,39 @@ export const VARIANTS = {
 };
 
 /**
- * One page load: the page's marks, what reached the site and the API, and (`heap`) the JS heap once the slot
- * shows, or for a `blank` page (which has no slot) once it has loaded.
+ * How long after its page view was answered at the server a page is left alone before its marks are read: the
+ * answer's way to the browser, the bundle (which may come after it: from a CDN, in proxy mode) and the render.
  */
-async function loadOnce(site, page, cdp, url, { heap = false, blank = false } = {}) {
+export const QUIET_MS = 150;
+
+/**
+ * One page load in the Chromium without Playwright (bare.mjs): the page's marks, what reached the site and the
+ * API, and (`heap`) the JS heap once the slot shows, or for a `blank` page (which has no slot) once it has loaded.
+ * Nothing is asked of the page while it runs: the bench waits at the server for its page view's answer (plus
+ * QUIET_MS), and only then reads it with Runtime.evaluate. `readAt` is when that first evaluate ran (ms since
+ * navigation start), so a load that was not done by then shows (its `slot` or `offers` mark is later).
+ */
+export async function loadOnce(site, tab, { heap = false, blank = false } = {}, url) {
   site.front.resetStats();
   site.server.emulator.reset();
-  await page.goto(url, { waitUntil: blank ? 'load' : 'domcontentloaded' });
-  if (!blank) await settled(page);
+  await tab.goto(url);
+  if (blank) await sleep(QUIET_MS);
+  else if (await until(() => site.front.stats.answered >= 1)) await sleep(QUIET_MS);
+  const readAt = await tab.evaluate(() => performance.now());
+  if (blank) await tab.evaluate(() => document.readyState === 'complete' || new Promise((resolve) => addEventListener('load', resolve)));
+  else await settled(tab);
   await sleep(50); // a request sent after the slot showed would still be counted
   const stats = structuredClone(site.front.stats);
-  return { ...(await marks(page)), stats, heap: heap ? await heapAfterGC(cdp) : NaN };
+  return { ...(await marks(tab)), readAt, stats, heap: heap ? await heapAfterGC(tab.cdp) : NaN };
 }
 
 /**
- * @param {object} env  the bench's environment (run.mjs)
+ * @param {object} env  the bench's environment (run.mjs): `bare`, the Chromium without Playwright (bare.mjs)
  * @param {number} loads  per variant
  * @param {number} [earlyLoads]  per `early` variant (at most `loads`), in rounds spread evenly over all of them
  * @returns {Record<string, object[]>}  per variant, one result per measured load
  */
-export async function measureNetwork({ browser, net }, loads, earlyLoads = loads) {
+export async function measureNetwork({ bare, net }, loads, earlyLoads = loads) {
   const results = Object.fromEntries(Object.keys(VARIANTS).map((name) => [name, []]));
   const share = Math.min(earlyLoads, loads);
   for (let round = 0; round < loads; round++) {
@@ -65,12 +79,12 @@ export async function measureNetwork({ browser, net }, loads, earlyLoads = loads
     for (const [name, { build, warm, heap, blank, early }] of Object.entries(VARIANTS)) {
       if (early && !earlyRound) continue;
       const target = net.prepare(build);
-      const { page, cdp, close } = await open(browser);
+      const tab = await bare.open();
       try {
-        if (warm) await loadOnce(net, page, cdp, target.url);
-        results[name].push(await loadOnce(net, page, cdp, target.url, { heap, blank }));
+        if (warm) await loadOnce(net, tab, {}, target.url);
+        results[name].push(await loadOnce(net, tab, { heap, blank }, target.url));
       } finally {
-        await close();
+        await tab.close();
         target.remove();
       }
     }

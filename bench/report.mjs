@@ -224,8 +224,8 @@ export function earlyFindings(network, cost, rttMs) {
       `of td-js-sdk's time, since both share the ${fmt.ms(at('td', 'head'))} before the page runs (connect, HTML, the renderer's start)` +
       (proxyRatio > 0.45 ? ': 0.50× leaves a tag next to nothing of its own.' : '.'),
     `- **Most of the early snippet's own share is its inline run**: from "page runs" to its request ${fmt.ms(snippetRun)} ` +
-      `(the fetch-only page: ${fmt.ms(fetchRun)}), under Playwright; ${fmt.ms(mainThread)} of main thread in the bare Chromium ` +
-      `(the main-thread table's early column). From the answer to the offers (the bundle reading it and rendering): ` +
+      `(the fetch-only page: ${fmt.ms(fetchRun)}), in the bare Chromium too, so it is not DevTools' doing; ` +
+      `the snippet's main-thread CPU time until its request is ${fmt.ms(mainThread)} (the main-thread table's early column). From the answer to the offers (the bundle reading it and rendering): ` +
       `${fmt.ms(at('early', 'offers', 'responseEnd'))} from the site, ${fmt.ms(at('earlyCdnProxy', 'offers', 'bundleEnd'))} from the bundle's arrival ` +
       `where it comes last (CDN, proxy).`,
     `- **Preconnect**: with the early snippet, no hint helps (its request and its bundle start from the head within a ` +
@@ -340,6 +340,13 @@ export function summarySection({ sizes, cost, network }) {
   ]);
 }
 
+/** How many time-to-offers loads were not done (no slot or offers mark yet) when the bench first read the page. */
+export function lateLoads(network) {
+  const runs = Object.values(network).flat();
+  const late = runs.filter((run) => Math.max(run.offers ?? -1, run.slot ?? -1) > run.readAt).length;
+  return `In this run ${late} of ${runs.length} such loads ${late === 1 ? 'was' : 'were'} not done when first read.`;
+}
+
 /** bench/RESULTS.md: every table, with what each one measures and how. */
 export function document(results, meta) {
   const { sizes, cost, network, offers, attributes, outbox, spa, chromium } = results;
@@ -363,9 +370,18 @@ ${summarySection(results)}
 
 ## How it is set up
 
-- **One Node process, two Chromiums** of one build: the main-thread table's, started by \`bench/bare.mjs\` and
-  driven with the bare Chrome DevTools Protocol, no automation library in it; the rest's, driven by Playwright
-  and the protocol (\`bench/measure.mjs\`).
+- **One Node process, two Chromiums** of one build. **Bare CDP** (\`bench/bare.mjs\`: started here and driven over
+  \`--remote-debugging-pipe\`, no automation library in it, a page's session having only the Performance domain
+  on): the main-thread table and every time-to-offers table (cold and warm page views, the latency levers, the
+  early snippet's table, td-js-sdk's and the fetch-only pages' rows included), so no tag pays for DevTools
+  instrumentation in the times measured. **Playwright** (\`bench/measure.mjs\`): the scaling tables (offers per
+  response, attribute payloads, outbox, single-page app), which drive the page (storage, route changes) and
+  measure within one page.
+- **Reading a page without instrumenting it.** In the bare Chromium the marks are read with \`Runtime.evaluate\`,
+  without \`Runtime.enable\` (whose instrumentation is what makes pages dearer), and not before the page is done:
+  the bench waits at the server for its page view's answer (direct or through the proxy), then ${meta.quietMs} ms,
+  and only then evaluates. ${lateLoads(results.network)} (\`node bench/evaluate.mjs\`
+  measures what a \`Runtime.evaluate\` during the load would cost.)
 - **HTTPS and real CORS.** td-js-sdk's \`fetchPersonalization\` posts to \`https://{endpoint}/public/{db}/{table}\`,
   \`https://\` hard-coded. So the demo's server (\`demo/server.mjs\` \`startServer\`: the emulator, the site, the
   first-party proxy) sits behind an HTTPS front (\`bench/https.mjs\`) with a certificate for \`*.shop.test\` and
@@ -433,7 +449,7 @@ ${costSection(cost)}
 
 ## Time to offers, requests and memory per page view
 
-Cold page loads on the RTT ${rttMs} ms site. "Slot shown" is when a MutationObserver sees the slot's \`hidden\` go
+Cold page loads on the RTT ${rttMs} ms site, in the bare Chromium (\`bench/bare.mjs\`). "Slot shown" is when a MutationObserver sees the slot's \`hidden\` go
 (p13n-tag renders before its \`offers\` event, td-js-sdk's page renders in its success callback). p13n-tag sends
 the page context (td-js-sdk's page fields, \`td_client_id\`, \`time\`, \`uuid\`), td-js-sdk the fields the page gave
 it. td-js-sdk's POST (\`credentials: 'include'\`) cannot use the connection its preflight opened (which carries no
@@ -456,7 +472,9 @@ ${leverSection(network, rttMs)}
 
 The early snippet (\`dist/p13n-early-snippet.js\`, pasted inline) sends the first page view itself the moment the
 page calls \`init\`; the bundle, when it arrives, takes the request over (reads its answer, renders, emits
-\`offers\`). Each row is one case, in the same rounds as the tables above (${meta.earlyLoads} loads each for the rows
+\`offers\`). Every row, today's snippet's, td-js-sdk's and the fetch-only pages' too, is measured in the bare
+Chromium (\`bench/bare.mjs\`), as the two tables above, so the ratios compare pages none of which pays for DevTools
+instrumentation. Each row is one case, in the same rounds as the tables above (${meta.earlyLoads} loads each for the rows
 new here, ${meta.loads} for those above); td-js-sdk is measured the same two ways. **Bundle from the site**:
 \`/cdn/p13n.min.js\` on the page's origin, as above. **Bundle from a CDN**: from \`https://cN.cdn.test:PORT/cdn/\`, a
 third-party origin of its own (its own TCP + TLS connection, 2 RTT, then 1 RTT for the GET; the same HTTPS front),
@@ -535,10 +553,9 @@ ${spaRoutesSection(results.spaRoutes, meta.spaTitleAfterMs)}
 - Every load is a first visit: bundles are compiled without a code cache, cookies are new.
 - td-js-sdk's page sends a smaller body (no page context, no id): its request building is cheaper by design.
 - The first-party proxy is the demo's Node proxy on the same machine, with the same RTT to the API as the browser.
-- The time-to-offers tables run under Playwright, whose Runtime domain makes a tag's scripts dearer to compile and
-  run (5-8 ms a tag at 1x, see the main-thread table): that is in the tags' distance to their floor, hardly in the
-  fetch-only page's (a few lines of script). The early snippet's inline run, from "page runs" to its request, is
-  where it shows.
+- The scaling tables run under Playwright, whose Runtime domain makes a tag's scripts dearer to compile and run
+  (5-8 ms a tag at 1x, see the main-thread table); their differences between cases are what they show. The
+  main-thread and time-to-offers tables run in the bare Chromium and do not pay it.
 - Under 4x CPU throttling the window is ${(meta.windowMs * 4 / 1000).toFixed(1)} s, and the page without a tag varies by tens of ms from one
   load to the next (whether a GC or other idle work falls in the window): with ${meta.costLoads[4]} loads, the 4x
   differences move by tens of ms between runs; compare the 1x rows first.

@@ -1,5 +1,5 @@
 // `npm run bench`: p13n-tag (dist/p13n.min.js as built) and td-js-sdk side by side, in one Node process and one
-// Chromium (a second one without Playwright for the main-thread table, see bare.mjs), against the demo's
+// Chromium (a second one without Playwright for the main-thread and time-to-offers tables, see bare.mjs), against the demo's
 // Personalization API emulator; prints the tables and writes bench/RESULTS.md.
 //
 // BENCH_RESULTS_JSON, a file name, keeps the raw measurements there too. BENCH_LOADS (default 20) sets the page loads per measurement (half as many, at least 1, under 4x CPU throttling,
@@ -18,7 +18,7 @@ import { launch } from './measure.mjs';
 import { launchBare } from './bare.mjs';
 import { HOSTS, startSite } from './site.mjs';
 import { bundleBytes, measureMainThread, WINDOW_MS } from './cost.mjs';
-import { measureNetwork } from './network.mjs';
+import { measureNetwork, QUIET_MS } from './network.mjs';
 import { EMPTY_WAIT_MS, measureAttributes, measureOffers, measureOutbox, measureSpa, measureSpaRoutes } from './scaling.mjs';
 import * as report from './report.mjs';
 
@@ -71,16 +71,16 @@ let results;
 try {
   progress(`Chromium ${browser.version}; ${LOADS} loads per measurement (${COST_LOADS[4]} at 4x, ${EARLY_LOADS} per early-snippet row), ${SCALING_LOADS} per scaling run`);
   const sizes = bundleBytes(files);
-  progress('main-thread cost (no throttling, 4x CPU throttling), in a Chromium without Playwright (bare.mjs)');
   const bare = await launchBare({ spkiHash: tls.spkiHash });
-  let cost;
+  let cost, network;
   try {
+    progress('main-thread cost (no throttling, 4x CPU throttling), in a Chromium without Playwright (bare.mjs)');
     cost = await measureMainThread({ ...env, bare }, COST_LOADS);
+    progress(`time to offers, latency levers and the early snippet (RTT ${RTT_MS} ms), in the same Chromium`);
+    network = await measureNetwork({ ...env, bare }, LOADS, EARLY_LOADS);
   } finally {
     await bare.close();
   }
-  progress(`time to offers, latency levers and the early snippet (RTT ${RTT_MS} ms)`);
-  const network = await measureNetwork(env, LOADS, EARLY_LOADS);
   progress('scaling: offers per response');
   const offers = await measureOffers(env, SCALING_LOADS);
   progress('scaling: attribute payloads');
@@ -110,6 +110,7 @@ const meta = {
   costLoads: COST_LOADS,
   windowMs: WINDOW_MS,
   floorGoalMs: report.FLOOR_GOAL_MS,
+  quietMs: QUIET_MS,
   scalingLoads: SCALING_LOADS,
   outboxLoads: OUTBOX_LOADS,
   spaRoutes: SPA_ROUTES,
