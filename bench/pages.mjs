@@ -197,7 +197,9 @@ export const floorPage = ({ api }) =>
   html({ head: `<script>__bench.until = 'request'</script><script async src="/cdn/floor.js" data-api="${api}" data-key="${API_KEY}" data-token="${TOKEN}"></script>` });
 
 /**
- * The network floor's page (no tag): an inline script that posts floor.js's body at once, direct (preflighted, to
+ * The network floor's page (no tag): an inline script that reads the visitor id from the `_td` cookie, as floor.js
+ * and every tag that keeps its id in a cookie must before its request (in Chromium a page's first cookie read is a
+ * synchronous round trip to the network service), and posts floor.js's body at once, direct (preflighted, to
  * `api`) or to the first-party proxy (`proxy`), and marks `offers` when the answer's JSON is read. What it takes
  * over the modelled round trips is this bench's own overhead (TLS, the emulator, Chromium, the machine's load).
  */
@@ -208,7 +210,7 @@ export function fetchOnlyPage({ api, proxy = false }) {
   return html({ head: `<script>__bench.until = 'offers';
 fetch(${JSON.stringify(url)}, { method: 'POST', mode: 'cors', credentials: ${JSON.stringify(proxy ? 'same-origin' : 'omit')},
   headers: ${JSON.stringify(headers)},
-  body: JSON.stringify({ td_client_id: crypto.randomUUID(), td_url: location.href, td_path: location.pathname, td_title: document.title,
+  body: JSON.stringify({ td_client_id: (document.cookie.match(/(?:^|; )_td=([^;]*)/) || [])[1] || crypto.randomUUID(), td_url: location.href, td_path: location.pathname, td_title: document.title,
     time: Math.floor(Date.now() / 1000), uuid: crypto.randomUUID(), bench_n: 1 }) })
   .then(function (answer) { if (!answer.ok) throw new Error('HTTP ' + answer.status); return answer.json() })
   .then(function () { __bench.mark('offers') }, function (error) { __bench.fail(String(error)) });

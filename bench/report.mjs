@@ -492,8 +492,10 @@ is not on it). **"Over the floor" turns it into ms**: the median over the loads 
 "page runs", less the floor's RTTs × ${rttMs} ms. That is the time spent on anything but the modelled round
 trips: parsing and running the snippet and the bundle, reading the answer, rendering, and as well the bench's own
 overhead (TLS handshakes and the emulator in one Node process, Chromium's scheduling, this machine's load). To
-tell the two apart, **the fetch-only rows** are a page with no tag at all, whose inline script posts the body at
-once and reads the answer's JSON: the least any page can take here, direct (preflighted) or through the proxy;
+tell the two apart, **the fetch-only rows** are a page with no tag at all, whose inline script reads the visitor id
+from the \`_td\` cookie (as any tag that keeps it in a cookie must before its request: in Chromium a page's first
+cookie read waits for a round trip to the network service), posts the body at once and reads the answer's JSON:
+the least any page can take here, direct (preflighted) or through the proxy;
 "less the fetch-only page's" is a row's distance less theirs (of the same API mode), the tag's own share. The
 early snippet's request leaves while the head is parsed, before the bundle is in, so the bundle is on its critical
 path only where it comes after the answer (from a CDN, in proxy mode). The first-party proxy's own call to the API
