@@ -26,7 +26,7 @@ export const GOAL_GZIP = 5632;
  * Bytes gzip -9 of the early snippet, dist/p13n-early-snippet.js, which every page's HTML carries: the config's
  * checks, the page fields, the body's JSON and the POST, all the core's own code (issue 14).
  */
-export const EARLY_BUDGET_GZIP = 2720;
+export const EARLY_BUDGET_GZIP = 2736;
 const EARLY = 'dist/p13n-early-snippet.js';
 
 const CORE = 'dist/p13n.min.js';

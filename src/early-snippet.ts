@@ -21,12 +21,16 @@ page.p13n =
       if (arguments[0] == 'init' && queue.every((args) => args == arguments || args[0] == 'on' || args[0] == 'off')) p13n.e = sendEarly(arguments[1]);
     } catch {}
   };
-try {
-  const script = document.createElement('script');
-  script.async = true;
-  script.src = 'https://YOUR-CDN/p13n.min.js';
-  // the nonce a strict CSP gave this inline script serves the bundle too
-  const current = document.currentScript as HTMLScriptElement | null;
-  if (current) script.nonce = current.nonce;
-  document.head.appendChild(script);
-} catch {} // Trusted Types refuse a plain URL: load the bundle with a <script src> of the page's own
+// the nonce a strict CSP gave this inline script serves the bundle too (read now: a microtask has no currentScript)
+const current = document.currentScript as HTMLScriptElement | null;
+// the bundle is added once this <script> has run, so the page view of the init that follows the snippet in it
+// leaves first: adding a script element is milliseconds of main thread a request need not wait for
+Promise.resolve().then(() => {
+  try {
+    const script = document.createElement('script');
+    script.async = true;
+    script.src = 'https://YOUR-CDN/p13n.min.js';
+    if (current) script.nonce = current.nonce;
+    document.head.appendChild(script);
+  } catch {} // Trusted Types refuse a plain URL: load the bundle with a <script src> of the page's own
+});
