@@ -122,19 +122,19 @@ export const testPage = (server: Server, head: string, body = '') =>
     .replace(/\{\{TAG\}\}/g, `/dist/p13n.min.js`)
     .replace(/\{\{API\}\}/g, server.apiUrl);
 
-/** The documented snippet (src/snippet.js, byte for byte), loading the tag from this site. */
-const SNIPPET = readFileSync(new URL('../src/snippet.js', import.meta.url), 'utf8').replace('https://YOUR-CDN/p13n.min.js', '{{TAG}}');
-export const snippet = (calls: string) => `<script>
-${SNIPPET}
+/**
+ * A snippet file as a page pastes it, byte for byte: in an inline `<script>` (with `nonce`), loading the tag from
+ * `tag` (this site's unless told), followed by the page's `calls`.
+ */
+const pasted = (file: string, calls: string, { tag = '{{TAG}}', nonce }: { tag?: string; nonce?: string } = {}) =>
+  `<script${nonce ? ` nonce="${nonce}"` : ''}>
+${readFileSync(new URL('../' + file, import.meta.url), 'utf8').replace('https://YOUR-CDN/p13n.min.js', tag)}
   ${calls}
 </script>`;
-
-/** The built early snippet (dist/p13n-early-snippet.js, byte for byte), loading the tag from `tag`. */
-const EARLY = () => readFileSync(new URL('../dist/p13n-early-snippet.js', import.meta.url), 'utf8');
-export const earlySnippet = (calls: string, { tag = '{{TAG}}', nonce }: { tag?: string; nonce?: string } = {}) => `<script${nonce ? ` nonce="${nonce}"` : ''}>
-${EARLY().replace('https://YOUR-CDN/p13n.min.js', tag)}
-  ${calls}
-</script>`;
+/** The documented short snippet (src/snippet.js). */
+export const snippet = (calls: string) => pasted('src/snippet.js', calls);
+/** The early snippet as built (dist/p13n-early-snippet.js). */
+export const earlySnippet = (calls: string, options?: { tag?: string; nonce?: string }) => pasted('dist/p13n-early-snippet.js', calls, options);
 
 /** A config literal for page scripts, pointing at the emulator. */
 export const config = (extra: Record<string, unknown> = {}) =>

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { clearCookies } from './cookies.testing';
 import { sendEarly, type Early } from './early';
 import { readCookie } from './visitor';
 import type { P13n } from './types';
@@ -18,12 +19,6 @@ let answers: (() => Response | Promise<Response>)[];
 
 const json = (status: number, body: unknown) => new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json' } });
 const settle = (ms = 0) => new Promise((resolve) => setTimeout(resolve, ms));
-const clearCookies = () => {
-  for (const pair of document.cookie.split('; ').filter(Boolean)) {
-    const name = pair.split('=')[0];
-    for (const domain of ['', '; domain=shop.test', '; domain=www.shop.test']) document.cookie = `${name}=; expires=Thu, 01 Jan 1970 00:00:00 GMT; path=/${domain}`;
-  }
-};
 
 beforeEach(() => {
   localStorage.clear();

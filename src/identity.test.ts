@@ -1,28 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createIdentity, uuid } from './identity';
+import { clearCookies, cookies } from './cookies.testing';
+import { uuid } from './event';
+import { createIdentity } from './identity';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 /** A td-js-sdk client id, as it would already sit in the `_td` cookie. */
 const SDK_ID = '42a508e2-d9b1-4baa-9eb2-6c3fb8bd5e16';
 const TD = { name: '_td', expires: 730 };
 
-/** Cookie name -> raw value, as the page sees them. */
-function cookies(): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const pair of document.cookie.split('; ').filter(Boolean)) {
-    const at = pair.indexOf('=');
-    out[pair.slice(0, at)] = pair.slice(at + 1);
-  }
-  return out;
-}
-/** Expires every cookie, host-only and on each parent domain of www.shop.test. */
-function clearCookies() {
-  for (const name of Object.keys(cookies())) {
-    for (const domain of ['', '; domain=shop.test', '; domain=www.shop.test']) {
-      document.cookie = `${name}=; expires=Thu, 01 Jan 1970 00:00:00 GMT; path=/${domain}`;
-    }
-  }
-}
 /**
  * Records every string written to document.cookie, and lets it through unless it matches `refused` (as a browser
  * refuses a cookie's domain).

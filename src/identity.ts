@@ -3,8 +3,6 @@ import type { Settings } from './config';
 import { uuid } from './event';
 import { visitorId } from './visitor';
 
-export { uuid };
-
 type Attributes = Cookies.CookieAttributes;
 
 /**
