@@ -24,8 +24,15 @@ export const integrity = (text, algorithm = 'sha384') => `${algorithm}-` + creat
 export const moduleIntegrity = (text) => integrity(text, 'sha256');
 
 /** The modules the core loads when a page uses them: name -> source. Each becomes dist/p13n-{name}.min.js. */
-export const MODULES = { delivery: 'src/modules/delivery.ts', spa: 'src/modules/spa.ts', debug: 'src/modules/debug.ts' };
-/** Each module's file and SRI hash, as just built: the core's build writes them into src/manifest.ts. */
+export const MODULES = {
+  delivery: 'src/modules/delivery.ts',
+  spa: 'src/modules/spa.ts',
+  debug: 'src/modules/debug.ts',
+  // before messages, which is built with its hash
+  purify: 'src/modules/purify.ts',
+  messages: 'src/modules/messages.ts',
+};
+/** Each module's SRI hash, as just built: the core's build writes them into src/manifest.ts. */
 const manifest = {};
 
 /** Prints each file's size after each build (every byte of the core is paid by every page view), and its SRI hash. */
@@ -44,7 +51,7 @@ const totalReport = () => ({
   name: 'total-report',
   generateBundle(_options, bundle) {
     const core = Object.values(bundle)[0].code;
-    const all = [core, ...Object.values(manifest).map(([file]) => readFileSync(`dist/${file}`, 'utf8'))];
+    const all = [core, ...Object.keys(manifest).map((name) => readFileSync(`dist/p13n-${name}.min.js`, 'utf8'))];
     const gzip = all.reduce((total, code) => total + sizes(code).gzip, 0);
     console.log(`core and every module: ${gzip} B gzip -9 in ${all.length} files`);
     const snippet = readFileSync('src/snippet.js', 'utf8');
@@ -59,19 +66,25 @@ const snippetReport = () => ({
     console.log(`p13n-early-snippet.js (pasted into the page): ${raw} B raw, ${gzip} B gzip -9, ${brotli} B brotli`);
   },
 });
-/** Keeps a module's file and hash for the core's manifest. */
+/** Keeps a module's hash for the core's manifest. */
 const record = (name) => ({
   name: 'record',
   generateBundle(_options, bundle) {
     const file = Object.values(bundle)[0];
-    manifest[name] = [file.fileName, moduleIntegrity(file.code)];
+    // the core makes the file name from the module's name (src/load.ts)
+    if (file.fileName != `p13n-${name}.min.js`) throw new Error(`module ${name} must be built as p13n-${name}.min.js`);
+    manifest[name] = moduleIntegrity(file.code).slice('sha256-'.length);
   },
 });
-/** Writes the manifest of the modules just built into the core (src/manifest.ts is empty in the source). */
+/**
+ * Writes the hashes of the modules just built into the core (src/manifest.ts is empty in the source), and the
+ * purify module's into the messages module, which loads it (src/modules/purify-hash.ts).
+ */
 const withManifest = () => ({
   name: 'manifest',
   transform(code, id) {
-    if (id.endsWith('/src/manifest.ts')) return `export const MANIFEST = ${JSON.stringify(manifest)};`;
+    if (id.endsWith('/src/manifest.ts')) return `export const MANIFEST = ${JSON.stringify({ ...manifest, purify: undefined })};`;
+    if (id.endsWith('/src/modules/purify-hash.ts')) return `export const PURIFY_HASH = ${JSON.stringify(manifest.purify)};`;
   },
 });
 /**
@@ -114,15 +127,15 @@ const minify = terser({
 });
 // pasted into every page's HTML, where it is parsed and run at once: no compile hint, no comment at all
 const minifySnippet = terser({ ecma: 2019, compress: { passes: 3 }, mangle: true, format: { comments: false, ascii_only: true } });
-// a module's functions are not all called at once: no compile hint
-const minifyModule = terser({ ecma: 2019, compress: { passes: 3 }, mangle: { properties: { regex: /^_/ } }, format: { comments: false, ascii_only: true } });
+// a module's functions are not all called at once: no compile hint; DOMPurify's licence line stays in its module
+const minifyModule = terser({ ecma: 2019, compress: { passes: 3 }, mangle: { properties: { regex: /^_/ } }, format: { comments: /@license/, ascii_only: true } });
 
 export default [
   // the modules first: the core pins each by the hash of the file built here
   ...Object.entries(MODULES).map(([name, source]) => ({
     input: 'module-entry',
     output: { file: `dist/p13n-${name}.min.js`, format: 'iife', plugins: [minifyModule, sizeReport(), record(name)] },
-    plugins: [moduleEntry(source), ...plugins()],
+    plugins: [moduleEntry(source), withManifest(), ...plugins()],
   })),
   // the core: a <script> or a tag manager loads it; defines window.p13n only
   { input: 'src/queue.ts', output: { file: 'dist/p13n.min.js', format: 'iife', plugins: [minify, sizeReport(), totalReport()] }, plugins: [withManifest(), ...plugins()] },

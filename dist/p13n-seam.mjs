@@ -1,4 +1,5 @@
-/** The event a module's script fires on its own `<script>` element as it runs, with the module as `detail`. */
+/** The offer attribute that holds TD's in-browser content, a JSON string. */
+const MESSAGE_KEY = 'td_in_browser.message_json';
 /** Where the `track` events of one endpoint and table are stored. */
 const outboxKey = (settings) => 'p13n:' + settings.url;
 /**
@@ -13,4 +14,4 @@ const LEASE_MS = 30000;
  */
 const SLOW_MS = 2000;
 
-export { LEASE_MS as L, SLOW_MS as S, outboxKey as o };
+export { LEASE_MS as L, MESSAGE_KEY as M, SLOW_MS as S, outboxKey as o };

@@ -1,4 +1,4 @@
-import { o as outboxKey, S as SLOW_MS, L as LEASE_MS } from './p13n-seam.mjs';
+import { o as outboxKey, S as SLOW_MS, L as LEASE_MS, M as MESSAGE_KEY } from './p13n-seam.mjs';
 
 /** The README's table of errors: every message of the tag's own points there. */
 const ERRORS_URL = 'https://www.npmjs.com/package/p13n-tag#errors';
@@ -55,6 +55,7 @@ const RULES = {
     cache: (cache) => cache === false || isNumber(1)(own$1(cache, 'ttl')),
     onOffers: FUNCTION,
     onError: FUNCTION,
+    messages: BOOLEAN,
     debug: BOOLEAN,
 };
 /** Text for anything thrown: the checks throw strings; page code may throw a Symbol or an object with no toString. */
@@ -657,9 +658,11 @@ const MODULES = {
     delivery: () => import('./p13n-delivery.mjs'),
     spa: () => import('./p13n-spa.mjs'),
     debug: () => import('./p13n-debug.mjs'),
+    messages: () => import('./p13n-messages.mjs'),
+    purify: () => import('./p13n-purify.mjs'),
 };
-/** Loads module `name` (a nonce is the bundler's and the page's business here). */
-const load = (name, _nonce) => MODULES[name]().then((module) => module.default);
+/** Loads module `name` (a nonce and a hash are the bundler's and the page's business here). */
+const load = (name, _nonce, _hash) => MODULES[name]().then((module) => module.default);
 
 /** Paths kept: the pages a visitor comes back to, at a few KB each. */
 const MAX_PATHS = 20;
@@ -816,6 +819,7 @@ function createRenderer() {
     let latest;
     let cached;
     let observer;
+    let added; // the messages module's
     /** An added element's slots: itself, and those inside it. */
     const slots = (root, into) => {
         if (root.matches(SLOT))
@@ -829,6 +833,8 @@ function createRenderer() {
             ? record.target.matches(SLOT) && found.add(record.target)
             : record.addedNodes.forEach((node) => node.nodeType == 1 && slots(node, found)));
         found.forEach((slot) => slot.isConnected && fill(slot, latest, cached));
+        if (added)
+            added(records);
     };
     return {
         render(offers, fromCache) {
@@ -844,6 +850,10 @@ function createRenderer() {
         clear() {
             if (observer)
                 this.render({});
+        },
+        /** The observer's batches go to `fn` as well (the messages module's late targets): one observer for the page. */
+        watch(fn) {
+            added = fn;
         },
         /** No more late slots: for tests, and a client that is done with the page. */
         stop: () => observer && observer.disconnect(),
@@ -1121,6 +1131,7 @@ function openClient(config, hub, early) {
     let routes; // the spa module loading, or in
     let watch; // route changes on or off, once it is in
     let routing = false; // the latest spa(on)
+    let messages; // the messages module loading, or in
     // routes are watched from the page the first page view was of: a route an app took before the core came counts
     const firstUrl = sent && sent.td_url;
     if (own$1(config, 'debug') === true) {
@@ -1157,6 +1168,8 @@ function openClient(config, hub, early) {
             if (cache)
                 cache.clear();
             renderer.clear();
+            if (messages)
+                messages.then((shown) => shown && shown.clear());
             prehide.reveal();
         }
     }
@@ -1199,6 +1212,7 @@ function openClient(config, hub, early) {
             shown = current;
             renderer.render(cached.offers, true);
             prehide.reveal();
+            message(cached.offers, true);
             events.emit('offers', { offers: cached.offers, names: Object.keys(cached.offers), uuid: cached.uuid, status: cached.status, cached: true });
         }
         const page = { current, path, referrer };
@@ -1223,6 +1237,22 @@ function openClient(config, hub, early) {
         if (watch)
             watch(on);
         return routes;
+    }
+    /**
+     * TD's in-browser content of `offers` (a page view's when `view`), shown by the messages module, which the first
+     * answer carrying a message loads; every answer goes to it from then on, so a route without the message restores
+     * what it replaced. Settles once shown; undefined when there is nothing to show.
+     */
+    function message(offers, view) {
+        // a value that merely mentions the key loads the module for nothing, harmlessly: this check is every page's to pay
+        if (settings.messages === false || !(messages || JSON.stringify(offers).indexOf(MESSAGE_KEY) >= 0))
+            return;
+        messages =
+            messages ||
+                load('messages', settings.nonce).then((create) => create({ watch: renderer.watch, purify: (hash) => load('purify', settings.nonce), report }), 
+                // as with spa, tried again by the next page
+                (why) => report(problem('module', why)));
+        return messages.then((shown) => shown && shown.show(offers, view));
     }
     /** One request, once consent allows it and the calls made before it are on their way. */
     async function deliver(extra, track, page, context = pageContext(), time = Date.now()) {
@@ -1256,10 +1286,24 @@ function openClient(config, hub, early) {
         if (!track)
             out();
         const reply = await sending.finally(out);
-        const latest = !page || page.current == views;
-        if (!track && latest) {
+        // an answer to a page view that a newer one has overtaken would show the wrong page's offers
+        const latest = !track && (!page || page.current == views);
+        let showing;
+        if (latest && reply.ok) {
+            // slots first, so handlers of p13n:offers see the page as rendered
+            try {
+                renderer.render(reply.offers);
+            }
+            catch { } // a page's odd DOM must not cost it the offers
+            showing = message(reply.offers, !!page);
+        }
+        if (latest) {
             shown = views;
-            prehide.reveal();
+            // what a message replaces stays hidden until it is in (prehideTimeout still bounds it), unless a newer view hid again
+            if (showing)
+                showing.then(() => shown == views && prehide.reveal());
+            else
+                prehide.reveal();
         }
         if (!reply.ok)
             return fail(reply.error, id);
@@ -1268,14 +1312,6 @@ function openClient(config, hub, early) {
             return { ok: true, status, offers: {}, uuid: id };
         if (page && cache)
             cache.put(page.path, { offers, status, uuid: id });
-        // an answer to a page view that a newer one has overtaken would show the wrong page's offers
-        if (latest) {
-            // slots first, so handlers of p13n:offers see the page as rendered
-            try {
-                renderer.render(offers);
-            }
-            catch { } // a page's odd DOM must not cost it the offers
-        }
         events.emit('offers', { offers, names: Object.keys(offers), uuid: id, status });
         return { ok: true, status, offers, uuid: id };
     }

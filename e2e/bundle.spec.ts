@@ -17,16 +17,18 @@ const read = (path: string) => readFileSync(new URL('../' + path, import.meta.ur
  * 8598 (+9 B) when the core and the delivery module came to share one keepalive send (the module -46 B). Issue
  * 13's goal is GOAL_GZIP: README, Size, says what stands between. Issue 14 moved it to 8817 (+219 B): the core
  * takes over the page view the early snippet sent (its answer awaited in place of a first attempt, its visitor id
- * adopted).
+ * adopted). Issue 15 moved it to 9010 (+193 B, within its 200): TD's in-browser content, the `messages` key, the
+ * check of each answer for a message, the messages module's loading, the reveal held until a message is shown;
+ * the manifest lost its file names and `sha256-` prefixes, and the purify module's hash is the messages module's.
  */
-export const BUDGET_GZIP = 8817;
+export const BUDGET_GZIP = 9010;
 /** Issue 13's goal for the core. */
 export const GOAL_GZIP = 5632;
 /**
  * Bytes gzip -9 of the early snippet, dist/p13n-early-snippet.js, which every page's HTML carries: the config's
  * checks, the page fields, the body's JSON and the POST, all the core's own code (issue 14).
  */
-export const EARLY_BUDGET_GZIP = 2736;
+export const EARLY_BUDGET_GZIP = 2743;
 const EARLY = 'dist/p13n-early-snippet.js';
 
 const CORE = 'dist/p13n.min.js';
@@ -50,12 +52,13 @@ test('the core stays within its size budget; every module is measured', () => {
   expect(gzip).toBeLessThanOrEqual(BUDGET_GZIP);
 });
 
-test('the core pins each module by the SRI hash of the very file built beside it', () => {
+test('the core pins each module by the SRI hash of the very file built beside it; the messages module pins purify', () => {
   const core = read(CORE);
-  for (const name of Object.keys(MODULES)) {
-    const file = `p13n-${name}.min.js`;
-    expect(core, name).toContain(JSON.stringify([file, moduleIntegrity(read('dist/' + file))]));
-  }
+  const hash = (name: string) => JSON.stringify(moduleIntegrity(read(`dist/p13n-${name}.min.js`)).slice('sha256-'.length));
+  for (const name of Object.keys(MODULES).filter((name) => name != 'purify')) expect(core, name).toContain(`${name}:${hash(name)}`);
+  // the fallback sanitizer is loaded by the messages module: every page's core need not carry its hash
+  expect(core).not.toContain(hash('purify'));
+  expect(read('dist/p13n-messages.min.js')).toContain(hash('purify'));
 });
 
 test('the ES module loads each module as a chunk of its own, with import()', () => {
@@ -100,13 +103,15 @@ test('the early snippet is measured, holds only what its request needs, and the 
 });
 
 test('the core holds core files and js-cookie; each module its own files and the seam, no core code', async () => {
-  test.setTimeout(120_000); // four builds through TypeScript
+  test.setTimeout(180_000); // six builds through TypeScript
   const core = await inputsOf(CORE);
   expect(core.filter((id) => !/^src\/[a-z]+\.ts$/.test(id))).toEqual(['node_modules/js-cookie/dist/js.cookie.mjs']);
   expect(core).not.toContain('src/proxy.ts');
   for (const name of Object.keys(MODULES)) {
     const inputs = (await inputsOf(`dist/p13n-${name}.min.js`)).filter((id) => id != 'module-entry');
-    expect(inputs.filter((id) => !id.startsWith('src/modules/')), name).toEqual(inputs.includes('src/seam.ts') ? ['src/seam.ts'] : []);
+    // DOMPurify is the purify module's, and only its
+    const third = name == 'purify' ? ['node_modules/dompurify/dist/purify.es.mjs'] : [];
+    expect(inputs.filter((id) => !id.startsWith('src/modules/')).sort(), name).toEqual([...(inputs.includes('src/seam.ts') ? ['src/seam.ts'] : []), ...third].sort());
   }
 });
 
@@ -116,7 +121,8 @@ test('no eval, no Function, no string timer, no HTML sink anywhere in the tag', 
       .filter((file) => file.endsWith('.ts') && !file.endsWith('.test.ts'))
       .map((file) => [folder + file, read(folder + file)]),
   );
-  for (const file of TAG_FILES) sources.push([file, read(file)]);
+  // DOMPurify parses HTML, by design: its module is the one file exempt, and only the messages module calls it
+  for (const file of TAG_FILES.filter((file) => file != 'dist/p13n-purify.min.js')) sources.push([file, read(file)]);
   // code from strings (eval, Function, string timers) and the HTML sinks Trusted Types guards
   const forbidden = /\beval\s*\(|\bFunction\s*\(|new\s+Function\b|set(Timeout|Interval)\(\s*['"`]|\.innerHTML\b|\.outerHTML\b|insertAdjacentHTML|document\.write|createContextualFragment|srcdoc/;
   expect(sources.length).toBeGreaterThan(20);

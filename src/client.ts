@@ -10,10 +10,10 @@ import { load } from './load';
 import { createCache } from './cache';
 import { createPrehide } from './prehide';
 import { createRenderer } from './render';
-import type { Modules } from './seam';
+import { MESSAGE_KEY, type Modules } from './seam';
 import { createTracker } from './track';
 import { post } from './transport';
-import type { Attributes, Client, Consent, Outcome, P13nError, Result } from './types';
+import type { Attributes, Client, Consent, Offers, Outcome, P13nError, Result } from './types';
 
 export { VERSION };
 export { MAX_EVENT_BYTES } from './event';
@@ -67,6 +67,7 @@ export function openClient(config: unknown, hub: Hub, early?: Early): [Client, b
   let routes: Promise<unknown> | undefined; // the spa module loading, or in
   let watch: ReturnType<Modules['spa']> | undefined; // route changes on or off, once it is in
   let routing = false; // the latest spa(on)
+  let messages: Promise<ReturnType<Modules['messages']> | void> | undefined; // the messages module loading, or in
   // routes are watched from the page the first page view was of: a route an app took before the core came counts
   const firstUrl = sent && sent.td_url;
 
@@ -100,6 +101,7 @@ export function openClient(config: unknown, hub: Hub, early?: Early): [Client, b
       tracker.clear();
       if (cache) cache.clear();
       renderer.clear();
+      if (messages) messages.then((shown) => shown && shown.clear());
       prehide.reveal();
     }
   }
@@ -141,6 +143,7 @@ export function openClient(config: unknown, hub: Hub, early?: Early): [Client, b
       shown = current;
       renderer.render(cached.offers, true);
       prehide.reveal();
+      message(cached.offers, true);
       events.emit('offers', { offers: cached.offers, names: Object.keys(cached.offers), uuid: cached.uuid, status: cached.status, cached: true });
     }
     const page = { current, path, referrer };
@@ -167,6 +170,24 @@ export function openClient(config: unknown, hub: Hub, early?: Early): [Client, b
       );
     if (watch) watch(on);
     return routes;
+  }
+
+  /**
+   * TD's in-browser content of `offers` (a page view's when `view`), shown by the messages module, which the first
+   * answer carrying a message loads; every answer goes to it from then on, so a route without the message restores
+   * what it replaced. Settles once shown; undefined when there is nothing to show.
+   */
+  function message(offers: Offers, view: boolean) {
+    // a value that merely mentions the key loads the module for nothing, harmlessly: this check is every page's to pay
+    if (settings.messages === false || !(messages || JSON.stringify(offers).indexOf(MESSAGE_KEY) >= 0)) return;
+    messages =
+      messages ||
+      load('messages', settings.nonce).then(
+        (create) => create({ watch: renderer.watch, purify: (hash) => load('purify', settings.nonce, hash), report }),
+        // as with spa, tried again by the next page
+        (why) => report(problem('module', why)),
+      );
+    return messages.then((shown) => shown && shown.show(offers, view));
   }
 
   /** One request, once consent allows it and the calls made before it are on their way. */
@@ -196,22 +217,26 @@ export function openClient(config: unknown, hub: Hub, early?: Early): [Client, b
     // fetch was called (a track: stored, and sent or waiting its turn): the next call may go
     if (!track) out();
     const reply = await sending.finally(out);
-    const latest = !page || page.current == views;
-    if (!track && latest) {
+    // an answer to a page view that a newer one has overtaken would show the wrong page's offers
+    const latest = !track && (!page || page.current == views);
+    let showing: Promise<unknown> | undefined;
+    if (latest && reply.ok) {
+      // slots first, so handlers of p13n:offers see the page as rendered
+      try {
+        renderer.render(reply.offers);
+      } catch {} // a page's odd DOM must not cost it the offers
+      showing = message(reply.offers, !!page);
+    }
+    if (latest) {
       shown = views;
-      prehide.reveal();
+      // what a message replaces stays hidden until it is in (prehideTimeout still bounds it), unless a newer view hid again
+      if (showing) showing.then(() => shown == views && prehide.reveal());
+      else prehide.reveal();
     }
     if (!reply.ok) return fail(reply.error, id);
     const { status, offers } = reply;
     if (track) return { ok: true, status, offers: {}, uuid: id };
     if (page && cache) cache.put(page.path, { offers, status, uuid: id });
-    // an answer to a page view that a newer one has overtaken would show the wrong page's offers
-    if (latest) {
-      // slots first, so handlers of p13n:offers see the page as rendered
-      try {
-        renderer.render(offers);
-      } catch {} // a page's odd DOM must not cost it the offers
-    }
     events.emit('offers', { offers, names: Object.keys(offers), uuid: id, status });
     return { ok: true, status, offers, uuid: id };
   }

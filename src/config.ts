@@ -58,6 +58,7 @@ const RULES: Record<string, (value: any) => unknown> = {
   cache: (cache) => cache === false || isNumber(1)(own(cache, 'ttl')),
   onOffers: FUNCTION,
   onError: FUNCTION,
+  messages: BOOLEAN,
   debug: BOOLEAN,
 };
 

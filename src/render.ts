@@ -54,6 +54,7 @@ export function createRenderer() {
   let latest: Offers;
   let cached: boolean | undefined;
   let observer: MutationObserver | undefined;
+  let added: ((records: MutationRecord[]) => void) | undefined; // the messages module's
   /** An added element's slots: itself, and those inside it. */
   const slots = (root: Element, into: Set<HTMLElement>) => {
     if (root.matches(SLOT)) into.add(root as HTMLElement);
@@ -68,6 +69,7 @@ export function createRenderer() {
         : record.addedNodes.forEach((node) => node.nodeType == 1 && slots(node as Element, found)),
     );
     found.forEach((slot) => slot.isConnected && fill(slot, latest, cached));
+    if (added) added(records);
   };
   return {
     render(offers: Offers, fromCache?: boolean) {
@@ -82,6 +84,10 @@ export function createRenderer() {
     /** Consent withdrawn: every slot filled so far is hidden again, and late slots get nothing personal. */
     clear() {
       if (observer) this.render({});
+    },
+    /** The observer's batches go to `fn` as well (the messages module's late targets): one observer for the page. */
+    watch(fn: (records: MutationRecord[]) => void) {
+      added = fn;
     },
     /** No more late slots: for tests, and a client that is done with the page. */
     stop: () => observer && observer.disconnect(),

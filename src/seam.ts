@@ -5,10 +5,13 @@
  * they need of it comes in the `Kit`, so no byte is in two files.
  */
 import type { Settings } from './config';
+import type { P13nError } from './types';
 import type { failure, keepalive } from './transport';
 import type createDelivery from './modules/delivery';
 import type explain from './modules/debug';
 import type watchRoutes from './modules/spa';
+import type createMessages from './modules/messages';
+import type purify from './modules/purify';
 
 /** The core's own functions a module may use. */
 export interface Kit {
@@ -24,8 +27,25 @@ export interface Modules {
   spa: typeof watchRoutes;
   /** Errors explained at length, and the request log: loaded with `debug: true`. */
   debug: typeof explain;
+  /** TD's in-browser content: loaded by the first answer that carries a message (`MESSAGE_KEY`). */
+  messages: typeof createMessages;
+  /** DOMPurify, the messages module's sanitizer where the browser has no `Element.setHTML`. */
+  purify: typeof purify;
 }
 export type ModuleName = keyof Modules;
+
+/** What the messages module is given. */
+export interface MessageKit {
+  /** Calls `added` with each batch of the core's one MutationObserver: the elements a page adds later. */
+  watch(added: (records: MutationRecord[]) => void): void;
+  /** Loads the fallback sanitizer (the `purify` module), pinned by `hash`, which the messages module carries. */
+  purify(hash: string): Promise<Modules['purify']>;
+  /** Tells the page of a message that could not be shown: an `error` event (code `'message'`, or `'module'`). */
+  report(error: P13nError): void;
+}
+
+/** The offer attribute that holds TD's in-browser content, a JSON string. */
+export const MESSAGE_KEY = 'td_in_browser.message_json';
 
 /** The event a module's script fires on its own `<script>` element as it runs, with the module as `detail`. */
 export const MODULE_EVENT = 'p13n:module';

@@ -41,6 +41,8 @@ export interface Config {
   cache?: { ttl: number } | false;
   onOffers?: (detail: OffersDetail) => void;
   onError?: (detail: ErrorDetail) => void;
+  /** Render TD's in-browser content (`td_in_browser.message_json`). Default true. */
+  messages?: boolean;
   debug?: boolean;
 }
 
@@ -49,7 +51,7 @@ export interface Config {
  * otherwise one of the tag's names.
  */
 export interface P13nError {
-  code: number | 'config' | 'usage' | 'invalid_event' | 'too_large' | 'parse' | 'http' | 'network' | 'timeout' | 'dropped' | 'consent' | 'module';
+  code: number | 'config' | 'usage' | 'invalid_event' | 'too_large' | 'parse' | 'http' | 'network' | 'timeout' | 'dropped' | 'consent' | 'module' | 'message';
   message: string;
   /** HTTP status, when a response came back. */
   status?: number;

@@ -1,0 +1,36 @@
+/**
+ * The fallback sanitizer: DOMPurify, for the messages module on browsers without `Element.setHTML` (Safari, for
+ * now). A module of its own, so that browsers with the Sanitizer API never download it.
+ */
+import DOMPurify from 'dompurify';
+
+type Policy = { createHTML(html: string): string; createScriptURL(url: string): string };
+let policy: Policy | undefined;
+
+/**
+ * Where the page enforces Trusted Types, DOMPurify must hand its parser TrustedHTML: the policy `p13n-html` makes
+ * it, for DOMPurify alone (it passes the raw string to the parser, whose output DOMPurify then sanitizes).
+ */
+function trusted(): Policy | undefined {
+  const types = (window as { trustedTypes?: { createPolicy(name: string, rules: Policy): Policy } }).trustedTypes;
+  if (!types || policy) return policy;
+  try {
+    return (policy = types.createPolicy('p13n-html', { createHTML: (html) => html, createScriptURL: () => '' }));
+  } catch {
+    throw "this browser sanitizes with DOMPurify, which needs the Trusted Types policy p13n-html: the page's CSP does not allow it";
+  }
+}
+
+/** `html` without anything but `elements` and `attributes`, as nodes of an inert document: no string goes back to a parser. */
+export default function purify(html: string, elements: string[], attributes: string[]): DocumentFragment {
+  return DOMPurify.sanitize(html, {
+    ALLOWED_TAGS: elements,
+    ALLOWED_ATTR: attributes,
+    ALLOW_DATA_ATTR: false,
+    ALLOW_ARIA_ATTR: false,
+    // a leading <style> would be parsed into <head> and lost
+    FORCE_BODY: true,
+    RETURN_DOM_FRAGMENT: true,
+    TRUSTED_TYPES_POLICY: trusted() as never,
+  });
+}
