@@ -2574,6 +2574,9 @@ function trusted() {
 }
 /** `html` without anything but `elements` and `attributes`, as nodes of an inert document: no string goes back to a parser. */
 function purify(html, elements, attributes) {
+    // where DOMPurify finds the DOM it needs missing, it hands back its input as it was: never that
+    if (!purify_default.isSupported)
+        throw 'DOMPurify cannot sanitize in this browser';
     return purify_default.sanitize(html, {
         ALLOWED_TAGS: elements,
         ALLOWED_ATTR: attributes,

@@ -17,11 +17,11 @@ const read = (path: string) => readFileSync(new URL('../' + path, import.meta.ur
  * 8598 (+9 B) when the core and the delivery module came to share one keepalive send (the module -46 B). Issue
  * 13's goal is GOAL_GZIP: README, Size, says what stands between. Issue 14 moved it to 8817 (+219 B): the core
  * takes over the page view the early snippet sent (its answer awaited in place of a first attempt, its visitor id
- * adopted). Issue 15 moved it to 9010 (+193 B, within its 200): TD's in-browser content, the `messages` key, the
+ * adopted). Issue 15 moved it to 9017, its ceiling (8817 + 200; the core measured 9,011 B): TD's in-browser content, the `messages` key, the
  * check of each answer for a message, the messages module's loading, the reveal held until a message is shown;
  * the manifest lost its file names and `sha256-` prefixes, and the purify module's hash is the messages module's.
  */
-export const BUDGET_GZIP = 9010;
+export const BUDGET_GZIP = 9017;
 /** Issue 13's goal for the core. */
 export const GOAL_GZIP = 5632;
 /**

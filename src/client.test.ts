@@ -1,7 +1,18 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+
+// happy-dom has no Element.setHTML, and a DOM that DOMPurify cannot sanitize in: the sanitizer is tested in the
+// browsers (e2e/messages.spec.ts); here it is a stand-in that parses and keeps everything
+vi.mock('./modules/purify', () => ({
+  default: (html: string) => {
+    const template = document.createElement('template');
+    template.innerHTML = html;
+    return template.content;
+  },
+}));
 import { createClient, MAX_EVENT_BYTES, MAX_HELD, VERSION } from './client';
 import { ROUTE_SETTLE_MS } from './modules/spa';
 import type { Client } from './types';
+import * as loader from './load';
 import pkg from '../package.json';
 
 const KEY = '1/' + 'a'.repeat(40);
@@ -762,5 +773,88 @@ describe('debug', () => {
     await createClient({ ...CONFIG, timeout: -1 }).init();
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(info).not.toHaveBeenCalled();
+  });
+});
+
+describe("TD's in-browser content", () => {
+  // each test its own target: the clients of earlier tests still watch the page for theirs
+  let target = 0;
+  const withMessage = () =>
+    json(200, { offers: { banner: { attributes: { 'td_in_browser.message_json': JSON.stringify({ type: 'replacement', selector: `.hero${target}`, content_html: '<p>From TD</p>' }) } } } });
+  const hero = () => document.querySelector(`.hero${target}`)!;
+  const style = () => document.getElementById('p13n-prehide');
+  beforeEach(() => {
+    target++;
+    document.body.innerHTML = `<div class="hero hero${target}"><p>Default</p></div>`;
+  });
+
+  it('an answer with a message loads the messages module, which fills the target; the pre-hiding holds until then', async () => {
+    const load = vi.spyOn(loader, 'load');
+    answer = () => withMessage();
+    const client = createClient({ ...CONFIG, prehide: '.hero', prehideTimeout: 10_000 });
+    await client.init();
+    await vi.waitFor(() => expect(hero().shadowRoot && hero().shadowRoot!.innerHTML).toBe('<p>From TD</p>'));
+    expect(style()).toBeNull();
+    expect(load.mock.calls.map((call) => call[0])).toEqual(['messages', 'purify']);
+  });
+
+  it('the pre-hiding is not lifted before the message is in', async () => {
+    answer = () => withMessage();
+    const shown: unknown[] = [];
+    // the moment the target is filled, the style must still be there
+    document.addEventListener('p13n:message', function seen(event) {
+      if ((event as CustomEvent).detail.action == 'shown') shown.push(!!style()), document.removeEventListener('p13n:message', seen);
+    });
+    await createClient({ ...CONFIG, prehide: '.hero', prehideTimeout: 10_000 }).init();
+    await vi.waitFor(() => expect(shown).toEqual([true]));
+    await vi.waitFor(() => expect(style()).toBeNull());
+  });
+
+  it('no message, no module: the answer reveals at once', async () => {
+    const load = vi.spyOn(loader, 'load');
+    await createClient({ ...CONFIG, prehide: '.hero', prehideTimeout: 10_000 }).init();
+    await settle();
+    await settle();
+    expect(style()).toBeNull();
+    expect(load).not.toHaveBeenCalled();
+  });
+
+  it('messages: false leaves the content to the page', async () => {
+    const load = vi.spyOn(loader, 'load');
+    answer = () => withMessage();
+    const offers = vi.fn();
+    await createClient({ ...CONFIG, messages: false, onOffers: offers }).init();
+    await vi.waitFor(() => expect(offers).toHaveBeenCalled());
+    await settle();
+    expect(hero().shadowRoot).toBeNull();
+    expect(load).not.toHaveBeenCalled();
+  });
+
+  it('messages must be a boolean', async () => {
+    vi.spyOn(console, 'error').mockImplementation(() => {});
+    expect(await createClient({ ...CONFIG, messages: 'yes' }).init()).toMatchObject({ ok: false, error: { code: 'config', message: expect.stringContaining('config.messages is invalid') } });
+  });
+
+  it('a personalize answer shows its messages too; consent denied restores the target', async () => {
+    const client = createClient(CONFIG);
+    await client.init();
+    await settle();
+    answer = () => withMessage();
+    await client.personalize({ product_id: '1' });
+    await vi.waitFor(() => expect(hero().shadowRoot && hero().shadowRoot!.innerHTML).toBe('<p>From TD</p>'));
+    await client.consent('denied');
+    await vi.waitFor(() => expect(hero().shadowRoot!.innerHTML).toBe('<slot></slot>'));
+  });
+
+  it('the messages module that does not load is one module error, and the page goes on', async () => {
+    vi.spyOn(loader, 'load').mockImplementation(((name: string) => (name == 'messages' ? Promise.reject('the messages module did not load from x') : Promise.reject('other'))) as never);
+    answer = () => withMessage();
+    const errors = vi.fn();
+    const client = createClient({ ...CONFIG, prehide: '.hero', prehideTimeout: 10_000, onError: errors });
+    const result = await client.personalize();
+    expect(result.ok).toBe(true);
+    await vi.waitFor(() => expect(errors).toHaveBeenCalledWith({ error: expect.objectContaining({ code: 'module' }) }));
+    await vi.waitFor(() => expect(style()).toBeNull());
+    expect(hero().shadowRoot).toBeNull();
   });
 });

@@ -28,6 +28,7 @@ const KEYS: Record<string, string> = {
   cache: 'false, or { ttl } in seconds, 1 or more',
   onOffers: 'a function',
   onError: 'a function',
+  messages: "true or false: false leaves TD's in-browser content (td_in_browser.message_json) to the page",
   debug: 'true or false',
 };
 /** What each command takes. */
@@ -46,6 +47,8 @@ const CODES: Record<string, string> = {
   too_large: 'One request carries at most 64 KiB (keepalive): send less, e.g. ids rather than whole objects.',
   dropped: 'More calls waited for a consent decision than are held (30), or the outbox was full: the oldest was dropped.',
   consent: 'Consent is denied: nothing is sent and nothing is stored until p13n("consent", "granted").',
+  message:
+    "TD's in-browser content could not be shown: its td_in_browser.message_json is not {type: 'replacement', selector, content_html} or {type: 'modal', content_html}, its selector is not CSS, or the sanitizer did not load (under Trusted Types, browsers without Element.setHTML need the policy 'p13n-html' as well as 'p13n').",
   module: "A module of the tag did not load: check that the files beside p13n.min.js are served (with CORS), that the CSP allows them (or passes the tag's nonce) and, under Trusted Types, that the policy 'p13n' is allowed.",
   parse: 'The API answered 2xx with a body that is not {"offers": {...}}: check the endpoint.',
   http: 'The endpoint answered an HTTP error without the API\'s error body: check the endpoint or the proxy.',
