@@ -280,7 +280,7 @@ function createMessages(kit) {
     /** Fills `target` with `message`, once: a target that shows it already is left alone, whatever a framework does to it. */
     function place(target, message) {
         const was = placed.get(target);
-        if ((was && was.message.key == message.key) || message.count >= MAX_TARGETS)
+        if ((was && was.message.key == message.key) || message.count >= MAX_TARGETS || target.localName.startsWith('p13n-'))
             return;
         message.count++;
         restore(target);
@@ -337,7 +337,8 @@ function createMessages(kit) {
     kit.watch((records) => {
         try {
             records.forEach((record) => record.addedNodes.forEach((node) => {
-                if (node.nodeType != 1 || !node.isConnected)
+                // the tag's own hosts (p13n-message, p13n-modal) are never targets: a selector such as `div *` would chase them
+                if (node.nodeType != 1 || !node.isConnected || node.localName.startsWith('p13n-'))
                     return;
                 for (const message of active) {
                     if (node.matches(message.selector))

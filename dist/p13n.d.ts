@@ -94,6 +94,18 @@ interface ErrorDetail {
     error: P13nError;
     uuid?: string;
 }
+/** The detail of a `p13n:message` DOM event: TD's in-browser content (README, "In-browser content"). */
+interface MessageDetail {
+    /** `show` comes first and is cancelable: `preventDefault()` leaves the message to the page. */
+    action: 'show' | 'shown' | 'click' | 'closed' | 'restored';
+    /** The offer's name. */
+    name: string;
+    type: 'replacement' | 'modal';
+    /** A replacement's. */
+    selector?: string;
+    /** The link clicked (`click`). */
+    href?: string;
+}
 interface EventDetails {
     ready: ReadyDetail;
     offers: OffersDetail;
@@ -142,4 +154,4 @@ declare const VERSION = "0.1.0";
 declare const createClient: (config: unknown) => Client;
 
 export { VERSION, createClient };
-export type { Attributes, Client, Config, Consent, CookieOptions, ErrorDetail, EventDetails, EventName, Handler, Offer, Offers, OffersDetail, Outcome, P13n, P13nError, ReadyDetail, Region, Result };
+export type { Attributes, Client, Config, Consent, CookieOptions, ErrorDetail, EventDetails, EventName, Handler, MessageDetail, Offer, Offers, OffersDetail, Outcome, P13n, P13nError, ReadyDetail, Region, Result };

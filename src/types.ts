@@ -91,6 +91,18 @@ export interface ErrorDetail {
   error: P13nError;
   uuid?: string;
 }
+/** The detail of a `p13n:message` DOM event: TD's in-browser content (README, "In-browser content"). */
+export interface MessageDetail {
+  /** `show` comes first and is cancelable: `preventDefault()` leaves the message to the page. */
+  action: 'show' | 'shown' | 'click' | 'closed' | 'restored';
+  /** The offer's name. */
+  name: string;
+  type: 'replacement' | 'modal';
+  /** A replacement's. */
+  selector?: string;
+  /** The link clicked (`click`). */
+  href?: string;
+}
 export interface EventDetails {
   ready: ReadyDetail;
   offers: OffersDetail;

@@ -7,7 +7,7 @@
  * cancelable `p13n:message` event first, then followed by more of them (README, "In-browser content").
  */
 import { MESSAGE_KEY, type MessageKit } from '../seam';
-import type { Offers } from '../types';
+import type { MessageDetail, Offers } from '../types';
 import { openModal, sheet } from './modal';
 import { hold } from './replace';
 import { createSanitizer, type Content } from './sanitize';
@@ -15,7 +15,7 @@ import { createSanitizer, type Content } from './sanitize';
 export interface Message {
   /** The offer's name. */
   name: string;
-  type: 'replacement' | 'modal';
+  type: MessageDetail['type'];
   selector?: string;
   html: string;
   /** The offer's name and the message as sent: a later answer with the same key shows the same thing. */
@@ -82,14 +82,14 @@ export function readMessages(offers: Offers, report: (why: string) => void): Mes
         continue;
       }
     }
-    found.push({ name, type: type as Message['type'], html, selector: type == 'replacement' ? (selector as string) : undefined, key: name + '\n' + raw, count: 0, everyPage: own(attributes, 'p13n_modal_frequency') == 'page' });
+    found.push({ name, type: type as MessageDetail['type'], html, selector: type == 'replacement' ? (selector as string) : undefined, key: name + '\n' + raw, count: 0, everyPage: own(attributes, 'p13n_modal_frequency') == 'page' });
   }
   return found;
 }
 
 /** A `p13n:message` event on `target`: `show` comes first and is cancelable (the page renders it itself, or not at all). */
-function announce(target: EventTarget, action: 'show' | 'shown' | 'restored' | 'closed' | 'click', message: Message, href?: string): boolean {
-  const detail = { action, name: message.name, type: message.type, selector: message.selector, href };
+function announce(target: EventTarget, action: MessageDetail['action'], message: Message, href?: string): boolean {
+  const detail: MessageDetail = { action, name: message.name, type: message.type, selector: message.selector, href };
   return target.dispatchEvent(new CustomEvent('p13n:message', { bubbles: true, cancelable: action == 'show', detail }));
 }
 
@@ -140,7 +140,7 @@ export default function createMessages(kit: MessageKit) {
   /** Fills `target` with `message`, once: a target that shows it already is left alone, whatever a framework does to it. */
   function place(target: Element, message: Message): Promise<unknown> | undefined {
     const was = placed.get(target);
-    if ((was && was.message.key == message.key) || message.count >= MAX_TARGETS) return;
+    if ((was && was.message.key == message.key) || message.count >= MAX_TARGETS || target.localName.startsWith('p13n-')) return;
     message.count++;
     restore(target);
     if (!announce(target, 'show', message)) return void placed.set(target, { message, restore() {} });
@@ -202,7 +202,8 @@ export default function createMessages(kit: MessageKit) {
     try {
       records.forEach((record) =>
         record.addedNodes.forEach((node) => {
-          if (node.nodeType != 1 || !node.isConnected) return;
+          // the tag's own hosts (p13n-message, p13n-modal) are never targets: a selector such as `div *` would chase them
+          if (node.nodeType != 1 || !node.isConnected || (node as Element).localName.startsWith('p13n-')) return;
           for (const message of active) {
             if ((node as Element).matches(message.selector!)) place(node as Element, message);
             (node as Element).querySelectorAll(message.selector!).forEach((target) => place(target, message));
