@@ -1210,9 +1210,7 @@ function openClient(config, hub, early) {
         const cached = cache && consent.get() == 'granted' && cache.get(path);
         if (cached) {
             shown = current;
-            renderer.render(cached.offers, true);
-            prehide.reveal();
-            message(cached.offers, true);
+            present(cached.offers, true, true);
             events.emit('offers', { offers: cached.offers, names: Object.keys(cached.offers), uuid: cached.uuid, status: cached.status, cached: true });
         }
         const page = { current, path, referrer };
@@ -1237,6 +1235,22 @@ function openClient(config, hub, early) {
         if (watch)
             watch(on);
         return routes;
+    }
+    /**
+     * Puts `offers` on the page: the slots, then the messages; what pre-hiding hid shows once both are in (the
+     * messages' targets stay hidden until they are filled, `prehideTimeout` still bounding it), unless a newer page
+     * view has hidden it again meanwhile.
+     */
+    function present(offers, view, cached) {
+        try {
+            renderer.render(offers, cached);
+        }
+        catch { } // a page's odd DOM must not cost it the offers
+        const showing = message(offers, view);
+        if (showing)
+            showing.then(() => shown == views && prehide.reveal());
+        else
+            prehide.reveal();
     }
     /**
      * TD's in-browser content of `offers` (a page view's when `view`), shown by the messages module, which the first
@@ -1287,21 +1301,12 @@ function openClient(config, hub, early) {
             out();
         const reply = await sending.finally(out);
         // an answer to a page view that a newer one has overtaken would show the wrong page's offers
-        const latest = !track && (!page || page.current == views);
-        let showing;
-        if (latest && reply.ok) {
-            // slots first, so handlers of p13n:offers see the page as rendered
-            try {
-                renderer.render(reply.offers);
-            }
-            catch { } // a page's odd DOM must not cost it the offers
-            showing = message(reply.offers, !!page);
-        }
-        if (latest) {
+        // an answer to a page view that a newer one has overtaken would show the wrong page's offers
+        if (!track && (!page || page.current == views)) {
             shown = views;
-            // what a message replaces stays hidden until it is in (prehideTimeout still bounds it), unless a newer view hid again
-            if (showing)
-                showing.then(() => shown == views && prehide.reveal());
+            // slots first, so handlers of p13n:offers see the page as rendered
+            if (reply.ok)
+                present(reply.offers, !!page);
             else
                 prehide.reveal();
         }
