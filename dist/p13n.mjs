@@ -1258,8 +1258,9 @@ function openClient(config, hub, early) {
      * what it replaced. Settles once shown; undefined when there is nothing to show.
      */
     function message(offers, view) {
-        // a value that merely mentions the key loads the module for nothing, harmlessly: this check is every page's to pay
-        if (settings.messages === false || !(messages || JSON.stringify(offers).indexOf(MESSAGE_KEY) >= 0))
+        // written by the tag's own JSON writer, which no Array.prototype.toJSON of the page's bends or breaks; a value
+        // that merely mentions the key loads the module for nothing, harmlessly: this check is every page's to pay
+        if (settings.messages === false || !(messages || ('' + toJSON(offers)).indexOf(MESSAGE_KEY) >= 0))
             return;
         messages =
             messages ||

@@ -12,6 +12,7 @@ import { createPrehide } from './prehide';
 import { createRenderer } from './render';
 import { MESSAGE_KEY, type Modules } from './seam';
 import { createTracker } from './track';
+import { toJSON } from './payload';
 import { post } from './transport';
 import type { Attributes, Client, Consent, Offers, Outcome, P13nError, Result } from './types';
 
@@ -190,8 +191,9 @@ export function openClient(config: unknown, hub: Hub, early?: Early): [Client, b
    * what it replaced. Settles once shown; undefined when there is nothing to show.
    */
   function message(offers: Offers, view: boolean) {
-    // a value that merely mentions the key loads the module for nothing, harmlessly: this check is every page's to pay
-    if (settings.messages === false || !(messages || JSON.stringify(offers).indexOf(MESSAGE_KEY) >= 0)) return;
+    // written by the tag's own JSON writer, which no Array.prototype.toJSON of the page's bends or breaks; a value
+    // that merely mentions the key loads the module for nothing, harmlessly: this check is every page's to pay
+    if (settings.messages === false || !(messages || ('' + toJSON(offers)).indexOf(MESSAGE_KEY) >= 0)) return;
     messages =
       messages ||
       load('messages', settings.nonce).then(
