@@ -144,7 +144,7 @@ describe('success', () => {
 describe('offers follow the visitor', () => {
   it('changes offers as one visitor browses, adds to cart, buys and comes back', async () => {
     const id = 'journey';
-    expect(await offerNames(await view(server, id, '/'))).toEqual(['welcome']);
+    expect(await offerNames(await view(server, id, '/'))).toEqual(['home_banner', 'welcome']);
     const shoes = await (await view(server, id, '/category/shoes.html')).json();
     expect(Object.keys(shoes.offers)).toEqual(['category_pick']);
     expect(shoes.offers.category_pick.attributes.headline).toBe('Picked for you: Trail Runner 2');
@@ -154,17 +154,17 @@ describe('offers follow the visitor', () => {
 
     const added = await (await post(server, { td_client_id: id, td_path: '/product/x.html', event: 'add_to_cart', quantity: 2 })).json();
     expect(added.offers.complete_order.attributes.text).toBe('2 item(s) saved for you. Free returns, as always.');
-    expect(await offerNames(await view(server, id, '/cart.html'))).toEqual(['category_pick', 'free_shipping']);
+    expect(await offerNames(await view(server, id, '/cart.html'))).toEqual(['cart_modal', 'category_pick', 'free_shipping']);
 
     await post(server, { td_client_id: id, td_path: '/cart.html', event: 'purchase' });
     const after = await offerNames(await view(server, id, '/'));
-    expect(after).toEqual(['category_pick', 'loyalty', 'thanks_for_order']);
+    expect(after).toEqual(['category_pick', 'home_banner', 'loyalty', 'thanks_for_order']);
     expect(server.emulator.profile(id)).toMatchObject({ pageViews: 5, events: 7, cartItems: 0, purchases: 1, lastCategory: 'bags' });
   });
 
   it('keeps one profile per td_client_id', async () => {
     await view(server, 'a', '/');
     await view(server, 'a', '/category/shoes.html');
-    expect(await offerNames(await view(server, 'b', '/'))).toEqual(['welcome']);
+    expect(await offerNames(await view(server, 'b', '/'))).toEqual(['home_banner', 'welcome']);
   });
 });

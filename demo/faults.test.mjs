@@ -58,7 +58,7 @@ describe('faults via the control API', () => {
     const response = await view(server, 'slow', '/');
     expect(Date.now() - started).toBeGreaterThanOrEqual(140);
     expect(response.status).toBe(200);
-    expect(Object.keys((await response.json()).offers)).toEqual(['welcome']);
+    expect(Object.keys((await response.json()).offers)).toEqual(['welcome', 'home_banner']);
   });
 
   it('hangs until the client gives up, and the server keeps serving', async () => {
@@ -134,7 +134,7 @@ describe('the log', () => {
     expect(options.headers.origin).toBe(ORIGIN);
     expect(ok.headers['wp13n-token']).toBe('1/2/6b6ea5f8df5845fa8e7962f9e1ba84a3');
     expect(ok.body).toMatchObject({ td_client_id: 'l', td_path: '/' });
-    expect(Object.keys(ok.response.offers)).toEqual(['welcome']);
+    expect(Object.keys(ok.response.offers)).toEqual(['welcome', 'home_banner']);
     expect(typeof ok.t).toBe('number');
     expect(bad).toMatchObject({ body: 'not json', response: { code: 3004, message: 'Invalid event object.' } });
   });
@@ -152,7 +152,7 @@ describe('the log', () => {
     expect((await control(server, 'DELETE', 'log')).status).toBe(204);
     expect(await (await control(server, 'GET', 'log')).json()).toEqual([]);
     const again = await (await view(server, 'z', '/')).json();
-    expect(Object.keys(again.offers)).toEqual(['welcome']);
+    expect(Object.keys(again.offers)).toEqual(['welcome', 'home_banner']);
   });
 
   it('answers the preflight of a page that deletes the log', async () => {

@@ -16,6 +16,10 @@ const OPERATORS = {
   exists: (a, want) => (a !== undefined && a !== null) === want,
 };
 
+/** The offer attribute Treasure Data's in-browser content (a "message") travels in: a string holding JSON. */
+export const MESSAGE_KEY = 'td_in_browser.message_json';
+const MESSAGE_KEYS = new Set(['type', 'selector', 'content_html']);
+
 /** Event types that change the cart; everything without an `event` (or `pageview`) is a page view. */
 const PAGEVIEW_EVENTS = new Set([undefined, null, '', 'pageview', 'page_view']);
 
@@ -100,6 +104,29 @@ function matches(compiled, scopes) {
   });
 }
 
+/**
+ * A rule's `message`: `{ type: "replacement", selector, content_html }` or `{ type: "modal", content_html }`, as
+ * TD's content editor makes it, written as an object rather than as JSON inside a JSON string. `content_html` may
+ * be a list of lines (joined with newlines), so the HTML stays readable in rules.json.
+ */
+function compileMessage(message, where) {
+  if (!isCondition(message)) throw new Error(`${where}: "message" must be an object`);
+  for (const key of Object.keys(message)) {
+    if (!MESSAGE_KEYS.has(key)) throw new Error(`${where}: unknown key "${key}" in "message" (type, selector, content_html)`);
+  }
+  const { type, selector, content_html: html } = message;
+  if (type !== 'replacement' && type !== 'modal') throw new Error(`${where}: "message.type" must be "replacement" or "modal"`);
+  if (type === 'replacement' && (typeof selector !== 'string' || !selector.trim())) {
+    throw new Error(`${where}: a replacement needs "message.selector", the CSS selector of the element it replaces`);
+  }
+  if (type === 'modal' && selector !== undefined) throw new Error(`${where}: a modal has no "message.selector"`);
+  const lines = typeof html === 'string' ? [html] : html;
+  if (!Array.isArray(lines) || !lines.every((line) => typeof line === 'string')) {
+    throw new Error(`${where}: "message.content_html" must be a string or a list of strings`);
+  }
+  return { type, selector, html: lines.join('\n') };
+}
+
 /** Validates and compiles the `rules` array of a settings file. Throws with the rule's index. */
 export function compileRules(rules = []) {
   if (!Array.isArray(rules)) throw new Error('rules must be an array');
@@ -109,22 +136,39 @@ export function compileRules(rules = []) {
     if (typeof rule.offer !== 'string' || !rule.offer) throw new Error(`${where}: "offer" must be a name`);
     if (rule.attributes !== undefined && !isCondition(rule.attributes)) throw new Error(`${where}: "attributes" must be an object`);
     if (rule.segments !== undefined && !Array.isArray(rule.segments)) throw new Error(`${where}: "segments" must be an array`);
+    if (rule.message !== undefined && rule.attributes && Object.prototype.hasOwnProperty.call(rule.attributes, MESSAGE_KEY)) {
+      throw new Error(`${where}: "message" and attributes["${MESSAGE_KEY}"] say the same thing: keep one`);
+    }
     return {
       offer: rule.offer,
       when: compileWhen(rule.when || {}, where),
       attributes: rule.attributes || {},
+      message: rule.message === undefined ? undefined : compileMessage(rule.message, where),
       segments: (rule.segments || []).map(String),
     };
   });
 }
 
-/** `{{profile.cartItems}}` / `{{attr.product_name}}` inside offer texts, so an offer can say "2 items". */
-function fill(value, scopes) {
+const HTML_ESCAPES = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+const escapeHtml = (text) => text.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c]);
+
+/**
+ * `{{profile.cartItems}}` / `{{attr.product_name}}` inside offer texts, so an offer can say "2 items". `escape`
+ * is applied to each value put in: a message's HTML gets it HTML-escaped, since `attr.*` is whatever the page sent.
+ */
+function fill(value, scopes, escape = String) {
   if (typeof value !== 'string') return value;
   return value.replace(/\{\{\s*(attr|profile)\.([\w.]+)\s*\}\}/g, (_, scope, path) => {
     const found = lookup(scopes[scope], path.split('.'));
-    return found === undefined || found === null ? '' : String(found);
+    return found === undefined || found === null ? '' : escape(String(found));
   });
+}
+
+/** A rule's message, filled, as the JSON string the API sends: JSON.stringify escapes what the HTML holds. */
+function messageJson(message, scopes) {
+  const { type, selector, html } = message;
+  const content_html = fill(html, scopes, escapeHtml);
+  return JSON.stringify(type === 'replacement' ? { type, selector, content_html } : { type, content_html });
 }
 
 /**
@@ -137,6 +181,7 @@ export function evaluate(compiledRules, event, profile) {
   for (const rule of compiledRules) {
     if (offers[rule.offer] || !matches(rule.when, scopes)) continue;
     const attributes = Object.fromEntries(Object.entries(rule.attributes).map(([k, v]) => [k, fill(v, scopes)]));
+    if (rule.message) attributes[MESSAGE_KEY] = messageJson(rule.message, scopes);
     offers[rule.offer] = { attributes, batch_segments: rule.segments.map((id) => ({ id })) };
   }
   return offers;

@@ -7,9 +7,9 @@ import { mkdtemp, writeFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { start, view, offerNames, ORIGIN } from './test-helpers.mjs';
+import { start, post, view, offerNames, ORIGIN } from './test-helpers.mjs';
 import { createEmulator, MAX_TOKENS } from './emulator.mjs';
-import { compileRules, evaluate, newProfile } from './rules.mjs';
+import { compileRules, evaluate, newProfile, MESSAGE_KEY } from './rules.mjs';
 
 const DIST_TAG = fileURLToPath(new URL('../dist/p13n.min.js', import.meta.url));
 
@@ -153,6 +153,67 @@ describe('the single-page app under /spa/', () => {
   });
 });
 
+describe('the demo\'s messages (rules.json)', () => {
+  /** The offers of a page view; none for the API's 200 without a body. */
+  const offers = async (id, path, extra) => {
+    const text = await (await view(server, id, path, extra)).text();
+    return text ? JSON.parse(text).offers : {};
+  };
+  const message = (offer) => JSON.parse(offer.attributes[MESSAGE_KEY]);
+
+  it('replaces the home page\'s banner, for every visitor, with content that carries an attack for the sanitizer to strip', async () => {
+    for (const path of ['/', '/index.html']) {
+      const banner = message((await offers('banner-' + path.length, path)).home_banner);
+      expect(banner).toMatchObject({ type: 'replacement', selector: '#home-banner' });
+      expect(banner.content_html).toContain('<style>');
+      expect(banner.content_html).toContain("onerror='window.__demoPwned=1'");
+      expect(banner.content_html).toContain('<script>window.__demoPwned = 2</script>');
+      expect(banner.content_html).toContain("href='javascript:window.__demoPwned=3'");
+    }
+    // the element it replaces is on the home page, with content of its own
+    const home = await (await fetch(server.siteUrl + '/')).text();
+    expect(home).toMatch(/<section class="home-banner" id="home-banner"[^>]*>\s*<div class="banner-default">/);
+    // pre-hidden from the first moment, and by the tag until the message is shown
+    expect(home).toContain("(document, '#home-banner', 1500)");
+    expect(home).toContain("prehide: '#home-banner'");
+    for (const path of ['/category/shoes.html', '/cart.html', '/product/trail-runner.html', '/spa/']) {
+      expect(Object.keys(await offers('banner-elsewhere', path))).not.toContain('home_banner');
+    }
+  });
+
+  it('opens a modal on the cart page once something is in the cart', async () => {
+    expect(await offers('modal', '/cart.html')).not.toHaveProperty('cart_modal');
+    await post(server, { td_client_id: 'modal', td_path: '/product/trail-runner.html', event: 'add_to_cart' });
+    const modal = message((await offers('modal', '/cart.html')).cart_modal);
+    expect(Object.keys(modal)).toEqual(['type', 'content_html']);
+    expect(modal.type).toBe('modal');
+    expect(modal.content_html).toMatch(/<h2>[^<]+<\/h2>/); // the dialog's name
+    expect(Object.keys(await offers('modal', '/'))).not.toContain('cart_modal');
+  });
+
+  it('replaces the single-page app\'s notice on the bags route only, so the other routes restore it', async () => {
+    const notice = message((await offers('spa-notice', '/spa/bags')).spa_notice);
+    expect(notice).toMatchObject({ type: 'replacement', selector: '#notice' });
+    const app = await (await fetch(server.siteUrl + '/spa/bags')).text();
+    expect(app).toContain('<div id="notice" class="notice"><p class="notice-default">');
+    expect(app).toContain("var prehide = '#hero, #notice, main [data-p13n-offer]';");
+    for (const path of ['/spa/', '/spa/shoes', '/spa/product/weekender', '/']) {
+      expect(Object.keys(await offers('spa-notice', path))).not.toContain('spa_notice');
+    }
+  });
+
+  it('links and images in the messages point at pages and files the shop has', async () => {
+    await post(server, { td_client_id: 'links', event: 'add_to_cart' });
+    let html = '';
+    for (const [path, name] of [['/', 'home_banner'], ['/cart.html', 'cart_modal'], ['/spa/bags', 'spa_notice']]) {
+      html += message((await offers('links', path))[name]).content_html;
+    }
+    const urls = [...html.matchAll(/(?:href|src)='(\/[^']*)'/g)].map(([, url]) => url).filter((url) => !url.startsWith('/pixel.gif'));
+    expect(urls.length).toBeGreaterThanOrEqual(4);
+    for (const url of urls) expect([url, (await fetch(server.siteUrl + url)).status]).toEqual([url, 200]);
+  });
+});
+
 describe('settings and options', () => {
   const token = (i) => `1/${i}/${i.toString(16).padStart(32, '0')}`;
 
@@ -208,6 +269,45 @@ describe('rules', () => {
     expect(evaluate(rules, { name: 'Ann' }, { ...newProfile(), cartItems: 3 })).toEqual({
       o: { attributes: { text: '3 for Ann' }, batch_segments: [{ id: '7' }] },
     });
+  });
+
+  it('turns a rule\'s "message" into td_in_browser.message_json, a string holding JSON, its lines joined', () => {
+    const rules = compileRules([
+      { offer: 'banner', message: { type: 'replacement', selector: '#hero', content_html: ['<style>.a { color: red }</style>', '<p class="a">Hi</p>'] }, attributes: { extra: 'kept' } },
+      { offer: 'popup', message: { type: 'modal', content_html: '<h2>Sale</h2>' } },
+    ]);
+    const { banner, popup } = evaluate(rules, {}, newProfile());
+    expect(Object.keys(banner.attributes)).toEqual(['extra', MESSAGE_KEY]);
+    expect(typeof banner.attributes[MESSAGE_KEY]).toBe('string');
+    expect(JSON.parse(banner.attributes[MESSAGE_KEY])).toEqual({
+      type: 'replacement',
+      selector: '#hero',
+      content_html: '<style>.a { color: red }</style>\n<p class="a">Hi</p>',
+    });
+    // as the API sends it: JSON inside the JSON of the answer, quotes escaped once more
+    expect(JSON.stringify({ offers: { popup } })).toContain('"td_in_browser.message_json":"{\\"type\\":\\"modal\\",\\"content_html\\":\\"<h2>Sale</h2>\\"}"');
+    expect(JSON.parse(popup.attributes[MESSAGE_KEY])).toEqual({ type: 'modal', content_html: '<h2>Sale</h2>' });
+  });
+
+  it('fills {{...}} in a message\'s HTML, HTML-escaped, and keeps the JSON valid whatever the value holds', () => {
+    const rules = compileRules([{ offer: 'm', message: { type: 'modal', content_html: '<p title="{{attr.name}}">{{attr.name}}: {{profile.cartItems}} item(s)</p>' } }]);
+    const name = 'Ann "\\" <img src=x onerror=alert(1)>\n\'&';
+    const { m } = evaluate(rules, { name }, { ...newProfile(), cartItems: 2 });
+    const escaped = 'Ann &quot;\\&quot; &lt;img src=x onerror=alert(1)&gt;\n&#39;&amp;';
+    expect(JSON.parse(m.attributes[MESSAGE_KEY]).content_html).toBe(`<p title="${escaped}">${escaped}: 2 item(s)</p>`);
+  });
+
+  it('refuses a message the tag could not show, at start', () => {
+    const rule = (message, attributes) => () => compileRules([{ offer: 'o', message, attributes }]);
+    expect(rule('<p>')).toThrow(/rules\[0\]: "message" must be an object/);
+    expect(rule({ type: 'banner', content_html: '' })).toThrow(/"message.type" must be "replacement" or "modal"/);
+    expect(rule({ type: 'replacement', content_html: '<p>' })).toThrow(/a replacement needs "message.selector"/);
+    expect(rule({ type: 'replacement', selector: ' ', content_html: '<p>' })).toThrow(/a replacement needs "message.selector"/);
+    expect(rule({ type: 'modal', selector: '#x', content_html: '<p>' })).toThrow(/a modal has no "message.selector"/);
+    expect(rule({ type: 'modal', content_html: ['<p>', 1] })).toThrow(/"message.content_html" must be a string or a list of strings/);
+    expect(rule({ type: 'modal' })).toThrow(/"message.content_html" must be a string/);
+    expect(rule({ type: 'modal', content_html: '', html: '<p>' })).toThrow(/unknown key "html" in "message"/);
+    expect(rule({ type: 'modal', content_html: '' }, { [MESSAGE_KEY]: '{}' })).toThrow(/keep one/);
   });
 
   it('refuses a rule it could never evaluate, at start', () => {

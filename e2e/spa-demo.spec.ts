@@ -1,5 +1,5 @@
 import type { Page } from '@playwright/test';
-import { call, expect, tagLive, test, waitForPosts, type LogEntry } from './fixtures';
+import { call, expect, tagLive, test, waitForPosts, type LogEntry, type Tab } from './fixtures';
 
 // The demo's single-page app (demo/spa/) as a new visitor meets it: a cookie banner, client-side routes, and a hero
 // slot that shows the right offer on every route, nothing personal before consent, and never flashes default
@@ -57,8 +57,9 @@ async function tdCookie(page: Page) {
 }
 
 
-test.beforeEach(async ({ page }) => {
-  await page.addInitScript(watchHero);
+// the hero's frames: read by the Chromium-only tests (which use `page`), so watched in Chromium alone
+test.beforeEach(async ({ tab }) => {
+  if (tab.playwright) await tab.addInitScript(watchHero);
 });
 
 test('before consent nothing is sent, stored or shown; after Accept one page view per route and the right hero on each (Chromium only: role queries)', async ({
@@ -298,4 +299,43 @@ test('an Accept before the snippet\'s pre-hiding timer, answered after it: the d
   await expect(page.locator(HERO).locator('[data-p13n-attr="headline"]')).toHaveText('Welcome to Stride & Carry', { timeout: 5000 });
   expect(wrongFrames(await heroFrames(page))).toEqual([]);
   expect(pageErrors).toEqual([]);
+});
+
+/** How the notice under the header looks: pre-hidden, its own text, or the message (its text) in its shadow root. */
+const notice = (tab: Tab) =>
+  tab.evaluate(() => {
+    const target = document.getElementById('notice')!;
+    if (getComputedStyle(target).visibility == 'hidden') return 'hidden';
+    if (target.querySelector('.notice-default')!.getClientRects().length) return 'own: ' + target.textContent!.trim();
+    const strip = target.shadowRoot && target.shadowRoot.querySelector('.bw-strip');
+    return strip ? 'message: ' + strip.textContent!.replace(/\s+/g, ' ').trim() : 'empty';
+  });
+
+test('the bags route replaces the notice with the emulator\'s message; its link is a route change, and the next route gives the notice its own text back', async ({
+  tab, server, emulator, posts,
+}) => {
+  void emulator;
+  const site = `http://www.shop.test:${server.port}`;
+  await tab.addInitScript(() => {
+    localStorage.setItem('spa_consent', 'granted'); // a returning visitor
+    const seen: string[] = ((window as any).__messages = []);
+    document.addEventListener('p13n:message', (e: any) => seen.push(e.detail.action + ' ' + e.detail.name));
+  });
+  await tab.goto(site + '/spa/');
+  await waitForPosts(posts, 1);
+  await expect.poll(() => notice(tab)).toBe('own: Free returns for 60 days, on everything.');
+  await tab.evaluate(() => ((window as any).__sameDocument = true));
+
+  await tab.click('header nav a[href="/spa/bags"]');
+  expect((await waitForPosts(posts, 2))[1].body).toMatchObject({ td_path: '/spa/bags' });
+  await expect.poll(() => notice(tab)).toBe('message: Bags week: a free monogram on every tote and pack, until Sunday. See the Weekender');
+
+  // the message's link, inside the notice's shadow root: app.js finds it through composedPath, so it is a route
+  await tab.evaluate(() => document.getElementById('notice')!.shadowRoot!.querySelector<HTMLAnchorElement>('a')!.click());
+  await expect.poll(() => tab.url()).toBe(site + '/spa/product/weekender');
+  expect((await waitForPosts(posts, 3))[2].body).toMatchObject({ td_path: '/spa/product/weekender', td_referrer: site + '/spa/bags' });
+  await expect.poll(() => notice(tab)).toBe('own: Free returns for 60 days, on everything.');
+  expect(await tab.evaluate(() => document.getElementById('notice')!.shadowRoot!.innerHTML)).toBe('<slot></slot>');
+  expect(await tab.evaluate(() => (window as any).__sameDocument)).toBe(true);
+  expect(await tab.evaluate(() => (window as any).__messages)).toEqual(['show spa_notice', 'shown spa_notice', 'click spa_notice', 'restored spa_notice']);
 });

@@ -59,7 +59,7 @@
     if (list) list.prepend(item.node);
     while (items.length > 8) items.pop().node.remove();
     draw(item);
-    if (kind === 'ready') return;
+    if (kind === 'ready' || kind === 'message') return; // nothing the emulator saw
     try {
       const log = await (await fetch(API + '/_emulator/log', { cache: 'no-store' })).json();
       const posts = log.filter((e) => e.method === 'POST');
@@ -111,6 +111,8 @@
   async function newVisitor() {
     await fetch(API + '/_emulator/log', { method: 'DELETE' }).catch(() => {});
     localStorage.removeItem(CART_KEY);
+    // the modals this tab has shown (once a visit): the tag's `reset` keeps that record, and a new visitor should see them
+    sessionStorage.removeItem('p13n:modals');
     await p13n('reset');
     location.reload();
   }
@@ -121,6 +123,11 @@
   document.addEventListener('p13n:offers', (e) => {
     const { offers, names, uuid, status } = e.detail;
     note('offers', `${names.length ? names.join(', ') : '(none)'} · HTTP ${status}` + (e.detail.cached ? ' · from the cache' : ''), uuid);
+  });
+  // In-browser content (rules with a "message"): a replacement shown in its target, a modal opened or closed.
+  document.addEventListener('p13n:message', (e) => {
+    const { action, name, type, selector, href } = e.detail;
+    note('message', `${action} · ${name} (${type}${selector ? ' ' + selector : ''})${href ? ' → ' + href : ''}`);
   });
   document.addEventListener('p13n:error', (e) => {
     const { error, uuid } = e.detail;

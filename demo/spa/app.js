@@ -106,7 +106,9 @@
   }
 
   document.addEventListener('click', (event) => {
-    const link = event.target instanceof Element ? event.target.closest('a[href]') : null;
+    // composedPath, not target.closest: a link inside an open shadow root (an in-browser message's) counts too, and
+    // at the document the click's target is the shadow root's host
+    const link = event.composedPath().find((node) => node instanceof HTMLAnchorElement && node.hasAttribute('href'));
     if (!link || event.defaultPrevented || event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey ||
         event.altKey || link.target || link.hasAttribute('download')) return; // a new tab, a download: the browser's
     const url = new URL(link.href);
