@@ -170,7 +170,7 @@ function createSanitizer(loadPurify) {
  */
 /** The targets one replacement fills per page view, at most: a page that adds matching elements without end costs bounded work. */
 const MAX_TARGETS = 50;
-/** sessionStorage: the modals this visit has shown. */
+/** sessionStorage: the offers whose modal this visit has shown, by name. */
 const SHOWN_KEY = 'p13n:modals';
 const own = (object, key) => object && typeof object == 'object' && Object.prototype.hasOwnProperty.call(object, key) ? object[key] : undefined;
 /** The message JSON as TD sends it; td-js-sdk halves doubled backslashes first, so a string only that reading parses is read so too. */
@@ -233,13 +233,6 @@ function announce(target, action, message, href) {
     const detail = { action, name: message.name, type: message.type, selector: message.selector, href };
     return target.dispatchEvent(new CustomEvent('p13n:message', { bubbles: true, cancelable: action == 'show', detail }));
 }
-/** Short and stable: a modal's key in sessionStorage. */
-const digest = (text) => {
-    let hash = 5381;
-    for (let i = 0; i < text.length; i++)
-        hash = (hash * 33) ^ text.charCodeAt(i);
-    return (hash >>> 0).toString(36);
-};
 const storage = (change) => {
     try {
         const keys = JSON.parse(sessionStorage.getItem(SHOWN_KEY) || '[]');
@@ -310,7 +303,8 @@ function createMessages(kit) {
         }, () => current() && restore(target));
     }
     function open(message) {
-        const seen = message.name + ':' + digest(message.key);
+        // once a visit per offer, by its name: a modal whose text follows the profile is still the same one
+        const seen = message.name;
         if (modal || (!message.everyPage && storage().indexOf(seen) >= 0) || !announce(document, 'show', message))
             return;
         const pending = (modal = { key: message.key, close() { } });

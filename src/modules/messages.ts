@@ -29,7 +29,7 @@ export interface Message {
 
 /** The targets one replacement fills per page view, at most: a page that adds matching elements without end costs bounded work. */
 export const MAX_TARGETS = 50;
-/** sessionStorage: the modals this visit has shown. */
+/** sessionStorage: the offers whose modal this visit has shown, by name. */
 export const SHOWN_KEY = 'p13n:modals';
 
 const own = (object: unknown, key: string): unknown =>
@@ -93,12 +93,6 @@ function announce(target: EventTarget, action: MessageDetail['action'], message:
   return target.dispatchEvent(new CustomEvent('p13n:message', { bubbles: true, cancelable: action == 'show', detail }));
 }
 
-/** Short and stable: a modal's key in sessionStorage. */
-const digest = (text: string) => {
-  let hash = 5381;
-  for (let i = 0; i < text.length; i++) hash = (hash * 33) ^ text.charCodeAt(i);
-  return (hash >>> 0).toString(36);
-};
 const storage = (change?: (keys: string[]) => string[]): string[] => {
   try {
     const keys = JSON.parse(sessionStorage.getItem(SHOWN_KEY) || '[]') as string[];
@@ -169,7 +163,8 @@ export default function createMessages(kit: MessageKit) {
   }
 
   function open(message: Message): Promise<unknown> | undefined {
-    const seen = message.name + ':' + digest(message.key);
+    // once a visit per offer, by its name: a modal whose text follows the profile is still the same one
+    const seen = message.name;
     if (modal || (!message.everyPage && storage().indexOf(seen) >= 0) || !announce(document, 'show', message)) return;
     const pending = (modal = { key: message.key, close() {} });
     return sanitize().then(
