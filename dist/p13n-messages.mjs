@@ -248,7 +248,7 @@ function createMessages(kit) {
     let sanitizer;
     /** The replacements in force: the latest page view's, and those of `personalize` answers since. */
     let active = [];
-    /** Each target filled (or left to the page by a cancelled `show`), and how to give it its own content back. */
+    /** Each target filled, and how to give it its own content back; or left to the page (a cancelled `show`). */
     const placed = new Map();
     let modal;
     // the words are the module's: the core, which every page loads, carries none of them
@@ -266,6 +266,8 @@ function createMessages(kit) {
         if (!was)
             return;
         placed.delete(target);
+        if (!was.restore)
+            return; // the page's own doing
         was.restore();
         if (target.isConnected)
             announce(target, 'restored', was.message);
@@ -278,7 +280,7 @@ function createMessages(kit) {
         message.count++;
         restore(target);
         if (!announce(target, 'show', message))
-            return void placed.set(target, { message, restore() { } });
+            return void placed.set(target, { message });
         const spot = hold(target);
         placed.set(target, { message, restore: spot.restore });
         const current = () => placed.has(target) && placed.get(target).message == message;
@@ -304,10 +306,9 @@ function createMessages(kit) {
     }
     function open(message) {
         // once a visit per offer, by its name: a modal whose text follows the profile is still the same one
-        const seen = message.name;
-        if (modal || (!message.everyPage && storage().indexOf(seen) >= 0) || !announce(document, 'show', message))
+        if (modal || (!message.everyPage && storage().indexOf(message.name) >= 0) || !announce(document, 'show', message))
             return;
-        const pending = (modal = { key: message.key, close() { } });
+        const pending = (modal = { close() { } });
         return sanitize().then((clean) => {
             if (modal != pending)
                 return; // consent was denied meanwhile
@@ -323,7 +324,7 @@ function createMessages(kit) {
                 modal = undefined;
                 return report(`message ${message.name}: not shown: ${why}`);
             }
-            storage((keys) => keys.concat(seen));
+            storage((keys) => keys.concat(message.name));
             announce(document, 'shown', message);
         }, () => modal == pending && (modal = undefined));
     }

@@ -181,7 +181,11 @@ describe('replacements', () => {
   it('leave a target to the page when its show event is cancelled', async () => {
     const hero = document.querySelector('#hero')!;
     hero.addEventListener('p13n:message', (event) => event.preventDefault());
-    await createMessages(kit()).show(offers({ promo: banner() }), true);
+    const messages = createMessages(kit());
+    await messages.show(offers({ promo: banner() }), true);
+    expect(hero.shadowRoot).toBeNull();
+    // nor is it restored by a later page view: the tag did nothing there to undo
+    await messages.show({}, true);
     expect(hero.shadowRoot).toBeNull();
     expect(events.map((event) => event.action)).toEqual(['show']);
   });

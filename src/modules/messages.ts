@@ -107,9 +107,9 @@ export default function createMessages(kit: MessageKit) {
   let sanitizer: Promise<(html: string) => Content> | undefined;
   /** The replacements in force: the latest page view's, and those of `personalize` answers since. */
   let active: Message[] = [];
-  /** Each target filled (or left to the page by a cancelled `show`), and how to give it its own content back. */
-  const placed = new Map<Element, { message: Message; restore(): void }>();
-  let modal: { key: string; close(): void } | undefined;
+  /** Each target filled, and how to give it its own content back; or left to the page (a cancelled `show`). */
+  const placed = new Map<Element, { message: Message; restore?: () => void }>();
+  let modal: { close(): void } | undefined;
   // the words are the module's: the core, which every page loads, carries none of them
   const report = (why: string) => kit.report({ code: 'message', message: `p13n: ${why}; see https://www.npmjs.com/package/p13n-tag#errors` });
 
@@ -127,6 +127,7 @@ export default function createMessages(kit: MessageKit) {
     const was = placed.get(target);
     if (!was) return;
     placed.delete(target);
+    if (!was.restore) return; // the page's own doing
     was.restore();
     if (target.isConnected) announce(target, 'restored', was.message);
   };
@@ -137,7 +138,7 @@ export default function createMessages(kit: MessageKit) {
     if ((was && was.message.key == message.key) || message.count >= MAX_TARGETS || target.localName.startsWith('p13n-')) return;
     message.count++;
     restore(target);
-    if (!announce(target, 'show', message)) return void placed.set(target, { message, restore() {} });
+    if (!announce(target, 'show', message)) return void placed.set(target, { message });
     const spot = hold(target);
     placed.set(target, { message, restore: spot.restore });
     const current = () => placed.has(target) && placed.get(target)!.message == message;
@@ -164,9 +165,8 @@ export default function createMessages(kit: MessageKit) {
 
   function open(message: Message): Promise<unknown> | undefined {
     // once a visit per offer, by its name: a modal whose text follows the profile is still the same one
-    const seen = message.name;
-    if (modal || (!message.everyPage && storage().indexOf(seen) >= 0) || !announce(document, 'show', message)) return;
-    const pending = (modal = { key: message.key, close() {} });
+    if (modal || (!message.everyPage && storage().indexOf(message.name) >= 0) || !announce(document, 'show', message)) return;
+    const pending = (modal = { close() {} });
     return sanitize().then(
       (clean) => {
         if (modal != pending) return; // consent was denied meanwhile
@@ -185,7 +185,7 @@ export default function createMessages(kit: MessageKit) {
           modal = undefined;
           return report(`message ${message.name}: not shown: ${why}`);
         }
-        storage((keys) => keys.concat(seen));
+        storage((keys) => keys.concat(message.name));
         announce(document, 'shown', message);
       },
       () => modal == pending && (modal = undefined),
