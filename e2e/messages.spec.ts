@@ -416,7 +416,7 @@ test.describe('modal', () => {
     </script>`,
   };
 
-  test('opens once, labelled by its heading, focus inside; Tab keeps it inside; Escape closes, focus returns, scroll is given back', async ({ open, emulator }) => {
+  test('opens once, labelled by its heading, focus inside; Tab never reaches the inert page; Escape closes, focus returns, scroll is given back', async ({ open, emulator }) => {
     emulator.setFault(answer({ welcome: message('modal', CONTENT) }, { delayMs: 300 }));
     const page = await open(PAGE);
     await expect.poll(() => actions(page, 'document')).toEqual(['show', 'shown']);
