@@ -55,3 +55,25 @@ test('the differences between engines are the ones the README lists', async ({ o
   const cookieDays = Math.round((long.expires * 1000 - Date.now()) / 86400e3);
   expect({ ...seen, cookieDays }).toEqual({ secure: false, locks: false, randomUUID: false, keepalive: true, ...DIFFERENCES[engine] });
 });
+
+test('press sends real keys to the focused element and clickAt clicks at a viewport point', async ({ open }) => {
+  const page = await open({
+    head: `<script>
+      window.keys = []; window.clicks = [];
+      // WebKitGTK names Shift+Tab's key ISO_Left_Tab ('Unidentified'): the focus tells Tab apart, the names the rest
+      addEventListener('keydown', function (e) { if (e.key == 'Escape') keys.push(e.key + '@' + document.activeElement.id) }, true);
+      addEventListener('click', function (e) { clicks.push(e.target.id + ' ' + e.clientX + ',' + e.clientY + ' ' + e.isTrusted) });
+    </script>`,
+    body: `<button id="one">one</button><button id="two">two</button>
+      <div id="box" style="position:fixed;left:100px;top:200px;width:50px;height:50px;background:#ccc"></div>`,
+  });
+  await page.evaluate(() => document.getElementById('one')!.focus());
+  await page.press('Tab');
+  expect(await page.evaluate(() => document.activeElement!.id)).toBe('two');
+  await page.press('Shift+Tab');
+  expect(await page.evaluate(() => document.activeElement!.id)).toBe('one');
+  await page.press('Escape');
+  await expect.poll(() => page.evaluate(() => (window as any).keys)).toEqual(['Escape@one']);
+  await page.clickAt(120, 210);
+  await expect.poll(() => page.evaluate(() => (window as any).clicks)).toEqual(['box 120,210 true']);
+});

@@ -28,6 +28,8 @@ function chromiumTab(context: BrowserContext, page: Page, owner: boolean): Tab {
     evaluate: (fn, arg) => page.evaluate(fn as never, arg),
     waitForFunction: async (fn, arg, options) => void (await page.waitForFunction(fn as never, arg, options)),
     click: (selector) => page.click(selector),
+    clickAt: (x, y) => page.mouse.click(x, y),
+    press: (key) => page.keyboard.press(key),
     waitForTimeout: (ms) => page.waitForTimeout(ms),
     addInitScript: async (script, arg) => void (await page.addInitScript(script as never, arg)),
     cookies: async () => (await context.cookies()).map(cookieOf),

@@ -41,6 +41,13 @@ function firefoxTab(context: BrowserContext, page: Page, owner: boolean): Tab {
     waitForFunction: (fn, arg, options) =>
       poll(() => tab.evaluate(fn, arg).catch(() => false), options?.timeout, 'waitForFunction ' + fn),
     click: (selector) => page.click(selector),
+    clickAt: (x, y) => page.mouse.click(x, y),
+    async press(key) {
+      if (key != 'Shift+Tab') return page.keyboard.press(key);
+      await page.keyboard.down('Shift');
+      await page.keyboard.press('Tab');
+      await page.keyboard.up('Shift');
+    },
     waitForTimeout: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     addInitScript: async (script, arg) => void (await page.evaluateOnNewDocument(scriptText(script, arg))),
     cookies: async () => (await context.cookies()).map(cookieOf),

@@ -22,6 +22,9 @@ export interface Cookie {
 /** The fields the tests compare, out of a driver's richer cookie record. */
 export const cookieOf = ({ name, value, domain, path, expires }: Cookie): Cookie => ({ name, value, domain, path, expires });
 
+/** The keys a test may press, in Playwright's names; `Shift+Tab` holds Shift down while Tab is pressed. */
+export type Key = 'Tab' | 'Shift+Tab' | 'Escape';
+
 /** A script to run in every document the tab loads, before the page's own: a function and its argument. */
 export type InitScript<A> = ((arg: A) => unknown) | { content: string };
 
@@ -37,6 +40,10 @@ export interface Tab {
   waitForFunction<A = undefined>(fn: (arg: A) => unknown, arg?: A, options?: { timeout?: number }): Promise<void>;
   /** A real click on the first element matching `selector`, as a visitor's. */
   click(selector: string): Promise<void>;
+  /** A real click at a point of the viewport (CSS pixels from its top left corner), whatever is there: a backdrop, a shadow root's content. */
+  clickAt(x: number, y: number): Promise<void>;
+  /** A real key press, as a visitor's, to whatever has the focus. */
+  press(key: Key): Promise<void>;
   waitForTimeout(ms: number): Promise<void>;
   addInitScript<A = undefined>(script: InitScript<A>, arg?: A): Promise<void>;
   /**

@@ -10,9 +10,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
 import net, { type AddressInfo } from 'node:net';
-import { Builder, By, type WebDriver } from 'selenium-webdriver';
+import { Builder, By, Key as Keys, Origin, type WebDriver } from 'selenium-webdriver';
 import { PROGRAMS } from './programs';
-import { fromJSON, inPage, poll, scriptText, type Cookie, type EngineBrowser, type LaunchOptions, type Tab } from './tab';
+import { fromJSON, inPage, poll, scriptText, type Cookie, type EngineBrowser, type Key, type LaunchOptions, type Tab } from './tab';
+
+const KEYS: Record<Exclude<Key, 'Shift+Tab'>, string> = { Tab: Keys.TAB, Escape: Keys.ESCAPE };
 
 /** WebKitWebDriver's new-session call never times out when MiniBrowser fails to start: this bounds it. */
 const SESSION_MS = 30_000;
@@ -200,6 +202,16 @@ function webkitTab(shared: Shared, handle: string, close: () => Promise<void>): 
       await focus();
       await keep();
       await session.findElement(By.css(selector)).click();
+    },
+    async clickAt(x, y) {
+      await focus();
+      await keep();
+      await session.actions().move({ x: Math.round(x), y: Math.round(y), origin: Origin.VIEWPORT }).click().perform();
+    },
+    async press(key) {
+      await focus();
+      const actions = session.actions();
+      await (key == 'Shift+Tab' ? actions.keyDown(Keys.SHIFT).sendKeys(Keys.TAB).keyUp(Keys.SHIFT) : actions.sendKeys(KEYS[key])).perform();
     },
     waitForTimeout: sleep,
     addInitScript: async (script, arg) => void shared.inits.push(scriptText(script, arg)),
