@@ -57,6 +57,20 @@ function openModal(content, sheets, closed, clicked) {
             clicked(link.href);
     });
     button.addEventListener('click', () => dialog.close());
+    // showModal() makes the page inert, but past the last control Chromium and Firefox let Tab leave for the
+    // browser's own UI: the focus goes round inside the dialog instead
+    dialog.addEventListener('keydown', (event) => {
+        // keyCode too: WebKitGTK's driver sends Shift+Tab with the key 'Unidentified'
+        if (event.key != 'Tab' && event.keyCode != 9)
+            return;
+        const stops = Array.from(dialog.querySelectorAll('a[href],button,summary,[tabindex]:not([tabindex="-1"])'));
+        const at = root.activeElement;
+        const edge = event.shiftKey ? (at == stops[0] || at == body ? stops[stops.length - 1] : null) : at == stops[stops.length - 1] ? stops[0] : null;
+        if (edge) {
+            event.preventDefault();
+            edge.focus();
+        }
+    });
     (document.body || page).append(host);
     page.style.overflow = 'hidden';
     dialog.showModal();

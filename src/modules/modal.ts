@@ -1,8 +1,8 @@
 /**
  * The modal message: a native modal `<dialog>` in a shadow root of its own, so that page styles neither leak in
- * nor out. `showModal()` gives it the top layer, makes the rest of the page inert (focus stays inside) and closes
- * it on Escape; this adds the label, the close button, the backdrop click, the scroll lock and focus returning to
- * where it was.
+ * nor out. `showModal()` gives it the top layer, makes the rest of the page inert and closes it on Escape; this
+ * adds the label, the close button, the backdrop click, Tab going round inside it, the scroll lock and focus
+ * returning to where it was.
  */
 import type { Content } from './sanitize';
 
@@ -61,6 +61,19 @@ export function openModal(content: Content, sheets: CSSStyleSheet[], closed: () 
     if (link) clicked((link as HTMLAnchorElement).href);
   });
   button.addEventListener('click', () => dialog.close());
+  // showModal() makes the page inert, but past the last control Chromium and Firefox let Tab leave for the
+  // browser's own UI: the focus goes round inside the dialog instead
+  dialog.addEventListener('keydown', (event) => {
+    // keyCode too: WebKitGTK's driver sends Shift+Tab with the key 'Unidentified'
+    if (event.key != 'Tab' && event.keyCode != 9) return;
+    const stops = Array.from(dialog.querySelectorAll<HTMLElement>('a[href],button,summary,[tabindex]:not([tabindex="-1"])'));
+    const at = root.activeElement;
+    const edge = event.shiftKey ? (at == stops[0] || at == body ? stops[stops.length - 1] : null) : at == stops[stops.length - 1] ? stops[0] : null;
+    if (edge) {
+      event.preventDefault();
+      edge.focus();
+    }
+  });
   (document.body || page).append(host);
   page.style.overflow = 'hidden';
   dialog.showModal();
