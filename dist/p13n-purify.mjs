@@ -2557,19 +2557,30 @@ var purify_default = createDOMPurify();
  * now). A module of its own, so that browsers with the Sanitizer API never download it.
  */
 let policy;
+let refused = false;
+let sanitizing = false; // the policy makes TrustedHTML for DOMPurify's parser, during purify() only
 /**
  * Where the page enforces Trusted Types, DOMPurify must hand its parser TrustedHTML: the policy `p13n-html` makes
- * it, for DOMPurify alone (it passes the raw string to the parser, whose output DOMPurify then sanitizes).
+ * it, for DOMPurify alone (it passes the raw string to the parser, whose output DOMPurify then sanitizes), and
+ * for nothing else: outside purify() it refuses. Asked for once: a CSP that refuses it is not asked again.
  */
 function trusted() {
     const types = window.trustedTypes;
+    if (refused)
+        throw "this browser sanitizes with DOMPurify, which needs the Trusted Types policy p13n-html: the page's CSP does not allow it";
     if (!types || policy)
         return policy;
+    const only = (html) => {
+        if (!sanitizing)
+            throw 'p13n-html serves DOMPurify only';
+        return html;
+    };
     try {
-        return (policy = types.createPolicy('p13n-html', { createHTML: (html) => html, createScriptURL: () => '' }));
+        return (policy = types.createPolicy('p13n-html', { createHTML: only, createScriptURL: () => '' }));
     }
     catch {
-        throw "this browser sanitizes with DOMPurify, which needs the Trusted Types policy p13n-html: the page's CSP does not allow it";
+        refused = true;
+        return trusted();
     }
 }
 /** `html` without anything but `elements` and `attributes`, as nodes of an inert document: no string goes back to a parser. */
@@ -2577,6 +2588,16 @@ function purify(html, elements, attributes) {
     // where DOMPurify finds the DOM it needs missing, it hands back its input as it was: never that
     if (!purify_default.isSupported)
         throw 'DOMPurify cannot sanitize in this browser';
+    const policy = trusted();
+    sanitizing = true;
+    try {
+        return sanitizeWith(html, elements, attributes, policy);
+    }
+    finally {
+        sanitizing = false;
+    }
+}
+function sanitizeWith(html, elements, attributes, policy) {
     return purify_default.sanitize(html, {
         ALLOWED_TAGS: elements,
         ALLOWED_ATTR: attributes,
@@ -2585,7 +2606,7 @@ function purify(html, elements, attributes) {
         // a leading <style> would be parsed into <head> and lost
         FORCE_BODY: true,
         RETURN_DOM_FRAGMENT: true,
-        TRUSTED_TYPES_POLICY: trusted(),
+        TRUSTED_TYPES_POLICY: policy,
     });
 }
 

@@ -1169,7 +1169,7 @@ function openClient(config, hub, early) {
                 cache.clear();
             renderer.clear();
             if (messages)
-                messages.then((shown) => shown && shown.clear());
+                messages.then((module) => module && module.clear());
             prehide.reveal();
         }
     }
@@ -1241,23 +1241,23 @@ function openClient(config, hub, early) {
      * messages' targets stay hidden until they are filled, `prehideTimeout` still bounding it), unless a newer page
      * view has hidden it again meanwhile.
      */
-    function present(offers, view, cached) {
+    function present(offers, isView, cached) {
         try {
             renderer.render(offers, cached);
         }
         catch { } // a page's odd DOM must not cost it the offers
-        const showing = message(offers, view);
+        const showing = showMessages(offers, isView);
         if (showing)
             showing.then(() => shown == views && prehide.reveal());
         else
             prehide.reveal();
     }
     /**
-     * TD's in-browser content of `offers` (a page view's when `view`), shown by the messages module, which the first
+     * TD's in-browser content of `offers` (a page view's when `isView`), shown by the messages module, which the first
      * answer carrying a message loads; every answer goes to it from then on, so a route without the message restores
      * what it replaced. Settles once shown; undefined when there is nothing to show.
      */
-    function message(offers, view) {
+    function showMessages(offers, isView) {
         // written by the tag's own JSON writer, which no Array.prototype.toJSON of the page's bends or breaks; a value
         // that merely mentions the key loads the module for nothing, harmlessly: this check is every page's to pay
         if (settings.messages === false || !(messages || ('' + toJSON(offers)).indexOf(MESSAGE_KEY) >= 0))
@@ -1267,7 +1267,7 @@ function openClient(config, hub, early) {
                 load('messages', settings.nonce).then((create) => create({ watch: renderer.watch, purify: (hash) => load('purify', settings.nonce), report }), 
                 // as with spa, tried again by the next page
                 (why) => report(problem('module', why)));
-        return messages.then((shown) => shown && shown.show(offers, view));
+        return messages.then((module) => module && module.show(offers, isView));
     }
     /** One request, once consent allows it and the calls made before it are on their way. */
     async function deliver(extra, track, page, context = pageContext(), time = Date.now()) {
@@ -1301,12 +1301,13 @@ function openClient(config, hub, early) {
         if (!track)
             out();
         const reply = await sending.finally(out);
-        // an answer to a page view that a newer one has overtaken would show the wrong page's offers
+        // a visitor who said no while it was out gets nothing personal from it: nothing shown, nothing cached
+        const allowed = consent.get() != 'denied';
         // an answer to a page view that a newer one has overtaken would show the wrong page's offers
         if (!track && (!page || page.current == views)) {
             shown = views;
             // slots first, so handlers of p13n:offers see the page as rendered
-            if (reply.ok)
+            if (reply.ok && allowed)
                 present(reply.offers, !!page);
             else
                 prehide.reveal();
@@ -1316,7 +1317,7 @@ function openClient(config, hub, early) {
         const { status, offers } = reply;
         if (track)
             return { ok: true, status, offers: {}, uuid: id };
-        if (page && cache)
+        if (page && cache && allowed)
             cache.put(page.path, { offers, status, uuid: id });
         events.emit('offers', { offers, names: Object.keys(offers), uuid: id, status });
         return { ok: true, status, offers, uuid: id };

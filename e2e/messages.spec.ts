@@ -175,6 +175,28 @@ test.describe('replacement content is sanitized', () => {
       own: 0, // the target's own content is not rendered
     });
   });
+
+  test("the content's CSS cannot reach the page's own target (:host); its links open a tab at most, without window.opener", async ({ open, emulator }) => {
+    const css = '<style>:host{outline:7px solid rgb(9,9,9)} @media all{:host{background-color:rgb(9,9,9)}} .t{color:rgb(1,2,3)}</style>';
+    const links = '<a class="t" id="tab" href="https://www.shop.test/a" target="_blank" rel="opener">a</a><a id="frame" href="https://www.shop.test/b" target="checkout">b</a>';
+    emulator.setFault(answer({ promo: message('replacement', css + links, '#hero') }));
+    const page = await open({ head: TAG(), body: '<div id="hero"><p>Original</p></div>' });
+    await expect.poll(() => actions(page, 'hero')).toEqual(['show', 'shown']);
+    expect(
+      await page.evaluate(() => {
+        const hero = document.getElementById('hero')!;
+        const root = hero.shadowRoot!;
+        const tab = root.getElementById('tab')!;
+        return {
+          outline: getComputedStyle(hero).outlineStyle,
+          background: getComputedStyle(hero).backgroundColor,
+          inside: getComputedStyle(tab).color,
+          tab: [tab.getAttribute('target'), tab.getAttribute('rel')],
+          frame: root.getElementById('frame')!.hasAttribute('target'),
+        };
+      }),
+    ).toEqual({ outline: 'none', background: 'rgba(0, 0, 0, 0)', inside: 'rgb(1, 2, 3)', tab: ['_blank', 'noopener noreferrer'], frame: false });
+  });
 });
 
 test.describe('under a strict CSP and enforced Trusted Types', () => {

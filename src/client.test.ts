@@ -846,6 +846,20 @@ describe("TD's in-browser content", () => {
     await vi.waitFor(() => expect(hero().shadowRoot!.innerHTML).toBe('<slot></slot>'));
   });
 
+  it('an answer that comes back after consent was denied shows nothing and is not cached', async () => {
+    let arrive!: () => void;
+    answer = () => new Promise<Response>((resolve) => (arrive = () => resolve(withMessage())));
+    const client = createClient({ ...CONFIG, cache: { ttl: 60 } });
+    await client.init();
+    await vi.waitFor(() => expect(calls).toHaveLength(1));
+    await client.consent('denied');
+    arrive();
+    await settle();
+    await settle();
+    expect(hero().shadowRoot).toBeNull();
+    expect(Object.keys(localStorage).filter((key) => key.startsWith('p13n:cache'))).toEqual([]);
+  });
+
   it('the messages module that does not load is one module error, and the page goes on', async () => {
     vi.spyOn(loader, 'load').mockImplementation(((name: string) => (name == 'messages' ? Promise.reject('the messages module did not load from x') : Promise.reject('other'))) as never);
     answer = () => withMessage();

@@ -102,7 +102,7 @@ export function openClient(config: unknown, hub: Hub, early?: Early): [Client, b
       tracker.clear();
       if (cache) cache.clear();
       renderer.clear();
-      if (messages) messages.then((shown) => shown && shown.clear());
+      if (messages) messages.then((module) => module && module.clear());
       prehide.reveal();
     }
   }
@@ -176,21 +176,21 @@ export function openClient(config: unknown, hub: Hub, early?: Early): [Client, b
    * messages' targets stay hidden until they are filled, `prehideTimeout` still bounding it), unless a newer page
    * view has hidden it again meanwhile.
    */
-  function present(offers: Offers, view: boolean, cached?: boolean) {
+  function present(offers: Offers, isView: boolean, cached?: boolean) {
     try {
       renderer.render(offers, cached);
     } catch {} // a page's odd DOM must not cost it the offers
-    const showing = message(offers, view);
+    const showing = showMessages(offers, isView);
     if (showing) showing.then(() => shown == views && prehide.reveal());
     else prehide.reveal();
   }
 
   /**
-   * TD's in-browser content of `offers` (a page view's when `view`), shown by the messages module, which the first
+   * TD's in-browser content of `offers` (a page view's when `isView`), shown by the messages module, which the first
    * answer carrying a message loads; every answer goes to it from then on, so a route without the message restores
    * what it replaced. Settles once shown; undefined when there is nothing to show.
    */
-  function message(offers: Offers, view: boolean) {
+  function showMessages(offers: Offers, isView: boolean) {
     // written by the tag's own JSON writer, which no Array.prototype.toJSON of the page's bends or breaks; a value
     // that merely mentions the key loads the module for nothing, harmlessly: this check is every page's to pay
     if (settings.messages === false || !(messages || ('' + toJSON(offers)).indexOf(MESSAGE_KEY) >= 0)) return;
@@ -201,7 +201,7 @@ export function openClient(config: unknown, hub: Hub, early?: Early): [Client, b
         // as with spa, tried again by the next page
         (why) => report(problem('module', why)),
       );
-    return messages.then((shown) => shown && shown.show(offers, view));
+    return messages.then((module) => module && module.show(offers, isView));
   }
 
   /** One request, once consent allows it and the calls made before it are on their way. */
@@ -231,18 +231,19 @@ export function openClient(config: unknown, hub: Hub, early?: Early): [Client, b
     // fetch was called (a track: stored, and sent or waiting its turn): the next call may go
     if (!track) out();
     const reply = await sending.finally(out);
-    // an answer to a page view that a newer one has overtaken would show the wrong page's offers
+    // a visitor who said no while it was out gets nothing personal from it: nothing shown, nothing cached
+    const allowed = consent.get() != 'denied';
     // an answer to a page view that a newer one has overtaken would show the wrong page's offers
     if (!track && (!page || page.current == views)) {
       shown = views;
       // slots first, so handlers of p13n:offers see the page as rendered
-      if (reply.ok) present(reply.offers, !!page);
+      if (reply.ok && allowed) present(reply.offers, !!page);
       else prehide.reveal();
     }
     if (!reply.ok) return fail(reply.error, id);
     const { status, offers } = reply;
     if (track) return { ok: true, status, offers: {}, uuid: id };
-    if (page && cache) cache.put(page.path, { offers, status, uuid: id });
+    if (page && cache && allowed) cache.put(page.path, { offers, status, uuid: id });
     events.emit('offers', { offers, names: Object.keys(offers), uuid: id, status });
     return { ok: true, status, offers, uuid: id };
   }

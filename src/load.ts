@@ -35,8 +35,8 @@ export function load<N extends ModuleName>(name: N, nonce?: string, hash = MANIF
     const script = document.createElement('script');
     const fail = () => (script.remove(), reject(`the ${name} module did not load from ${url}`));
     script.addEventListener(MODULE_EVENT, (event) => resolve((event as CustomEvent).detail));
-    script.onload = fail; // after the module ran: a no-op once it is in
-    script.onerror = fail;
+    // onload comes after the module ran: a no-op once it is in
+    script.onload = script.onerror = fail;
     script.integrity = 'sha256-' + hash;
     script.crossOrigin = 'anonymous';
     nonce = own || nonce;

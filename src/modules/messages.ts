@@ -6,86 +6,19 @@
  * sanitized (./sanitize.ts) and lives in shadow roots, so its styles stay inside. Each message is announced by a
  * cancelable `p13n:message` event first, then followed by more of them (README, "In-browser content").
  */
-import { MESSAGE_KEY, type MessageKit } from '../seam';
+import type { MessageKit } from '../seam';
 import type { MessageDetail, Offers } from '../types';
-import { openModal, sheet } from './modal';
+import { openModal } from './modal';
+import { readMessages, type Message } from './read';
 import { hold } from './replace';
-import { createSanitizer, type Content } from './sanitize';
+import { contentSheet, createSanitizer, type Content } from './sanitize';
 
-export interface Message {
-  /** The offer's name. */
-  name: string;
-  type: MessageDetail['type'];
-  selector?: string;
-  html: string;
-  /** The offer's name and the message as sent: a later answer with the same key shows the same thing. */
-  key: string;
-  /** A modal shown at every page view that carries it (the offer's `p13n_modal_frequency: 'page'`), not once a visit. */
-  everyPage?: boolean;
-  /** Targets filled since the page view that brought it. */
-  count: number;
-  sheet?: CSSStyleSheet;
-}
+export { readMessages, type Message };
 
-/** The targets one replacement fills per page view, at most: a page that adds matching elements without end costs bounded work. */
+/** The targets one replacement fills per answer, at most: a page that adds matching elements without end costs bounded work. */
 export const MAX_TARGETS = 50;
-/** sessionStorage: the offers whose modal this visit has shown, by name. */
+/** sessionStorage: the offers whose modal this visit has shown, their names one a line. */
 export const SHOWN_KEY = 'p13n:modals';
-
-const own = (object: unknown, key: string): unknown =>
-  object && typeof object == 'object' && Object.prototype.hasOwnProperty.call(object, key) ? (object as Record<string, unknown>)[key] : undefined;
-
-/** The message JSON as TD sends it; td-js-sdk halves doubled backslashes first, so a string only that reading parses is read so too. */
-function parse(raw: string): unknown {
-  let value: unknown;
-  try {
-    value = JSON.parse(raw);
-  } catch {
-    value = JSON.parse(raw.replace(/\\\\/g, '\\'));
-  }
-  // encoded twice
-  return typeof value == 'string' ? JSON.parse(value) : value;
-}
-
-/** The messages `offers` carry, in the answer's order; one that cannot be shown is reported and left out. */
-export function readMessages(offers: Offers, report: (why: string) => void): Message[] {
-  const found: Message[] = [];
-  for (const name of Object.keys(offers)) {
-    const attributes = own(offers[name], 'attributes');
-    const raw = own(attributes, MESSAGE_KEY);
-    if (raw == null) continue;
-    const wrong = (why: string) => report(`message ${name}: ${why}`);
-    let message: unknown;
-    try {
-      message = parse(raw as string);
-    } catch {
-      wrong(MESSAGE_KEY + ' is not JSON');
-      continue;
-    }
-    const type = own(message, 'type');
-    const html = own(message, 'content_html');
-    const selector = own(message, 'selector');
-    if (type != 'replacement' && type != 'modal') {
-      wrong(`type ${JSON.stringify(type)} is neither "replacement" nor "modal"`);
-      continue;
-    }
-    if (typeof html != 'string') {
-      wrong('content_html is not a string');
-      continue;
-    }
-    if (type == 'replacement') {
-      try {
-        document.querySelector(selector as string);
-        if (typeof selector != 'string' || !selector.trim()) throw 0;
-      } catch {
-        wrong(`selector ${JSON.stringify(selector)} is not a CSS selector`);
-        continue;
-      }
-    }
-    found.push({ name, type: type as MessageDetail['type'], html, selector: type == 'replacement' ? (selector as string) : undefined, key: name + '\n' + raw, count: 0, everyPage: own(attributes, 'p13n_modal_frequency') == 'page' });
-  }
-  return found;
-}
 
 /** A `p13n:message` event on `target`: `show` comes first and is cancelable (the page renders it itself, or not at all). */
 function announce(target: EventTarget, action: MessageDetail['action'], message: Message, href?: string): boolean {
@@ -93,34 +26,43 @@ function announce(target: EventTarget, action: MessageDetail['action'], message:
   return target.dispatchEvent(new CustomEvent('p13n:message', { bubbles: true, cancelable: action == 'show', detail }));
 }
 
-const storage = (change?: (keys: string[]) => string[]): string[] => {
+/** The modals this visit has shown (plain text: a page's Array.prototype.toJSON cannot bend it). */
+const shownModals = (): string[] => {
   try {
-    const keys = JSON.parse(sessionStorage.getItem(SHOWN_KEY) || '[]') as string[];
-    if (change) sessionStorage.setItem(SHOWN_KEY, JSON.stringify(change(keys)));
-    return keys;
+    return (sessionStorage.getItem(SHOWN_KEY) || '').split('\n');
   } catch {
     return []; // storage refused: a modal may show again on the next page
   }
 };
+const rememberModal = (name: string) => {
+  try {
+    sessionStorage.setItem(SHOWN_KEY, shownModals().concat(name).join('\n'));
+  } catch {}
+};
+
+/** Never a target: the tag's own hosts (a selector such as `div *` would chase them), the root, what is in `<head>`. */
+const refused = (target: Element) => target.localName.indexOf('p13n-') == 0 || target == document.documentElement || !!target.closest('head');
 
 export default function createMessages(kit: MessageKit) {
   let sanitizer: Promise<(html: string) => Content> | undefined;
-  /** The replacements in force: the latest page view's, and those of `personalize` answers since. */
+  let unsanitized = false; // the sanitizer did not load
+  /** The replacements in force: the latest page view's, and those of `personalize` answers since (one per offer). */
   let active: Message[] = [];
   /** Each target filled, and how to give it its own content back; or left to the page (a cancelled `show`). */
   const placed = new Map<Element, { message: Message; restore?: () => void }>();
+  const clickable = new WeakSet<ShadowRoot>();
   let modal: { close(): void } | undefined;
   // the words are the module's: the core, which every page loads, carries none of them
   const report = (why: string) => kit.report({ code: 'message', message: `p13n: ${why}; see https://www.npmjs.com/package/p13n-tag#errors` });
 
-  /** The sanitizer, loaded once; a failure is reported once, and tried again by the next answer. */
+  /** The sanitizer, loaded once; a load that failed is reported once, and tried again by the next answer (`show`). */
   const sanitize = () =>
     (sanitizer =
       sanitizer ||
       createSanitizer(kit.purify).catch((why) => {
-        sanitizer = undefined;
+        unsanitized = true;
         report('not shown: ' + why);
-        throw 0;
+        throw 0; // reported: each message that waited for it gives its target back
       }));
 
   const restore = (target: Element) => {
@@ -131,61 +73,78 @@ export default function createMessages(kit: MessageKit) {
     was.restore();
     if (target.isConnected) announce(target, 'restored', was.message);
   };
+  const showing = (target: Element, message: Message) => placed.has(target) && placed.get(target)!.message == message;
 
-  /** Fills `target` with `message`, once: a target that shows it already is left alone, whatever a framework does to it. */
-  function place(target: Element, message: Message): Promise<unknown> | undefined {
-    const was = placed.get(target);
-    if ((was && was.message.key == message.key) || message.count >= MAX_TARGETS || target.localName.startsWith('p13n-')) return;
-    message.count++;
-    restore(target);
-    if (!announce(target, 'show', message)) return void placed.set(target, { message });
-    const spot = hold(target);
-    placed.set(target, { message, restore: spot.restore });
-    const current = () => placed.has(target) && placed.get(target)!.message == message;
-    return sanitize().then(
+  /** One listener a shadow root, for every message it will show: a click on a link is announced. */
+  const listen = (root: ShadowRoot, target: Element) => {
+    if (clickable.has(root)) return;
+    clickable.add(root);
+    root.addEventListener('click', (event) => {
+      const link = event.target && (event.target as Element).closest ? (event.target as Element).closest('a[href]') : null;
+      const now = placed.get(target);
+      if (link && now && now.restore) announce(target, 'click', now.message, (link as HTMLAnchorElement).href);
+    });
+  };
+
+  /** Fills the root `target` is held with, once the sanitizer is in; gives the target back if it cannot. */
+  const fill = (target: Element, message: Message, root: ShadowRoot) =>
+    sanitize().then(
       (clean) => {
-        if (!current()) return; // replaced or restored meanwhile
+        if (!showing(target, message)) return; // replaced or restored meanwhile
         try {
           const content = clean(message.html);
-          spot.root.adoptedStyleSheets = [(message.sheet = message.sheet || sheet(content.css))];
-          spot.root.replaceChildren(content.nodes);
+          root.adoptedStyleSheets = [(message.sheet = message.sheet || contentSheet(content.css))];
+          root.replaceChildren(content.nodes);
         } catch (why) {
           report(`message ${message.name}: not shown: ${why}`);
           return restore(target);
         }
-        spot.root.addEventListener('click', (event) => {
-          const link = (event.target as Element).closest('a[href]');
-          if (link && current()) announce(target, 'click', message, (link as HTMLAnchorElement).href);
-        });
+        listen(root, target);
         announce(target, 'shown', message);
       },
-      () => current() && restore(target),
+      () => showing(target, message) && restore(target),
     );
+
+  /** Puts `message` in `target`, once: a target that shows it already is left alone, whatever a framework does to it. */
+  function place(target: Element, message: Message): Promise<unknown> | undefined {
+    const was = placed.get(target);
+    if ((was && was.message.key == message.key) || message.count >= MAX_TARGETS || refused(target)) return;
+    message.count++;
+    restore(target);
+    if (!announce(target, 'show', message)) {
+      placed.set(target, { message });
+      return;
+    }
+    // hidden at once: an empty shadow root renders nothing until the content is in
+    const spot = hold(target);
+    placed.set(target, { message, restore: spot.restore });
+    return fill(target, message, spot.root);
   }
 
   function open(message: Message): Promise<unknown> | undefined {
     // once a visit per offer, by its name: a modal whose text follows the profile is still the same one
-    if (modal || (!message.everyPage && storage().indexOf(message.name) >= 0) || !announce(document, 'show', message)) return;
+    if (modal || (!message.everyPage && shownModals().indexOf(message.name) >= 0)) return;
+    if (!announce(document, 'show', message)) return;
     const pending = (modal = { close() {} });
     return sanitize().then(
       (clean) => {
         if (modal != pending) return; // consent was denied meanwhile
         try {
           const content = clean(message.html);
-          pending.close = openModal(
+          pending.close = openModal({
             content,
-            [sheet(content.css)],
-            () => {
+            sheet: contentSheet(content.css),
+            closed() {
               if (modal == pending) modal = undefined;
               announce(document, 'closed', message);
             },
-            (href) => announce(document, 'click', message, href),
-          );
+            clicked: (href) => announce(document, 'click', message, href),
+          });
         } catch (why) {
           modal = undefined;
           return report(`message ${message.name}: not shown: ${why}`);
         }
-        storage((keys) => keys.concat(message.name));
+        rememberModal(message.name);
         announce(document, 'shown', message);
       },
       () => modal == pending && (modal = undefined),
@@ -195,16 +154,17 @@ export default function createMessages(kit: MessageKit) {
   /** Late targets: an added element that matches a replacement in force, or holds one that does. */
   kit.watch((records) => {
     try {
-      records.forEach((record) =>
+      for (const record of records) {
         record.addedNodes.forEach((node) => {
-          // the tag's own hosts (p13n-message, p13n-modal) are never targets: a selector such as `div *` would chase them
-          if (node.nodeType != 1 || !node.isConnected || (node as Element).localName.startsWith('p13n-')) return;
+          const added = node as Element;
+          if (node.nodeType != 1 || !node.isConnected || refused(added)) return;
           for (const message of active) {
-            if ((node as Element).matches(message.selector!)) place(node as Element, message);
-            (node as Element).querySelectorAll(message.selector!).forEach((target) => place(target, message));
+            if (message.count >= MAX_TARGETS) continue;
+            if (added.matches(message.selector!)) place(added, message);
+            added.querySelectorAll(message.selector!).forEach((target) => place(target, message));
           }
-        }),
-      );
+        });
+      }
     } catch {} // a page's odd DOM must not cost it the rest
   });
 
@@ -216,19 +176,24 @@ export default function createMessages(kit: MessageKit) {
     show(offers: Offers, view: boolean): Promise<unknown> {
       const filling: unknown[] = [];
       try {
+        // a sanitizer that failed to load is tried again by the next answer, not by each late target
+        if (unsanitized) sanitizer = undefined;
+        unsanitized = false;
         const found = readMessages(offers, report);
         const replacements = found.filter((message) => message.type == 'replacement');
+        const names = replacements.map((message) => message.name);
         if (view) {
           const kept = replacements.map((message) => message.key);
           placed.forEach((was, target) => (kept.indexOf(was.message.key) < 0 || !target.isConnected) && restore(target));
           active = [];
         }
-        active = active.filter((message) => !replacements.some((next) => next.key == message.key)).concat(replacements);
+        // a later answer's version of an offer's message replaces the earlier one
+        active = active.filter((message) => names.indexOf(message.name) < 0).concat(replacements);
         for (const message of found) {
           if (message.type == 'modal') filling.push(open(message));
           else document.querySelectorAll(message.selector!).forEach((target) => filling.push(place(target, message)));
         }
-      } catch {} // whatever a page did to its DOM, the page view's other messages and the tag go on
+      } catch {} // whatever a page did to its DOM, the answer's other messages and the tag go on
       return Promise.all(filling).then(
         () => {},
         () => {},
@@ -237,7 +202,11 @@ export default function createMessages(kit: MessageKit) {
     /** Consent denied: every target gets its own content back, the modal closes, and the visit's record goes. */
     clear() {
       active = [];
-      placed.forEach((_, target) => restore(target));
+      placed.forEach((_, target) => {
+        try {
+          restore(target);
+        } catch {} // a page that moved the kept nodes: the others are restored all the same
+      });
       if (modal) modal.close();
       modal = undefined;
       try {

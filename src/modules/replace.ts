@@ -17,7 +17,8 @@ const roots = new WeakMap<Element, ShadowRoot>();
 /** Hides `target`'s content at once (an empty shadow root renders nothing) and gives the root its message goes into. */
 export function hold(target: Element): Placed {
   let root = roots.get(target);
-  if (!root) {
+  // a custom element may not be defined yet: a shadow root attached now would make its upgrade throw
+  if (!root && target.localName.indexOf('-') < 0) {
     try {
       roots.set(target, (root = target.attachShadow({ mode: 'open' })));
     } catch {}

@@ -14,14 +14,18 @@ export const ELEMENTS = (
   'figcaption figure font footer h1 h2 h3 h4 h5 h6 header hr i img ins kbd li main mark nav ol p picture pre q s samp ' +
   'section small source span strong style sub summary sup table tbody td tfoot th thead time tr u ul var wbr'
 ).split(' ');
-/** The attributes any of them may carry; `href` and `src` are checked again below (web, mail and phone links only). */
+/**
+ * The attributes any of them may carry; `href` and `src` are checked again below (web, mail and phone links only),
+ * `target` too (a link may open a new tab, never a frame of the page's, and never with `window.opener`).
+ */
 export const ATTRIBUTES = (
   'align alt aria-describedby aria-hidden aria-label aria-labelledby bgcolor border cellpadding cellspacing class color ' +
-  'colspan datetime dir face height href hreflang id lang rel role rowspan sizes size span src srcset start style ' +
+  'colspan datetime dir face height href hreflang id lang role rowspan sizes size span src srcset start style ' +
   'target title type valign width'
 ).split(' ');
 
 const LINK = /^(https?|mailto|tel):$/;
+const TARGET = /^_(blank|self|parent|top)$/;
 
 /** Sanitized content: nodes of this document, and the text of the style sheets it brought. */
 export interface Content {
@@ -31,24 +35,34 @@ export interface Content {
 
 type Purify = Modules['purify'];
 
+/** A URL attribute's value when it is a web, mail or phone URL (or an image's `data:`); undefined otherwise. */
+function allowed(element: Element, name: string, value: string) {
+  try {
+    const { protocol } = new URL(value, location.href);
+    return LINK.test(protocol) || (name == 'src' && element.localName == 'img' && protocol == 'data:');
+  } catch {
+    return false;
+  }
+}
+
 /**
- * What the sanitizers leave, made ready for the page: links and sources that are not web, mail or phone URLs
- * go (`data:` stays for images), `<style>` elements become style sheet text, and each `style` attribute is moved
- * onto the element through CSSOM once it is in this document, where markup's inline styles would meet the CSP.
+ * What the sanitizer leaves, made ready for the page, and held to the allow-list once more whichever sanitizer ran
+ * (a page's own `setHTML` shim must not decide what survives): elements and attributes not on the lists go, links
+ * and sources that are not web, mail or phone URLs go (`data:` stays for images), a `target` other than a tab's
+ * goes and a new tab gets `rel="noopener noreferrer"`, `<style>` elements become style sheet text, and each `style`
+ * attribute is moved onto the element through CSSOM once it is in this document, where markup's inline styles
+ * would meet the CSP.
  */
 function finish(inert: ParentNode): Content {
   let css = '';
   const styled: [HTMLElement, string][] = [];
   inert.querySelectorAll('*').forEach((element) => {
-    for (const name of ['href', 'src']) {
-      const value = element.getAttribute(name);
-      if (value == null) continue;
-      let url: URL | undefined;
-      try {
-        url = new URL(value, location.href);
-      } catch {}
-      if (!url || !(LINK.test(url.protocol) || (name == 'src' && element.localName == 'img' && url.protocol == 'data:'))) element.removeAttribute(name);
+    if (ELEMENTS.indexOf(element.localName) < 0 || element.namespaceURI != 'http://www.w3.org/1999/xhtml') return element.remove();
+    for (const { name, value } of Array.from(element.attributes)) {
+      const keep = ATTRIBUTES.indexOf(name) >= 0 && (name == 'href' || name == 'src' ? allowed(element, name, value) : name != 'target' || TARGET.test(value));
+      if (!keep) element.removeAttribute(name);
     }
+    if (element.getAttribute('target') == '_blank') element.setAttribute('rel', 'noopener noreferrer');
     if (element.localName == 'style') {
       css += element.textContent + '\n';
       element.remove();
@@ -63,6 +77,26 @@ function finish(inert: ParentNode): Content {
   nodes.append(...Array.from(inert.childNodes));
   styled.forEach(([element, style]) => (element.style.cssText = style));
   return { nodes, css };
+}
+
+/**
+ * The content's style sheet, made for its shadow root (constructed: no CSP nonce needed; `@import` is ignored).
+ * Rules that reach outside the shadow root go: `:host` and `:host-context` would style the page's own target,
+ * or read its attributes and its ancestors' through the images a rule loads.
+ */
+export function contentSheet(css: string): CSSStyleSheet {
+  const made = new CSSStyleSheet();
+  made.replaceSync(css);
+  // a rule's selector or prelude (`@scope (:host)`, nested rules alike): :scope there may stand for the host too
+  const prune = (rules: CSSRuleList, owner: CSSStyleSheet | CSSGroupingRule) => {
+    for (let i = rules.length - 1; i >= 0; i--) {
+      const rule = rules[i] as CSSRule & { cssRules?: CSSRuleList };
+      if (/:host|:scope/i.test(rule.cssText.slice(0, rule.cssText.indexOf('{')))) owner.deleteRule(i);
+      else if (rule.cssRules) prune(rule.cssRules, rule as CSSGroupingRule);
+    }
+  };
+  prune(made.cssRules, made);
+  return made;
 }
 
 /** The browser's own sanitizer, parsing into an inert document (nothing loads, nothing is styled there). */
