@@ -152,6 +152,12 @@ export default [
     plugins: [esmLoader(), ...plugins()],
   },
   { input: 'src/index.ts', output: { file: 'dist/p13n.d.ts', format: 'es' }, plugins: [dts()] },
+  // the framework bindings: import { useOffer, Offer } from 'p13n-tag/react' (or 'p13n-tag/vue'); the framework is
+  // the app's (a peer dependency), never bundled
+  ...['react', 'vue'].flatMap((name) => [
+    { input: `src/${name}.ts`, external: [name], output: { file: `dist/${name}.mjs`, format: 'es' }, plugins: plugins() },
+    { input: `src/${name}.ts`, external: [name], output: { file: `dist/${name}.d.ts`, format: 'es' }, plugins: [dts()] },
+  ]),
   // the reference first-party proxy, for servers: import { createProxy } from 'p13n-tag/proxy'
   { input: 'src/proxy.ts', output: { file: 'dist/proxy.mjs', format: 'es' }, plugins: plugins() },
   { input: 'src/proxy.ts', output: { file: 'dist/proxy.d.ts', format: 'es' }, plugins: [dts()] },

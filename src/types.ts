@@ -110,6 +110,19 @@ export interface EventDetails {
 }
 export type Handler<E extends EventName> = (detail: EventDetails[E]) => void;
 
+/**
+ * What the framework bindings (`p13n-tag/react`, `p13n-tag/vue`) give a component: the latest offers, or why
+ * there are none yet. `loading` on the server, during hydration, and until the first answer; `error` when the
+ * first answer failed (later failures keep the offers shown).
+ */
+export interface OffersState {
+  status: 'loading' | 'ready' | 'error';
+  offers: Offers;
+  error?: P13nError;
+  /** The offers came from the `cache`; the fresh answer follows. */
+  cached?: boolean;
+}
+
 /** What `createClient` returns: the tag's commands as methods. No method throws, no promise rejects. */
 export interface Client {
   /** Resolves with the outcome of the configuration given to `createClient`. */
