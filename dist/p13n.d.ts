@@ -112,6 +112,18 @@ interface EventDetails {
     error: ErrorDetail;
 }
 type Handler<E extends EventName> = (detail: EventDetails[E]) => void;
+/**
+ * What the framework bindings (`p13n-tag/react`, `p13n-tag/vue`) give a component: the latest offers, or why
+ * there are none yet. `loading` on the server, during hydration, and until the first answer; `error` when the
+ * first answer failed (later failures keep the offers shown).
+ */
+interface OffersState {
+    status: 'loading' | 'ready' | 'error';
+    offers: Offers;
+    error?: P13nError;
+    /** The offers came from the `cache`; the fresh answer follows. */
+    cached?: boolean;
+}
 /** What `createClient` returns: the tag's commands as methods. No method throws, no promise rejects. */
 interface Client {
     /** Resolves with the outcome of the configuration given to `createClient`. */
@@ -154,4 +166,4 @@ declare const VERSION = "0.1.0";
 declare const createClient: (config: unknown) => Client;
 
 export { VERSION, createClient };
-export type { Attributes, Client, Config, Consent, CookieOptions, ErrorDetail, EventDetails, EventName, Handler, MessageDetail, Offer, Offers, OffersDetail, Outcome, P13n, P13nError, ReadyDetail, Region, Result };
+export type { Attributes, Client, Config, Consent, CookieOptions, ErrorDetail, EventDetails, EventName, Handler, MessageDetail, Offer, Offers, OffersDetail, OffersState, Outcome, P13n, P13nError, ReadyDetail, Region, Result };

@@ -766,6 +766,8 @@ function createPrehide(selector, timeout, nonce) {
 }
 
 const SLOT = '[data-p13n-offer]';
+/** A region whose slots the tag leaves alone: a client framework renders it, and would find markup it did not write. */
+const APP = '[data-p13n-app]';
 const FIELD = '[data-p13n-attr],[data-p13n-attr-href],[data-p13n-attr-src]';
 /** The elements whose `href` or `src` an offer may set: links and media, never a script, frame or object. */
 const URL_TARGETS = { href: /^(A|AREA)$/, src: /^(IMG|SOURCE|VIDEO|AUDIO|TRACK)$/ };
@@ -790,6 +792,9 @@ const webUrl = (value) => {
  * Types need nothing more. A field whose value is missing or refused keeps what the page put there.
  */
 function fill(slot, offers, cached) {
+    // a region an app renders (and hydrates) itself: its slots are the app's, through the bindings
+    if (slot.closest(APP))
+        return;
     const name = slot.getAttribute('data-p13n-offer');
     const offer = own(offers, name);
     const detail = { name, offer, cached: !!cached };

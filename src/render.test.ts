@@ -82,6 +82,20 @@ describe('render', () => {
   });
 });
 
+describe('render: regions an app renders itself (data-p13n-app)', () => {
+  it('leaves the slots inside one alone, hidden, text and events, and fills those outside it', () => {
+    document.body.innerHTML = `<div id="app" data-p13n-app><section data-p13n-offer="hero" hidden><h2 data-p13n-attr="headline">Server text</h2></section></div>
+      <section data-p13n-offer="hero" id="outside" hidden><h2 data-p13n-attr="headline">Default</h2></section>`;
+    const seen: unknown[] = [];
+    document.addEventListener('p13n:render', (event) => seen.push((event.target as Element).id), { once: true });
+    render({ hero: { attributes: { headline: 'Hi' } } });
+    const inside = document.querySelector<HTMLElement>('#app [data-p13n-offer]')!;
+    expect([inside.hidden, inside.textContent]).toEqual([true, 'Server text']);
+    expect([document.getElementById('outside')!.hidden, document.getElementById('outside')!.textContent]).toEqual([false, 'Hi']);
+    expect(seen).toEqual(['outside']);
+  });
+});
+
 describe('render: href and src', () => {
   const promo = (attributes: Record<string, unknown>) => render({ promo: { attributes } });
   const page = (html: string) => {

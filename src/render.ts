@@ -2,6 +2,8 @@ import { isObject, own as read } from './config';
 import type { Offers } from './types';
 
 const SLOT = '[data-p13n-offer]';
+/** A region whose slots the tag leaves alone: a client framework renders it, and would find markup it did not write. */
+const APP = '[data-p13n-app]';
 const FIELD = '[data-p13n-attr],[data-p13n-attr-href],[data-p13n-attr-src]';
 /** The elements whose `href` or `src` an offer may set: links and media, never a script, frame or object. */
 const URL_TARGETS: Record<string, RegExp> = { href: /^(A|AREA)$/, src: /^(IMG|SOURCE|VIDEO|AUDIO|TRACK)$/ };
@@ -28,6 +30,8 @@ const webUrl = (value: unknown): string | undefined => {
  * Types need nothing more. A field whose value is missing or refused keeps what the page put there.
  */
 function fill(slot: HTMLElement, offers: Offers, cached?: boolean) {
+  // a region an app renders (and hydrates) itself: its slots are the app's, through the bindings
+  if (slot.closest(APP)) return;
   const name = slot.getAttribute('data-p13n-offer');
   const offer = own(offers, name);
   const detail = { name, offer, cached: !!cached };
