@@ -20,8 +20,10 @@ const read = (path: string) => readFileSync(new URL('../' + path, import.meta.ur
  * adopted). Issue 15 moved it to 9017, its ceiling (8817 + 200; the core measured 9,002 B): TD's in-browser content, the `messages` key, the
  * check of each answer for a message, the messages module's loading, the reveal held until a message is shown;
  * the manifest lost its file names and `sha256-` prefixes, and the purify module's hash is the messages module's.
+ * Issue 16 moved it to 9030: `data-p13n-app`, the region whose slots a server-rendered app keeps (the core
+ * measured 9,022 B).
  */
-export const BUDGET_GZIP = 9017;
+export const BUDGET_GZIP = 9030;
 /** Issue 13's goal for the core. */
 export const GOAL_GZIP = 5632;
 /**
