@@ -74,6 +74,17 @@ test('the ES module loads each module as a chunk of its own, with import()', () 
   expect(read('dist/p13n-delivery.mjs')).toContain('function createDelivery');
 });
 
+test('each framework binding is a few hundred bytes, as an app bundler minifies it, and imports nothing but its framework', async () => {
+  const { minify } = await import('terser');
+  for (const name of ['react', 'vue']) {
+    const code = read(`dist/${name}.mjs`);
+    const { gzip } = sizes((await minify(code, { module: true, compress: { passes: 3 }, mangle: true })).code!);
+    console.log(`dist/${name}.mjs, minified: ${gzip} B gzip -9 (the offers source it shares with the other binding included)`);
+    expect(gzip, name).toBeLessThanOrEqual(1024);
+    expect(code.match(/^import .* from '([^']+)';$/gm)!.map((line) => line.replace(/^.* from '|';$/g, '')), name).toEqual([name]);
+  }
+});
+
 test('the bundles are ASCII: served without charset=utf-8, no string is garbled', () => {
   const files = readdirSync(new URL('../dist/', import.meta.url)).filter((file) => /\.(m?js)$/.test(file) && !file.startsWith('proxy'));
   expect(files).toContain('p13n.mjs');

@@ -46,7 +46,8 @@ export function useOffers(client?: P13nClient): OffersState {
 /** The offer `name` of the latest answer, with the answer's status. */
 export function useOffer(name: string, client?: P13nClient): OfferState {
   const { status, offers, error } = useOffers(client);
-  const offer = offers[name];
+  // the answer's own offers only: a name such as `__proto__` or `toString` finds none
+  const offer = Object.prototype.hasOwnProperty.call(offers, name) ? offers[name] : undefined;
   return { status, offer: offer && typeof offer == 'object' ? offer : undefined, error };
 }
 

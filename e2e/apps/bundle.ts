@@ -29,7 +29,7 @@ export function bundle(entry: string, mode: 'development' | 'production'): Promi
             write: false,
             minify: mode == 'production',
             modulePreload: false,
-            rollupOptions: { input: entry, output: { format: 'es', inlineDynamicImports: true, entryFileNames: 'app.js' } },
+            rollupOptions: { input: entry, output: { format: 'es', codeSplitting: false, entryFileNames: 'app.js' } as never },
           },
         })) as Rollup.RollupOutput | Rollup.RollupOutput[];
         const chunk = (Array.isArray(output) ? output[0] : output).output.find((file) => file.type == 'chunk') as Rollup.OutputChunk;

@@ -77,4 +77,15 @@ describe('the page tag', () => {
     ]);
     stop();
   });
+
+  it('reaches the tag that replaced the stub: an off() after the tag loaded is not lost in the dead queue', () => {
+    const stop = offersSource().subscribe(() => {});
+    const calls: unknown[][] = [];
+    page.p13n = Object.assign((...args: unknown[]) => (calls.push(args.slice(0, 2)), Promise.resolve({ ok: true })), { v: '0.1.0' });
+    stop();
+    expect(calls).toEqual([
+      ['off', 'offers'],
+      ['off', 'error'],
+    ]);
+  });
 });

@@ -31,7 +31,9 @@ function pageTag(): Listen | undefined {
     (stub.q = stub.q || []).push(arguments);
   } as unknown as Global;
   page.p13n = page.p13n || stub;
-  const tag = page.p13n;
+  // through the global at each call, as the snippet's stub does: the tag replaces the stub when it loads, and an
+  // off() made after that must reach the tag, not the stub's dead queue
+  const tag = (command: string, type: unknown, handler: unknown) => page.p13n!(command, type, handler);
   return {
     on: (type, handler) => tag('on', type, handler) as never,
     off: (type, handler) => tag('off', type, handler) as never,
