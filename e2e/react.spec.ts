@@ -64,7 +64,8 @@ for (const mode of MODES) {
     });
 
     test('the answer arrives after hydration: the fallback until then, the offer after', async ({ open, server, emulator }) => {
-      emulator.setFault(answer({ react_home: headline('Home offer') }, { delayMs: 800 }));
+      // long enough for a loaded machine to hydrate first; the page's log says the order it saw
+      emulator.setFault(answer({ react_home: headline('Home offer') }, { delayMs: 2000 }));
       const tab = await openApp(open, server, mode, '/react');
       await hydrated(tab);
       expect(await textOf(tab, '#offer')).toBe('Default offer');
