@@ -20,7 +20,7 @@ const ATTRIBUTES = ('align alt aria-describedby aria-hidden aria-label aria-labe
     'target title type valign width').split(' ');
 const LINK = /^(https?|mailto|tel):$/;
 const TARGET = /^_(blank|self|parent|top)$/;
-/** A URL attribute's value when it is a web, mail or phone URL (or an image's `data:`); undefined otherwise. */
+/** Whether a URL attribute's value is a web, mail or phone URL (or an image's `data:`). */
 function allowed(element, name, value) {
     try {
         const { protocol } = new URL(value, location.href);
@@ -93,10 +93,9 @@ function native(html) {
     box.setHTML(html, { sanitizer: { elements: ELEMENTS, attributes: ATTRIBUTES } });
     return finish(box);
 }
-const hasSetHTML = () => 'setHTML' in Element.prototype;
 /** A sanitizer: the native one at once, else once the `purify` module is in. */
 function createSanitizer(loadPurify) {
-    if (hasSetHTML())
+    if ('setHTML' in Element.prototype)
         return Promise.resolve(native);
     return loadPurify(PURIFY_HASH).then((purify) => (html) => finish(purify(html, ELEMENTS, ATTRIBUTES)));
 }
@@ -332,6 +331,7 @@ function createMessages(kit) {
     let modal;
     // the words are the module's: the core, which every page loads, carries none of them
     const report = (why) => kit.report({ code: 'message', message: `p13n: ${why}; see https://www.npmjs.com/package/p13n-tag#errors` });
+    const notShown = (message, why) => report(`message ${message.name}: not shown: ${why}`);
     /** The sanitizer, loaded once; a load that failed is reported once, and tried again by the next answer (`show`). */
     const sanitize = () => (sanitizer =
         sanitizer ||
@@ -358,7 +358,7 @@ function createMessages(kit) {
             return;
         clickable.add(root);
         root.addEventListener('click', (event) => {
-            const link = event.target && event.target.closest ? event.target.closest('a[href]') : null;
+            const link = linkOf(event);
             const now = placed.get(target);
             if (link && now && now.restore)
                 announce(target, 'click', now.message, link.href);
@@ -374,7 +374,7 @@ function createMessages(kit) {
             root.replaceChildren(content.nodes);
         }
         catch (why) {
-            report(`message ${message.name}: not shown: ${why}`);
+            notShown(message, why);
             return restore(target);
         }
         listen(root, target);
@@ -421,7 +421,7 @@ function createMessages(kit) {
             }
             catch (why) {
                 modal = undefined;
-                return report(`message ${message.name}: not shown: ${why}`);
+                return notShown(message, why);
             }
             rememberModal(message.name);
             announce(document, 'shown', message);
@@ -499,4 +499,4 @@ function createMessages(kit) {
     };
 }
 
-export { MAX_TARGETS, SHOWN_KEY, createMessages as default, readMessages };
+export { MAX_TARGETS, SHOWN_KEY, createMessages as default };

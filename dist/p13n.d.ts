@@ -124,6 +124,14 @@ interface OffersState {
     /** The offers came from the `cache`; the fresh answer follows. */
     cached?: boolean;
 }
+/** One offer's state, as the bindings' `useOffer` gives it: `offer` once the answer carried an offer of that name. */
+interface OfferState {
+    status: OffersState['status'];
+    offer?: Offer;
+    error?: P13nError;
+}
+/** What the bindings need of a client: `createClient()`'s, or anything with its `on` and `off`. */
+type P13nClient = Pick<Client, 'on' | 'off'>;
 /** What `createClient` returns: the tag's commands as methods. No method throws, no promise rejects. */
 interface Client {
     /** Resolves with the outcome of the configuration given to `createClient`. */
@@ -166,4 +174,4 @@ declare const VERSION = "0.1.0";
 declare const createClient: (config: unknown) => Client;
 
 export { VERSION, createClient };
-export type { Attributes, Client, Config, Consent, CookieOptions, ErrorDetail, EventDetails, EventName, Handler, MessageDetail, Offer, Offers, OffersDetail, OffersState, Outcome, P13n, P13nError, ReadyDetail, Region, Result };
+export type { Attributes, Client, Config, Consent, CookieOptions, ErrorDetail, EventDetails, EventName, Handler, MessageDetail, Offer, OfferState, Offers, OffersDetail, OffersState, Outcome, P13n, P13nClient, P13nError, ReadyDetail, Region, Result };

@@ -73,6 +73,15 @@ function offersSource(client) {
         pageSource = source;
     return source;
 }
+/**
+ * The offer named `name` in `state`, with the answer's status: the answer's own offers only (a name such as
+ * `__proto__` or `toString` finds none), and an offer only where there is an object.
+ */
+function offerIn(state, name) {
+    const { status, offers, error } = state;
+    const offer = Object.prototype.hasOwnProperty.call(offers, name) ? offers[name] : undefined;
+    return { status, offer: offer && typeof offer == 'object' ? offer : undefined, error };
+}
 
 /**
  * p13n-tag/react: the tag's latest offers in React 18 and 19 components, hydration-safe by construction.
@@ -101,10 +110,7 @@ function useOffers(client) {
 }
 /** The offer `name` of the latest answer, with the answer's status. */
 function useOffer(name, client) {
-    const { status, offers, error } = useOffers(client);
-    // the answer's own offers only: a name such as `__proto__` or `toString` finds none
-    const offer = Object.prototype.hasOwnProperty.call(offers, name) ? offers[name] : undefined;
-    return { status, offer: offer && typeof offer == 'object' ? offer : undefined, error };
+    return offerIn(useOffers(client), name);
 }
 /** Renders `children(offer)` once the offer `name` came back, `loading` while awaited, `fallback` otherwise. */
 function Offer(props) {

@@ -73,6 +73,14 @@ interface OffersState {
     /** The offers came from the `cache`; the fresh answer follows. */
     cached?: boolean;
 }
+/** One offer's state, as the bindings' `useOffer` gives it: `offer` once the answer carried an offer of that name. */
+interface OfferState {
+    status: OffersState['status'];
+    offer?: Offer$1;
+    error?: P13nError;
+}
+/** What the bindings need of a client: `createClient()`'s, or anything with its `on` and `off`. */
+type P13nClient = Pick<Client, 'on' | 'off'>;
 /** What `createClient` returns: the tag's commands as methods. No method throws, no promise rejects. */
 interface Client {
     /** Resolves with the outcome of the configuration given to `createClient`. */
@@ -91,14 +99,6 @@ interface Client {
     reset(): Promise<Outcome>;
 }
 
-/** What the bindings need of a client: `createClient()`'s, or anything with its `on` and `off`. */
-type P13nClient = Pick<Client, 'on' | 'off'>;
-/** One offer's state: `offer` is there once the answer carried an offer of that name. */
-interface OfferState {
-    status: OffersState['status'];
-    offer?: Offer$1;
-    error?: P13nError;
-}
 /** The client for the components below: `useOffers`, `useOffer` and `<Offer>` use it when given none. */
 declare function provideP13n(client: P13nClient): void;
 /** `app.use(p13n, { client })`: the client for the whole app (without it, the page's `window.p13n`). */

@@ -73,6 +73,15 @@ function offersSource(client) {
         pageSource = source;
     return source;
 }
+/**
+ * The offer named `name` in `state`, with the answer's status: the answer's own offers only (a name such as
+ * `__proto__` or `toString` finds none), and an offer only where there is an object.
+ */
+function offerIn(state, name) {
+    const { status, offers, error } = state;
+    const offer = Object.prototype.hasOwnProperty.call(offers, name) ? offers[name] : undefined;
+    return { status, offer: offer && typeof offer == 'object' ? offer : undefined, error };
+}
 
 /**
  * p13n-tag/vue (Vue 3.3+): the tag's latest offers as a composable and a component.
@@ -120,11 +129,7 @@ function useOffers(client) {
 /** The offer named `name` (a string, a ref or a getter), and the state of the answer. */
 function useOffer(name, client) {
     const offers = useOffers(client);
-    return computed(() => {
-        const { status, offers: all, error } = offers.value;
-        const key = toValue(name);
-        return { status, offer: Object.prototype.hasOwnProperty.call(all, key) ? all[key] : undefined, error };
-    });
+    return computed(() => offerIn(offers.value, toValue(name)));
 }
 /**
  * Renders its default slot with `{ offer }` once the offer named `name` came back; otherwise the `loading` slot

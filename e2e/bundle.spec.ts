@@ -21,7 +21,7 @@ const read = (path: string) => readFileSync(new URL('../' + path, import.meta.ur
  * check of each answer for a message, the messages module's loading, the reveal held until a message is shown;
  * the manifest lost its file names and `sha256-` prefixes, and the purify module's hash is the messages module's.
  * Issue 16 moved it to 9030: `data-p13n-app`, the region whose slots a server-rendered app keeps (the core
- * measured 9,022 B).
+ * measured 9,022 B, then 9,016 B as the messages module's hash changed).
  */
 export const BUDGET_GZIP = 9030;
 /** Issue 13's goal for the core. */

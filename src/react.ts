@@ -9,20 +9,10 @@
  *   <Offer name="welcome" fallback={<Default />}>{(offer) => <Banner {...offer.attributes} />}</Offer>
  */
 import { createContext, createElement, useContext, useSyncExternalStore, type ReactNode } from 'react';
-import { LOADING, offersSource } from './bindings/source';
-import type { Client, Offer as OfferData, OffersState, P13nError } from './types';
+import { LOADING, offerIn, offersSource } from './bindings/source';
+import type { Offer as OfferData, OfferState, OffersState, P13nClient, P13nError } from './types';
 
-export type { OffersState, P13nError, OfferData };
-
-/** What the bindings need of a client from `createClient` (any client has them). */
-export type P13nClient = Pick<Client, 'on' | 'off'>;
-
-/** One offer's state: `offer` is undefined until it came back, and when the answer did not carry it. */
-export interface OfferState {
-  status: OffersState['status'];
-  offer: OfferData | undefined;
-  error?: P13nError;
-}
+export type { OfferData, OfferState, OffersState, P13nClient, P13nError };
 
 const ClientContext = /* @__PURE__ */ createContext<P13nClient | undefined>(undefined);
 
@@ -45,10 +35,7 @@ export function useOffers(client?: P13nClient): OffersState {
 
 /** The offer `name` of the latest answer, with the answer's status. */
 export function useOffer(name: string, client?: P13nClient): OfferState {
-  const { status, offers, error } = useOffers(client);
-  // the answer's own offers only: a name such as `__proto__` or `toString` finds none
-  const offer = Object.prototype.hasOwnProperty.call(offers, name) ? offers[name] : undefined;
-  return { status, offer: offer && typeof offer == 'object' ? offer : undefined, error };
+  return offerIn(useOffers(client), name);
 }
 
 export interface OfferProps {

@@ -123,6 +123,16 @@ export interface OffersState {
   cached?: boolean;
 }
 
+/** One offer's state, as the bindings' `useOffer` gives it: `offer` once the answer carried an offer of that name. */
+export interface OfferState {
+  status: OffersState['status'];
+  offer?: Offer;
+  error?: P13nError;
+}
+
+/** What the bindings need of a client: `createClient()`'s, or anything with its `on` and `off`. */
+export type P13nClient = Pick<Client, 'on' | 'off'>;
+
 /** What `createClient` returns: the tag's commands as methods. No method throws, no promise rejects. */
 export interface Client {
   /** Resolves with the outcome of the configuration given to `createClient`. */

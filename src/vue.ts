@@ -27,20 +27,10 @@ import {
   type PropType,
   type SlotsType,
 } from 'vue';
-import { LOADING, offersSource } from './bindings/source';
-import type { Client, Offer as OfferData, OffersState, P13nError } from './types';
+import { LOADING, offerIn, offersSource } from './bindings/source';
+import type { Offer as OfferData, OfferState, OffersState, P13nClient, P13nError } from './types';
 
-export type { OffersState };
-
-/** What the bindings need of a client: `createClient()`'s, or anything with its `on` and `off`. */
-export type P13nClient = Pick<Client, 'on' | 'off'>;
-
-/** One offer's state: `offer` is there once the answer carried an offer of that name. */
-export interface OfferState {
-  status: OffersState['status'];
-  offer?: OfferData;
-  error?: P13nError;
-}
+export type { OfferState, OffersState, P13nClient };
 
 /** The injection key `provideP13n` and the plugin provide the client under. */
 const KEY = 'p13n:client';
@@ -79,11 +69,7 @@ export function useOffers(client?: P13nClient): ComputedRef<OffersState> {
 /** The offer named `name` (a string, a ref or a getter), and the state of the answer. */
 export function useOffer(name: MaybeRefOrGetter<string>, client?: P13nClient): ComputedRef<OfferState> {
   const offers = useOffers(client);
-  return computed(() => {
-    const { status, offers: all, error } = offers.value;
-    const key = toValue(name);
-    return { status, offer: Object.prototype.hasOwnProperty.call(all, key) ? all[key] : undefined, error };
-  });
+  return computed(() => offerIn(offers.value, toValue(name)));
 }
 
 /**

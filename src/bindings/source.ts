@@ -5,13 +5,11 @@
  * Nothing here touches the DOM or runs on the server: on the server, and during hydration, a binding shows
  * `LOADING`, the state the server rendered.
  */
-import type { Client, ErrorDetail, OffersDetail, OffersState } from '../types';
+import type { ErrorDetail, OfferState, OffersDetail, OffersState, P13nClient } from '../types';
 
 /** Before any answer: what the server renders, and the first client render must match. */
 export const LOADING: OffersState = Object.freeze({ status: 'loading', offers: Object.freeze({}) }) as OffersState;
 
-/** The two commands a binding needs, whichever the tag is. */
-type Listen = Pick<Client, 'on' | 'off'>;
 
 export interface OffersSource {
   /** Calls `listener` after each change; returns the unsubscribe. */
@@ -23,7 +21,7 @@ export interface OffersSource {
 type Global = ((command: string, ...args: unknown[]) => Promise<unknown>) & { q?: unknown[] };
 
 /** The page's `p13n`: the live tag, the snippet's stub, or a stub of the snippet's kind that the tag will replay. */
-function pageTag(): Listen | undefined {
+function pageTag(): P13nClient | undefined {
   if (typeof window == 'undefined') return undefined;
   const page = window as unknown as { p13n?: Global };
   // the short snippet's stub, so that calls made before the tag loads are replayed by it
@@ -47,7 +45,7 @@ let pageSource: OffersSource | undefined;
  * The store of `client`'s offers, or of the page tag's without one: one per client, shared by every component.
  * Listens from the first subscriber to the last; never throws (a tag that throws leaves the state as it is).
  */
-export function offersSource(client?: Listen): OffersSource {
+export function offersSource(client?: P13nClient): OffersSource {
   const existing = client ? sources.get(client) : pageSource;
   if (existing) return existing;
   let state = LOADING;
@@ -59,7 +57,7 @@ export function offersSource(client?: Listen): OffersSource {
   const onOffers = (detail: OffersDetail) => set({ status: 'ready', offers: detail.offers, cached: !!detail.cached });
   // an error before any offers is the error state; later errors (a track's, a later personalize's) keep the offers
   const onError = (detail: ErrorDetail) => state.status == 'loading' && set({ status: 'error', offers: {}, error: detail.error });
-  let tag: Listen | undefined;
+  let tag: P13nClient | undefined;
   const source: OffersSource = {
     subscribe(listener) {
       listeners.add(listener);
@@ -87,4 +85,14 @@ export function offersSource(client?: Listen): OffersSource {
   if (client) sources.set(client, source);
   else pageSource = source;
   return source;
+}
+
+/**
+ * The offer named `name` in `state`, with the answer's status: the answer's own offers only (a name such as
+ * `__proto__` or `toString` finds none), and an offer only where there is an object.
+ */
+export function offerIn(state: OffersState, name: string): OfferState {
+  const { status, offers, error } = state;
+  const offer = Object.prototype.hasOwnProperty.call(offers, name) ? offers[name] : undefined;
+  return { status, offer: offer && typeof offer == 'object' ? offer : undefined, error };
 }

@@ -7,7 +7,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { MessageKit } from '../seam';
 import type { Offers, P13nError } from '../types';
-import createMessages, { MAX_TARGETS, readMessages, SHOWN_KEY } from './messages';
+import createMessages, { MAX_TARGETS, SHOWN_KEY } from './messages';
+import { readMessages } from './read';
 
 const KEY = 'td_in_browser.message_json';
 const parse = (html: string) => {

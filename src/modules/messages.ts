@@ -8,12 +8,10 @@
  */
 import type { MessageKit } from '../seam';
 import type { MessageDetail, Offers } from '../types';
-import { openModal } from './modal';
+import { linkOf, openModal } from './modal';
 import { readMessages, type Message } from './read';
 import { hold } from './replace';
 import { contentSheet, createSanitizer, type Content } from './sanitize';
-
-export { readMessages, type Message };
 
 /** The targets one replacement fills per answer, at most: a page that adds matching elements without end costs bounded work. */
 export const MAX_TARGETS = 50;
@@ -54,6 +52,7 @@ export default function createMessages(kit: MessageKit) {
   let modal: { close(): void } | undefined;
   // the words are the module's: the core, which every page loads, carries none of them
   const report = (why: string) => kit.report({ code: 'message', message: `p13n: ${why}; see https://www.npmjs.com/package/p13n-tag#errors` });
+  const notShown = (message: Message, why: unknown) => report(`message ${message.name}: not shown: ${why}`);
 
   /** The sanitizer, loaded once; a load that failed is reported once, and tried again by the next answer (`show`). */
   const sanitize = () =>
@@ -80,9 +79,9 @@ export default function createMessages(kit: MessageKit) {
     if (clickable.has(root)) return;
     clickable.add(root);
     root.addEventListener('click', (event) => {
-      const link = event.target && (event.target as Element).closest ? (event.target as Element).closest('a[href]') : null;
+      const link = linkOf(event);
       const now = placed.get(target);
-      if (link && now && now.restore) announce(target, 'click', now.message, (link as HTMLAnchorElement).href);
+      if (link && now && now.restore) announce(target, 'click', now.message, link.href);
     });
   };
 
@@ -96,7 +95,7 @@ export default function createMessages(kit: MessageKit) {
           root.adoptedStyleSheets = [(message.sheet = message.sheet || contentSheet(content.css))];
           root.replaceChildren(content.nodes);
         } catch (why) {
-          report(`message ${message.name}: not shown: ${why}`);
+          notShown(message, why);
           return restore(target);
         }
         listen(root, target);
@@ -142,7 +141,7 @@ export default function createMessages(kit: MessageKit) {
           });
         } catch (why) {
           modal = undefined;
-          return report(`message ${message.name}: not shown: ${why}`);
+          return notShown(message, why);
         }
         rememberModal(message.name);
         announce(document, 'shown', message);

@@ -26,7 +26,7 @@ export interface ModalOptions {
 }
 
 /** The link a click landed in, if any: a click dispatched on the shadow root itself has no element for a target. */
-const linkOf = (event: Event) => {
+export const linkOf = (event: Event) => {
   const target = event.target as Element;
   return target && target.closest ? (target.closest('a[href]') as HTMLAnchorElement | null) : null;
 };

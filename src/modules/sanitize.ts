@@ -35,7 +35,7 @@ export interface Content {
 
 type Purify = Modules['purify'];
 
-/** A URL attribute's value when it is a web, mail or phone URL (or an image's `data:`); undefined otherwise. */
+/** Whether a URL attribute's value is a web, mail or phone URL (or an image's `data:`). */
 function allowed(element: Element, name: string, value: string) {
   try {
     const { protocol } = new URL(value, location.href);
@@ -106,10 +106,8 @@ function native(html: string): Content {
   return finish(box);
 }
 
-export const hasSetHTML = () => 'setHTML' in Element.prototype;
-
 /** A sanitizer: the native one at once, else once the `purify` module is in. */
 export function createSanitizer(loadPurify: (hash: string) => Promise<Purify>): Promise<(html: string) => Content> {
-  if (hasSetHTML()) return Promise.resolve(native);
+  if ('setHTML' in Element.prototype) return Promise.resolve(native);
   return loadPurify(PURIFY_HASH).then((purify) => (html: string) => finish(purify(html, ELEMENTS, ATTRIBUTES)));
 }
