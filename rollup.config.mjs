@@ -159,6 +159,6 @@ export default [
     { input: `src/${name}.ts`, external: [name], output: { file: `dist/${name}.d.ts`, format: 'es' }, plugins: [dts()] },
   ]),
   // the reference first-party proxy, for servers: import { createProxy } from 'p13n-tag/proxy'
-  { input: 'src/proxy.ts', output: { file: 'dist/proxy.mjs', format: 'es' }, plugins: plugins() },
-  { input: 'src/proxy.ts', output: { file: 'dist/proxy.d.ts', format: 'es' }, plugins: [dts()] },
+  { input: 'src/proxy/index.ts', output: { file: 'dist/proxy.mjs', format: 'es' }, plugins: plugins() },
+  { input: 'src/proxy/index.ts', output: { file: 'dist/proxy.d.ts', format: 'es' }, plugins: [dts()] },
 ];

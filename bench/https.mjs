@@ -28,7 +28,8 @@ function emptyStats() {
 }
 
 /**
- * @param {{ upstreamPort: number, rttMs: number, key: string, cert: string }} options
+ * @param {{ upstreamPort: () => number, rttMs: number, key: string, cert: string }} options  the demo server's port,
+ *   asked per request, so the front can start first (the server's proxy must know the front's port for `origins`)
  * @returns the port, `stats` (connections and requests since the last `resetStats()`), `close()`.
  */
 export async function startFront({ upstreamPort, rttMs, key, cert }) {
@@ -46,8 +47,8 @@ export async function startFront({ upstreamPort, rttMs, key, cert }) {
     if (!api && req.url.startsWith('/cdn/held/')) return;
     if (!api) await sleep(rttMs);
     const upstream = http.request(
-      { host: '127.0.0.1', port: upstreamPort, method: req.method, path: req.url, agent,
-        headers: api ? { ...req.headers, host: `localhost:${upstreamPort}` } : req.headers },
+      { host: '127.0.0.1', port: upstreamPort(), method: req.method, path: req.url, agent,
+        headers: api ? { ...req.headers, host: `localhost:${upstreamPort()}` } : req.headers },
       (answer) => {
         const headers = { ...answer.headers };
         for (const name of HOP_BY_HOP) delete headers[name];

@@ -16,9 +16,11 @@ let serial = 0;
  * time to offers.
  */
 export async function startSite({ rttMs, rulesFile, tls, files }) {
-  const server = await startServer({ port: 0, latencyMs: rttMs, rulesFile });
+  let server;
+  const front = await startFront({ upstreamPort: () => server.port, rttMs, key: tls.key, cert: tls.cert });
+  // the pages' origins are the front's: the first-party proxy accepts those
+  server = await startServer({ port: 0, latencyMs: rttMs, rulesFile, origins: [`https://*.shop.test:${front.port}`] });
   for (const [file, page] of Object.entries(files)) server.pages.set(file, page);
-  const front = await startFront({ upstreamPort: server.port, rttMs, key: tls.key, cert: tls.cert });
   return {
     server,
     front,

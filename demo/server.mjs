@@ -19,6 +19,8 @@ export const DEFAULT_RULES = path.join(DEMO, 'rules.json');
 export const DEMO_API_KEY = '1/4d8a87c9b3e40e7380bf709c601f6f169a24a90d';
 /** Where the site serves the reference first-party proxy: pages in proxy mode use `endpoint: '/p13n'`. */
 export const PROXY_PATH = '/p13n/';
+/** The origins the demo's pages are served from on `port`: the ones its proxy accepts. */
+export const demoOrigins = (port) => [`http://127.0.0.1:${port}`, `http://[::1]:${port}`, `http://shop.test:${port}`, `http://*.shop.test:${port}`];
 
 const TYPES = {
   '.html': 'text/html; charset=utf-8',
@@ -119,18 +121,51 @@ function listen(server, port, host) {
 }
 
 /**
- * Starts the emulator and the shop on one port of the loopback interface.
- * @param {{ port?: number, latencyMs?: number, rulesFile?: string }} options  port 0 picks a free one.
+ * The site's load balancer for proxy instances of their own (demo/proxy.mjs): each request to the next one in
+ * turn, with the page's address appended to `X-Forwarded-For` as a balancer does. Counts what it relayed, and
+ * how many of those the instances answered as duplicates.
  */
-export async function startServer({ port = 0, latencyMs = 0, rulesFile = DEFAULT_RULES } = {}) {
+function balance(urls) {
+  const agent = new http.Agent({ keepAlive: true });
+  const stats = { requests: 0, duplicates: 0, failed: 0 };
+  let next = 0;
+  const handle = (req, res) => {
+    const target = new URL(urls[next++ % urls.length]);
+    const forwardedFor = [req.headers['x-forwarded-for'], req.socket.remoteAddress].filter(Boolean).join(', ');
+    stats.requests++;
+    const upstream = http.request(
+      { host: target.hostname, port: target.port, method: req.method, path: req.url, agent, headers: { ...req.headers, 'x-forwarded-for': forwardedFor } },
+      (answer) => {
+        if (answer.headers['p13n-duplicate']) stats.duplicates++;
+        res.writeHead(answer.statusCode, answer.headers);
+        answer.pipe(res);
+      },
+    );
+    upstream.on('error', () => {
+      stats.failed++;
+      if (!res.headersSent) textError(res, 502, `Bad Gateway: the proxy instance at ${target.origin} did not answer`);
+      else res.destroy();
+    });
+    req.pipe(upstream);
+  };
+  return { handle, stats, close: () => agent.destroy() };
+}
+
+/**
+ * Starts the emulator and the shop on one port of the loopback interface.
+ * @param {{ port?: number, latencyMs?: number, rulesFile?: string, origins?: string[] }} options  port 0 picks a
+ *   free one; `origins` are the pages the site's proxy accepts, by default demoOrigins(port).
+ */
+export async function startServer({ port = 0, latencyMs = 0, rulesFile = DEFAULT_RULES, origins } = {}) {
   const settings = await loadSettings(rulesFile);
   const emulator = createEmulator({ tokens: settings.tokens, rules: settings.rules, latencyMs });
   const pages = new Map();
   let proxy; // made once the port is known: it forwards to the emulator as the real one does to the region
+  let balancer; // set by routeProxy: instances of their own instead
   const handler = (req, res) => {
     const work = hostName(req) === 'localhost'
       ? emulator.handle(req, res)
-      : req.url.startsWith(PROXY_PATH) ? proxy(req, res) : serveSite(req, res, pages);
+      : req.url.startsWith(PROXY_PATH) ? (balancer ? balancer.handle(req, res) : proxy(req, res)) : serveSite(req, res, pages);
     Promise.resolve(work).catch((error) => textError(res, 500, `demo server error: ${error.message}`));
   };
 
@@ -150,6 +185,7 @@ export async function startServer({ port = 0, latencyMs = 0, rulesFile = DEFAULT
     token: settings.tokens[0],
     tables: ['demo_db/pageviews'],
     endpoint: `http://localhost:${actualPort}/public`,
+    origins: origins || demoOrigins(actualPort),
   }));
   const addresses = await lookup('localhost', { all: true }).catch(() => []);
   if (!addresses.some((a) => a.address === '127.0.0.1' || (a.address === '::1' && servers.length > 1))) {
@@ -162,7 +198,17 @@ export async function startServer({ port = 0, latencyMs = 0, rulesFile = DEFAULT
     apiUrl: `http://localhost:${actualPort}`,
     emulator,
     pages,
+    /**
+     * Sends the site's /p13n/ to proxy instances of their own (demo/proxy.mjs, e.g. two sharing a Redis) in turn,
+     * or back to its own in-process proxy with null. Returns the balancer's counts: requests, duplicates, failed.
+     */
+    routeProxy(urls) {
+      if (balancer) balancer.close();
+      balancer = urls && urls.length ? balance(urls) : undefined;
+      return balancer && balancer.stats;
+    },
     close() {
+      if (balancer) balancer.close();
       // closeAllConnections: a `hang` fault or a keep-alive socket must not keep the tests waiting.
       return Promise.all(
         servers.map((server) => new Promise((resolve) => {
@@ -186,9 +232,12 @@ if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.ar
     latencyMs: Number(option(args, '--latency', 0)),
     rulesFile: option(args, '--rules', DEFAULT_RULES),
   });
+  const instances = option(args, '--proxies', '');
+  if (instances) server.routeProxy(instances.split(','));
   console.log(`p13n-tag demo shop:  ${server.siteUrl}/`);
   console.log(`single-page app:     ${server.siteUrl}/spa/  (consent banner, client-side routes)`);
-  console.log(`API emulator:        ${server.apiUrl}/  (log: ${server.apiUrl}/_emulator/log)\n`);
+  console.log(`API emulator:        ${server.apiUrl}/  (log: ${server.apiUrl}/_emulator/log)`);
+  console.log(`first-party proxy:   ${server.siteUrl}${PROXY_PATH}  (${instances ? 'balanced over ' + instances : 'in this process'})\n`);
   console.log(
     'Open the shop URL (127.0.0.1, not localhost: the shop and the API must be different origins so the ' +
       'browser sends real CORS preflights). Browse the categories, add to cart, and watch the offers change; ' +

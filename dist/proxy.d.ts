@@ -1,10 +1,4 @@
-/**
- * The reference first-party proxy: the page posts to its own origin (`endpoint: '/p13n'`, no apiKey or token)
- * and this adds the credentials from server-side settings, forwards the event to the regional endpoint, and
- * passes the answer back unchanged. The write key never reaches a browser, ad blockers see a first-party path,
- * and a same-origin request needs no CORS preflight. A Web-standard `Request -> Response` handler (Node 18+,
- * Deno, Bun, Cloudflare Workers, service workers), plus `toNodeHandler` for Node's `http` module.
- */
+/** The proxy's public types: what a server configures, and what a store for deduplication must do. */
 interface ProxyOptions {
     /** `{account_id}/{40 hex}`: a TD write API key. */
     apiKey: string;
@@ -16,6 +10,26 @@ interface ProxyOptions {
      */
     tables: string[];
     /**
+     * The origins of the pages that may use this proxy, e.g. `['https://www.shop.example']`; `https://*.shop.example`
+     * allows every subdomain (not `shop.example` itself). Required: a request from any other page, or with no
+     * `Origin`, gets 403, so other sites cannot write into your tables through your visitors' browsers.
+     */
+    origins: string[];
+    /**
+     * The addresses or CIDR ranges (`10.0.0.0/8`, `fd00::/8`) of the load balancers and reverse proxies in front of
+     * this one. `X-Forwarded-For` entries they added are believed; the first address from the right that is not
+     * one of them is the visitor's, and the only one forwarded. Default none: the visitor is the peer.
+     */
+    trustedProxies?: string[];
+    /**
+     * Where the uuids of forwarded events and their answers are remembered, so that an event that arrives again
+     * is answered without reaching the service twice: `memoryStore()` (the default: one process) or
+     * `redisStore(client)` (shared by every instance). `false` forwards every arrival.
+     */
+    store?: DedupStore | false;
+    /** Milliseconds an event's uuid and answer are remembered. Default 24 hours. */
+    window?: number;
+    /**
      * Upstream base URL. Default `https://us01.p13n.in.treasuredata.com`: the path without `/public`, TD's
      * server-to-server path, since the proxy is a server (the tag in a browser posts to `/public`).
      */
@@ -24,8 +38,54 @@ interface ProxyOptions {
     timeout?: number;
     /** The fetch to forward with (tests, custom agents). Default the global one. */
     fetch?: typeof fetch;
+    /** Where the proxy reports trouble on its side (the store unreachable, and back). Default `console.warn`. */
+    log?: (message: string) => void;
 }
-declare function createProxy(options: ProxyOptions): (request: Request) => Promise<Response>;
+/** What the runtime knows of the connection: its peer's address (Node's `socket.remoteAddress`). */
+interface Peer {
+    address?: string;
+}
+/** A Web-standard handler: `Request -> Response`, given the peer where the runtime knows it. */
+type ProxyHandler = (request: Request, peer?: Peer) => Promise<Response>;
+/**
+ * A key-value memory with an atomic claim: all deduplication needs, so that any store with `SET ... NX PX` can
+ * serve. Every method may reject (the store unreachable); the proxy then forwards without deduplicating.
+ */
+interface DedupStore {
+    /** Sets `key` to `value` for `ms` only if `key` is absent (Redis `SET key value NX PX ms`): true when set. */
+    claim(key: string, value: string, ms: number): Promise<boolean>;
+    /** The value under `key`, or null. */
+    get(key: string): Promise<string | null>;
+    /** Sets `key` to `value` for `ms`, whatever it held. */
+    set(key: string, value: string, ms: number): Promise<void>;
+    /** Deletes `key` if it still holds `value`: a claim that lapsed and was taken by another is left alone. */
+    release(key: string, value: string): Promise<void>;
+}
+
+/** The two places the proxy can remember what it forwarded: this process's memory, or a Redis shared by many. */
+
+/**
+ * In this process's memory: right for one instance, lost on restart. At most `maxEntries` keys are kept (the
+ * oldest go first), so memory stays bounded at about `maxEntries` times an answer's size whatever the traffic.
+ */
+declare function memoryStore({ maxEntries }?: {
+    maxEntries?: number;
+}): DedupStore;
+/** What the store needs of a Redis client: node-redis's `sendCommand` (the `redis` package, v4 and later). */
+interface RedisClient {
+    sendCommand(args: string[]): Promise<unknown>;
+}
+/**
+ * In Redis, so every proxy instance that uses the same server deduplicates together. Pass a connected client of
+ * the official `redis` package, made with `disableOfflineQueue: true` so that commands fail at once rather than
+ * wait while it reconnects. Keys are `prefix` + `database/table/uuid`, each with its own expiry.
+ */
+declare function redisStore(client: RedisClient, { prefix }?: {
+    prefix?: string;
+}): DedupStore;
+
+/** Node's `http` module in front of the Web-standard handler: `http.createServer(toNodeHandler(proxy))`. */
+
 /** What `toNodeHandler` needs of Node's `IncomingMessage` and `ServerResponse`. */
 interface NodeRequest extends AsyncIterable<Uint8Array> {
     method?: string;
@@ -39,8 +99,13 @@ interface NodeResponse {
     writeHead(status: number, headers: Record<string, string>): unknown;
     end(body?: Uint8Array): unknown;
 }
-/** Serves a `Request -> Response` handler with Node's `http` module: `http.createServer(toNodeHandler(proxy))`. */
-declare function toNodeHandler(handler: (request: Request) => Promise<Response>): (req: NodeRequest, res: NodeResponse) => Promise<void>;
+/**
+ * Serves the handler with Node's `http` module, passing it the peer's address. A body is buffered up to one byte
+ * over the proxy's limit, and the rest read and discarded, so a huge upload costs no memory before its 413.
+ */
+declare function toNodeHandler(handler: ProxyHandler): (req: NodeRequest, res: NodeResponse) => Promise<void>;
 
-export { createProxy, toNodeHandler };
-export type { NodeRequest, NodeResponse, ProxyOptions };
+declare function createProxy(options: ProxyOptions): ProxyHandler;
+
+export { createProxy, memoryStore, redisStore, toNodeHandler };
+export type { DedupStore, NodeRequest, NodeResponse, Peer, ProxyHandler, ProxyOptions, RedisClient };

@@ -1,0 +1,108 @@
+/**
+ * The reference first-party proxy: the page posts to its own origin (`endpoint: '/p13n'`, no apiKey or token)
+ * and this adds the credentials from server-side settings, forwards the event to the regional endpoint, and
+ * passes the answer back unchanged. The write key never reaches a browser, ad blockers see a first-party path,
+ * and a same-origin request needs no CORS preflight. It forwards each event once, by its uuid (dedup.ts). A
+ * Web-standard `Request -> Response` handler (Node 18+, Deno, Bun, Cloudflare Workers, service workers), plus
+ * `toNodeHandler` for Node's `http` module.
+ */
+import { hopTest, visitorAddress } from './address';
+import { deduplicate } from './dedup';
+import { MAX_BODY } from './node';
+import { originTest } from './origins';
+import { memoryStore } from './stores';
+import type { ProxyHandler, ProxyOptions } from './types';
+
+export { memoryStore, redisStore, type RedisClient } from './stores';
+export { toNodeHandler, type NodeRequest, type NodeResponse } from './node';
+export type { DedupStore, Peer, ProxyHandler, ProxyOptions } from './types';
+
+const MEDIA_TYPE = 'application/vnd.treasuredata.v1+json';
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const DAY = 24 * 60 * 60 * 1000;
+
+/** An error in the API's own shape, `{code, message}`, so the tag reads and reports it as the service's. */
+const answer = (status: number, code: number, message: string) =>
+  new Response(JSON.stringify({ code, message: 'p13n proxy: ' + message }), { status, headers: { 'Content-Type': 'application/json' } });
+
+/** The event, when the body is a JSON object; what was wrong with it otherwise. */
+function eventOf(bytes: ArrayBuffer): Record<string, unknown> | string {
+  let event: unknown;
+  try {
+    event = JSON.parse(new TextDecoder().decode(bytes));
+  } catch {
+    return 'the body is not JSON';
+  }
+  return event && typeof event == 'object' && !Array.isArray(event) ? (event as Record<string, unknown>) : 'the body is not a JSON object';
+}
+
+export function createProxy(options: ProxyOptions): ProxyHandler {
+  const { apiKey, token, tables, endpoint = 'https://us01.p13n.in.treasuredata.com', timeout = 10_000, window: rememberMs = DAY } = options;
+  const send = options.fetch || fetch;
+  const log = options.log || ((message: string) => console.warn(message));
+  if (!/^\d+\/[0-9a-f]{40}$/i.test(apiKey)) throw new Error('p13n proxy: apiKey must be "{account_id}/{40 hex}"');
+  if (!/^\d+\/\d+\/[0-9a-f]{32}$/i.test(token)) throw new Error('p13n proxy: token must be "{account_id}/{instance_id}/{32 hex}"');
+  if (!Array.isArray(tables) || !tables.length) throw new Error('p13n proxy: tables must list the "database/table" pairs pages may write');
+  if (!(rememberMs > 0)) throw new Error('p13n proxy: window must be a number of milliseconds above 0');
+  const allowed = originTest(options.origins);
+  const trusted = hopTest(options.trustedProxies);
+  const base = new URL(endpoint).href.replace(/\/$/, '');
+  const store = options.store === false ? undefined : options.store || memoryStore();
+  // a claim outlives the longest forward, so only a crashed instance's claim ever lapses
+  const once = store && deduplicate({ store, rememberMs, claimMs: timeout + 2000, log });
+
+  async function forward(path: string, body: ArrayBuffer, request: Request, visitor: string | undefined) {
+    const headers: Record<string, string> = {
+      // fixed here, so a page may also send text/plain (navigator.sendBeacon can send nothing else)
+      'Content-Type': MEDIA_TYPE,
+      Accept: MEDIA_TYPE,
+      Authorization: 'TD1 ' + apiKey,
+      'WP13n-Token': token,
+    };
+    // the service checks the page's Origin (3007) and may check the visitor's address (3005)
+    for (const name of ['Origin', 'User-Agent']) {
+      const value = request.headers.get(name);
+      if (value) headers[name] = value;
+    }
+    if (visitor) headers['X-Forwarded-For'] = visitor;
+    try {
+      const upstream = await send(base + path, { method: 'POST', headers, body, signal: AbortSignal.timeout(timeout) });
+      const passed = new Headers();
+      for (const name of ['Content-Type', 'Retry-After']) {
+        const value = upstream.headers.get(name);
+        if (value) passed.set(name, value);
+      }
+      const bytes = await upstream.arrayBuffer();
+      // an empty body as null: a Response with a body cannot have status 204
+      return new Response(bytes.byteLength ? bytes : null, { status: upstream.status, headers: passed });
+    } catch {
+      // no JSON body: the tag reports `http` 502, retryable
+      return new Response('Bad Gateway: the personalization service did not answer', { status: 502 });
+    }
+  }
+
+  return async (request, peer) => {
+    if (request.method != 'POST') {
+      return new Response('Method Not Allowed', { status: 405, headers: { Allow: 'POST' } });
+    }
+    const path = /\/([0-9a-z_]{3,128})\/([0-9a-z_]{3,128})\/?$/.exec(new URL(request.url).pathname);
+    if (!path || tables.indexOf(path[1] + '/' + path[2]) < 0) {
+      return answer(404, 404, 'this proxy does not write to ' + new URL(request.url).pathname);
+    }
+    const origin = request.headers.get('Origin');
+    if (!allowed(origin)) {
+      return answer(403, 3007, `pages on ${origin ? JSON.stringify(origin) : 'an unnamed origin (no Origin header)'} may not use this proxy: add the origin to its origins`);
+    }
+    const tooLarge = () => answer(413, 413, `an event may have ${MAX_BODY} bytes`);
+    if (Number(request.headers.get('Content-Length')) > MAX_BODY) return tooLarge();
+    const body = await request.arrayBuffer();
+    if (body.byteLength > MAX_BODY) return tooLarge();
+    const event = eventOf(body);
+    if (typeof event == 'string') return answer(400, 3004, event + ': an event is a JSON object');
+
+    const send = () => forward(`/${path[1]}/${path[2]}`, body, request, visitorAddress(peer && peer.address, request.headers.get('X-Forwarded-For'), trusted));
+    const uuid = event.uuid;
+    // no uuid to go by: forwarded as it is, every time
+    return once && typeof uuid == 'string' && UUID.test(uuid) ? once(`${path[1]}/${path[2]}/${uuid.toLowerCase()}`, send) : send();
+  };
+}

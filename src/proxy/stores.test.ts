@@ -1,0 +1,141 @@
+// @vitest-environment node
+import { createClient } from 'redis';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { startRedis } from '../../demo/redis.mjs';
+import { createProxy, memoryStore, redisStore, type DedupStore } from '.';
+
+// a real redis-server (Debian's, as `.ci/run` installs it), on loopback, for this file
+let redis: Awaited<ReturnType<typeof startRedis>>;
+const clients: { destroy(): void; isReady: boolean }[] = [];
+async function connect(url = redis.url) {
+  // as README.md says to make it: commands fail at once while disconnected, instead of queueing
+  const client = createClient({ url, disableOfflineQueue: true, socket: { reconnectStrategy: () => 50 } });
+  client.on('error', () => {}); // reconnects on its own; the store reports failures as they happen
+  clients.push(client);
+  return client.connect();
+}
+beforeAll(async () => {
+  redis = await startRedis();
+});
+afterAll(async () => {
+  for (const client of clients) client.destroy();
+  await redis.stop();
+});
+
+let serial = 0;
+const stores: [string, () => Promise<DedupStore>][] = [
+  ['memoryStore', async () => memoryStore()],
+  ['redisStore (a real redis-server)', async () => redisStore(await connect(), { prefix: `test${++serial}:` })],
+];
+
+describe.each(stores)('%s', (_, make) => {
+  it('claims a key only while no one holds it, atomically', async () => {
+    const store = await make();
+    const claims = await Promise.all(Array.from({ length: 20 }, (_, i) => store.claim('k', 'pending ' + i, 10_000)));
+    expect(claims.filter(Boolean)).toHaveLength(1);
+    expect(await store.get('k')).toBe('pending ' + claims.indexOf(true));
+    expect(await store.get('absent')).toBeNull();
+  });
+
+  it('lets a claim lapse after its ms', async () => {
+    const store = await make();
+    expect(await store.claim('k', 'a', 60)).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 120));
+    expect(await store.get('k')).toBeNull();
+    expect(await store.claim('k', 'b', 60_000)).toBe(true);
+  });
+
+  it('sets over a claim, and releases only the claim it is given', async () => {
+    const store = await make();
+    await store.claim('k', 'mine', 10_000);
+    await store.release('k', 'not mine');
+    expect(await store.get('k')).toBe('mine');
+    await store.release('k', 'mine');
+    expect(await store.get('k')).toBeNull();
+    await store.claim('k', 'mine', 10_000);
+    await store.set('k', '{"status":200}', 10_000);
+    await store.release('k', 'mine');
+    expect(await store.get('k')).toBe('{"status":200}');
+    expect(await store.claim('k', 'again', 10_000)).toBe(false);
+  });
+});
+
+describe('memoryStore', () => {
+  it('keeps at most maxEntries keys, the oldest going first', async () => {
+    const store = memoryStore({ maxEntries: 3 });
+    for (const key of ['a', 'b', 'c', 'd']) await store.set(key, key, 60_000);
+    expect(await Promise.all(['a', 'b', 'c', 'd'].map((key) => store.get(key)))).toEqual([null, 'b', 'c', 'd']);
+    expect(() => memoryStore({ maxEntries: 0 })).toThrow('maxEntries');
+  });
+});
+
+describe('redisStore', () => {
+  it('refuses what is not a redis client, saying how to make one', () => {
+    expect(() => redisStore({} as never)).toThrow('redisStore needs a client of the `redis` package');
+  });
+
+  it('keeps its keys under the prefix, each with an expiry', async () => {
+    const client = await connect();
+    const store = redisStore(client, { prefix: 'shop:' });
+    await store.set('db/table/u', '{}', 60_000);
+    expect(await client.sendCommand(['GET', 'shop:db/table/u'])).toBe('{}');
+    expect(Number(await client.sendCommand(['PTTL', 'shop:db/table/u']))).toBeGreaterThan(59_000);
+  });
+});
+
+describe('proxy instances sharing one Redis', () => {
+  const PAGE = 'https://shop.example';
+  const UUID = '6f9619ff-8b86-4d11-b42d-00c04fc964ff';
+  const post = () =>
+    new Request(PAGE + '/p13n/shop_db/events', { method: 'POST', body: JSON.stringify({ uuid: UUID }), headers: { Origin: PAGE } });
+  /** Proxy instances, one Redis connection each (to `url`), forwarding to one upstream stub. */
+  async function instances(count: number, reply: () => Promise<Response>, { url = redis.url, prefix = 'p13n:' } = {}) {
+    const upstream = vi.fn(reply);
+    const log = vi.fn();
+    const proxies = [];
+    for (let i = 0; i < count; i++) {
+      const store = redisStore(await connect(url), { prefix });
+      proxies.push(createProxy({ apiKey: '1/' + 'a'.repeat(40), token: '1/2/' + 'b'.repeat(32), tables: ['shop_db/events'], origins: [PAGE], fetch: upstream as never, log, store }));
+    }
+    return { proxies, upstream, log };
+  }
+  const answer = () => Promise.resolve(new Response('{"offers":{}}', { status: 200, headers: { 'Content-Type': 'application/json' } }));
+
+  it('forwards an event once whichever instance each arrival reaches, the ones in flight waiting', async () => {
+    const { proxies, upstream } = await instances(3, () => new Promise((resolve) => setTimeout(() => resolve(answer()), 150)), { prefix: 'shared1:' });
+    const answers = await Promise.all(Array.from({ length: 9 }, (_, i) => proxies[i % 3](post())));
+    expect(upstream).toHaveBeenCalledTimes(1);
+    expect(answers.map((response) => response.status)).toEqual(Array(9).fill(200));
+    expect(answers.filter((response) => response.headers.get('P13n-Duplicate'))).toHaveLength(8);
+    expect((await proxies[1](post())).headers.get('P13n-Duplicate')).toBe('true');
+    expect(upstream).toHaveBeenCalledTimes(1);
+  });
+
+  it('keeps forwarding while Redis is down, logs it, and deduplicates again once it is back', async () => {
+    const own = await startRedis();
+    try {
+      const { proxies: [proxy], upstream, log } = await instances(1, answer, { url: own.url });
+      const client = clients[clients.length - 1];
+      await own.stop();
+      expect((await proxy(post())).status).toBe(200);
+      expect(upstream).toHaveBeenCalledTimes(1);
+      expect(log.mock.calls[0][0]).toMatch(/^p13n proxy: the deduplication store failed \(.+\); forwarding every arrival/);
+
+      const again = await startRedis({ port: own.port });
+      try {
+        await vi.waitFor(() => expect(client.isReady).toBe(true), { timeout: 5000 });
+        vi.useFakeTimers({ toFake: ['Date'] });
+        vi.setSystemTime(Date.now() + 5001); // past the proxy's pause before asking the store again
+        expect((await proxy(post())).status).toBe(200);
+        expect(log).toHaveBeenLastCalledWith('p13n proxy: the deduplication store answers again; deduplicating');
+        expect((await proxy(post())).headers.get('P13n-Duplicate')).toBe('true');
+        expect(upstream).toHaveBeenCalledTimes(2);
+      } finally {
+        vi.useRealTimers();
+        await again.stop();
+      }
+    } finally {
+      await own.stop();
+    }
+  });
+});

@@ -1,0 +1,67 @@
+/** The proxy's public types: what a server configures, and what a store for deduplication must do. */
+
+export interface ProxyOptions {
+  /** `{account_id}/{40 hex}`: a TD write API key. */
+  apiKey: string;
+  /** `{account_id}/{instance_id}/{32 hex}`: the personalization token. */
+  token: string;
+  /**
+   * The `database/table` pairs pages may write, e.g. `['shop_db/pageviews']`. Required: the proxy holds a write
+   * key, and must not relay events into any table a visitor names.
+   */
+  tables: string[];
+  /**
+   * The origins of the pages that may use this proxy, e.g. `['https://www.shop.example']`; `https://*.shop.example`
+   * allows every subdomain (not `shop.example` itself). Required: a request from any other page, or with no
+   * `Origin`, gets 403, so other sites cannot write into your tables through your visitors' browsers.
+   */
+  origins: string[];
+  /**
+   * The addresses or CIDR ranges (`10.0.0.0/8`, `fd00::/8`) of the load balancers and reverse proxies in front of
+   * this one. `X-Forwarded-For` entries they added are believed; the first address from the right that is not
+   * one of them is the visitor's, and the only one forwarded. Default none: the visitor is the peer.
+   */
+  trustedProxies?: string[];
+  /**
+   * Where the uuids of forwarded events and their answers are remembered, so that an event that arrives again
+   * is answered without reaching the service twice: `memoryStore()` (the default: one process) or
+   * `redisStore(client)` (shared by every instance). `false` forwards every arrival.
+   */
+  store?: DedupStore | false;
+  /** Milliseconds an event's uuid and answer are remembered. Default 24 hours. */
+  window?: number;
+  /**
+   * Upstream base URL. Default `https://us01.p13n.in.treasuredata.com`: the path without `/public`, TD's
+   * server-to-server path, since the proxy is a server (the tag in a browser posts to `/public`).
+   */
+  endpoint?: string;
+  /** Milliseconds to wait for the upstream answer. Default 10000. */
+  timeout?: number;
+  /** The fetch to forward with (tests, custom agents). Default the global one. */
+  fetch?: typeof fetch;
+  /** Where the proxy reports trouble on its side (the store unreachable, and back). Default `console.warn`. */
+  log?: (message: string) => void;
+}
+
+/** What the runtime knows of the connection: its peer's address (Node's `socket.remoteAddress`). */
+export interface Peer {
+  address?: string;
+}
+
+/** A Web-standard handler: `Request -> Response`, given the peer where the runtime knows it. */
+export type ProxyHandler = (request: Request, peer?: Peer) => Promise<Response>;
+
+/**
+ * A key-value memory with an atomic claim: all deduplication needs, so that any store with `SET ... NX PX` can
+ * serve. Every method may reject (the store unreachable); the proxy then forwards without deduplicating.
+ */
+export interface DedupStore {
+  /** Sets `key` to `value` for `ms` only if `key` is absent (Redis `SET key value NX PX ms`): true when set. */
+  claim(key: string, value: string, ms: number): Promise<boolean>;
+  /** The value under `key`, or null. */
+  get(key: string): Promise<string | null>;
+  /** Sets `key` to `value` for `ms`, whatever it held. */
+  set(key: string, value: string, ms: number): Promise<void>;
+  /** Deletes `key` if it still holds `value`: a claim that lapsed and was taken by another is left alone. */
+  release(key: string, value: string): Promise<void>;
+}
