@@ -22,7 +22,9 @@ export async function startProxy({ port = 0, upstream = 'http://localhost:8080/p
     // fail at once while disconnected rather than queue: the proxy then forwards instead of waiting
     client = createClient({ url: redisUrl, disableOfflineQueue: true, socket: { reconnectStrategy: (tries) => Math.min(tries * 100, 2000) } });
     client.on('error', () => {}); // it reconnects by itself; the proxy logs what the outage means
-    await client.connect().catch((error) => log(`p13n proxy: cannot reach Redis at ${redisUrl} yet (${error.message}); it keeps trying`));
+    // awaited 2 s at most: with Redis down, connect() waits until it is back, and the proxy serves meanwhile
+    const connecting = client.connect().catch((error) => log(`p13n proxy: Redis at ${redisUrl}: ${error.message}`));
+    await Promise.race([connecting, new Promise((resolve) => setTimeout(resolve, 2000))]);
   }
   const handler = toNodeHandler(createProxy({
     apiKey: DEMO_API_KEY,
@@ -35,7 +37,7 @@ export async function startProxy({ port = 0, upstream = 'http://localhost:8080/p
     timeout: 3000,
     log,
   }));
-  const server = http.createServer((req, res) => handler(req, res).catch(() => res.writeHead(500).end()));
+  const server = http.createServer(handler);
   await new Promise((resolve, reject) => server.once('error', reject).listen(port, '127.0.0.1', resolve));
   return {
     url: `http://127.0.0.1:${server.address().port}`,

@@ -100,8 +100,9 @@ interface NodeResponse {
     end(body?: Uint8Array): unknown;
 }
 /**
- * Serves the handler with Node's `http` module, passing it the peer's address. A body is buffered up to one byte
- * over the proxy's limit, and the rest read and discarded, so a huge upload costs no memory before its 413.
+ * Serves the handler with Node's `http` module, passing it the peer's address. It never rejects, so a server that
+ * ignores its promise (as `http.createServer(toNodeHandler(proxy))` does) cannot be brought down by a request:
+ * a method or Host the Fetch API refuses gets 400, an upload cut off midway no answer (no one is there to read it).
  */
 declare function toNodeHandler(handler: ProxyHandler): (req: NodeRequest, res: NodeResponse) => Promise<void>;
 

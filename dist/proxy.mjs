@@ -3,21 +3,24 @@
  * entries the proxy's own load balancers added are true: the list is read from the right, past the addresses of
  * `trustedProxies`, and the first one that is not among them is the visitor's.
  */
+const V4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
+const MAPPED = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 255, 255];
+function v4Bytes(text) {
+    const parts = (V4.exec(text) || []).slice(1).map(Number);
+    return parts.length && parts.every((part) => part < 256) ? parts : undefined;
+}
 /** An address as 16 bytes, IPv4 as IPv4-mapped IPv6 (`::ffff:a.b.c.d`), so one comparison serves both. */
 function bytesOf(address) {
-    const v4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(address);
-    if (v4) {
-        const parts = v4.slice(1).map(Number);
-        return parts.every((part) => part < 256) ? [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 255, 255, ...parts] : undefined;
-    }
+    const v4 = v4Bytes(address);
+    if (v4)
+        return [...MAPPED, ...v4];
     let text = address;
-    const tail = /\d+\.\d+\.\d+\.\d+$/.exec(text); // ::ffff:1.2.3.4
+    const tail = /:(\d+\.\d+\.\d+\.\d+)$/.exec(text); // ::ffff:1.2.3.4
     if (tail) {
-        const v4bytes = bytesOf(tail[0]);
-        if (!v4bytes)
+        const last = v4Bytes(tail[1]);
+        if (!last)
             return;
-        const hex = (i) => ((v4bytes[i] << 8) | v4bytes[i + 1]).toString(16);
-        text = text.slice(0, -tail[0].length) + hex(12) + ':' + hex(14);
+        text = text.slice(0, -tail[1].length) + ((last[0] << 8) | last[1]).toString(16) + ':' + ((last[2] << 8) | last[3]).toString(16);
     }
     const halves = text.split('::');
     const groupsOf = (part = '') => (part ? part.split(':') : []);
@@ -31,17 +34,28 @@ function bytesOf(address) {
         return;
     return groups.flatMap((group) => [parseInt(group, 16) >> 8, parseInt(group, 16) & 255]);
 }
-/** `[::1]:443`, `1.2.3.4:80` (some balancers add ports) to the bare address. */
+/** The address as the service should read it: dotted IPv4 (mapped ones too), IPv6 with its longest zero run `::`. */
+function textOf(bytes) {
+    if (MAPPED.every((byte, i) => bytes[i] == byte))
+        return bytes.slice(12).join('.');
+    const groups = Array.from({ length: 8 }, (_, i) => ((bytes[2 * i] << 8) | bytes[2 * i + 1]).toString(16));
+    const runs = groups.join(':').match(/(^|:)0(:0)+(:|$)/g) || [];
+    const longest = runs.reduce((a, b) => (b.length > a.length ? b : a), '');
+    return longest ? groups.join(':').replace(longest, '::') : groups.join(':');
+}
+/** `[::1]:443`, `1.2.3.4:80` (some balancers add ports), `fe80::1%eth0` to the bare address. */
 const bare = (entry) => entry.trim().replace(/^\[([^\]]+)\](:\d+)?$/, '$1').replace(/^(\d+\.\d+\.\d+\.\d+):\d+$/, '$1').replace(/%.*$/, '');
 /** A test for the configured hops; throws, naming the entry, on one that is neither an address nor a range. */
 function hopTest(ranges = []) {
+    if (!Array.isArray(ranges))
+        throw new Error('p13n proxy: trustedProxies must be a list of addresses or CIDR ranges');
     const parsed = ranges.map((range) => {
-        const [address, bits] = String(range).split('/');
+        const [, address = '', bits] = /^([^/]*)(?:\/(\d{1,3}))?$/.exec(String(range)) || [];
         const bytes = bytesOf(address);
-        const v4 = bytes && /^\d/.test(address) && !address.includes(':');
+        const v4 = !!v4Bytes(address);
         const prefix = bits === undefined ? 128 : Number(bits) + (v4 ? 96 : 0);
-        if (!bytes || !/^\d*$/.test(bits || '') || !(prefix <= 128)) {
-            throw new Error(`p13n proxy: ${JSON.stringify(range)} in trustedProxies is not an address or a CIDR range`);
+        if (!bytes || prefix > 128 || (v4 && Number(bits) > 32)) {
+            throw new Error(`p13n proxy: ${JSON.stringify(range)} in trustedProxies is not an address or a CIDR range (10.0.0.0/8, fd00::/8)`);
         }
         return [bytes, prefix];
     });
@@ -65,7 +79,8 @@ function visitorAddress(peer, forwarded, trusted) {
     let visitor = chain.pop();
     while (trusted(visitor) && chain.length)
         visitor = chain.pop();
-    return bytesOf(visitor) ? visitor.replace(/^::ffff:(\d+\.\d+\.\d+\.\d+)$/i, '$1') : undefined;
+    const bytes = bytesOf(visitor);
+    return bytes && textOf(bytes);
 }
 
 /** Marks a claim: the first arrival is being forwarded. An answer is remembered as JSON, which never starts so. */
@@ -87,12 +102,20 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 /** Returns `once(key, forward)`: `forward()` for the first arrival of `key`, its remembered answer for the rest. */
 function deduplicate({ store, rememberMs, claimMs, log }) {
     let downUntil = 0;
-    const ask = (work) => Promise.race([work, sleep(STORE_TIMEOUT_MS).then(() => Promise.reject(new Error(`no answer in ${STORE_TIMEOUT_MS} ms`)))]).then((value) => {
-        if (downUntil)
-            log('p13n proxy: the deduplication store answers again; deduplicating');
-        downUntil = 0;
-        return value;
-    });
+    const ask = (work) => {
+        let timer;
+        const late = new Promise((_, reject) => {
+            timer = setTimeout(() => reject(new Error(`no answer in ${STORE_TIMEOUT_MS} ms`)), STORE_TIMEOUT_MS);
+        });
+        return Promise.race([work, late])
+            .finally(() => clearTimeout(timer))
+            .then((value) => {
+            if (downUntil)
+                log('p13n proxy: the deduplication store answers again; deduplicating');
+            downUntil = 0;
+            return value;
+        });
+    };
     const down = (error) => {
         if (!downUntil) {
             log(`p13n proxy: the deduplication store failed (${error instanceof Error ? error.message : error}); ` +
@@ -126,11 +149,12 @@ function deduplicate({ store, rememberMs, claimMs, log }) {
             return 'unknown';
         }
         try {
-            return JSON.parse(held);
+            const answer = JSON.parse(held);
+            if (answer.status >= 200 && answer.status < 600 && typeof answer.body == 'string')
+                return answer;
         }
-        catch {
-            return 'unknown'; // not written by this proxy: forwarding is the safe side
-        }
+        catch { }
+        return 'unknown'; // not written by this proxy: forwarding is the safe side
     }
     return async function once(key, forward) {
         if (Date.now() < downUntil)
@@ -156,33 +180,68 @@ function deduplicate({ store, rememberMs, claimMs, log }) {
 
 /** The most an event may carry: one keepalive request's share (64 KiB), as the tag itself holds to. */
 const MAX_BODY = 64 * 1024;
+/** Up to one byte over the limit; the rest is read and discarded after, so a huge upload costs no memory. */
+async function readCapped$1(req) {
+    const chunks = [];
+    const source = req[Symbol.asyncIterator]();
+    let size = 0;
+    while (size <= MAX_BODY) {
+        const { value, done } = await source.next();
+        if (done)
+            return chunks;
+        chunks.push(value.subarray(0, MAX_BODY + 1 - size));
+        size += chunks[chunks.length - 1].length;
+    }
+    // answered (413) while the rest still arrives
+    void (async () => {
+        while (!(await source.next()).done)
+            ;
+    })().catch(() => { });
+    return chunks;
+}
+const plain = (status, text) => new Response(text, { status, headers: { 'Content-Type': 'text/plain' } });
 /**
- * Serves the handler with Node's `http` module, passing it the peer's address. A body is buffered up to one byte
- * over the proxy's limit, and the rest read and discarded, so a huge upload costs no memory before its 413.
+ * Serves the handler with Node's `http` module, passing it the peer's address. It never rejects, so a server that
+ * ignores its promise (as `http.createServer(toNodeHandler(proxy))` does) cannot be brought down by a request:
+ * a method or Host the Fetch API refuses gets 400, an upload cut off midway no answer (no one is there to read it).
  */
 function toNodeHandler(handler) {
     return async (req, res) => {
-        const chunks = [];
-        let size = 0;
-        for await (const chunk of req) {
-            if (size > MAX_BODY)
-                continue;
-            chunks.push(chunk.subarray(0, MAX_BODY + 1 - size));
-            size += chunks[chunks.length - 1].length;
+        let response;
+        try {
+            const method = (req.method || 'GET').toUpperCase();
+            // methods `new Request` refuses (TRACE, CONNECT), and bodies never needed
+            if (method != 'POST')
+                response = new Response('Method Not Allowed', { status: 405, headers: { Allow: 'POST' } });
+            else {
+                const headers = new Headers();
+                let url;
+                try {
+                    for (const [name, value] of Object.entries(req.headers)) {
+                        if (value !== undefined)
+                            headers.set(name, Array.isArray(value) ? value.join(', ') : value);
+                    }
+                    url = new URL(req.url || '/', 'http://' + (headers.get('Host') || 'localhost'));
+                }
+                catch {
+                    response = plain(400, 'Bad Request: the Host or a header cannot be read');
+                }
+                response !== null && response !== void 0 ? response : (response = await readCapped$1(req).then((chunks) => handler(new Request(url, { method, headers, body: new Blob(chunks) }), { address: req.socket && req.socket.remoteAddress }), () => plain(400, 'Bad Request: the body was cut off')));
+            }
         }
-        const headers = new Headers();
-        for (const [name, value] of Object.entries(req.headers)) {
-            if (value !== undefined)
-                headers.set(name, Array.isArray(value) ? value.join(', ') : value);
+        catch {
+            response = plain(500, 'Internal Server Error in the p13n proxy');
         }
-        const method = req.method || 'GET';
-        const url = new URL(req.url || '/', 'http://' + (headers.get('Host') || 'localhost'));
-        const body = method == 'GET' || method == 'HEAD' ? undefined : new Blob(chunks);
-        const response = await handler(new Request(url, { method, headers, body }), { address: req.socket && req.socket.remoteAddress });
-        const out = {};
-        response.headers.forEach((value, name) => (out[name] = value));
-        res.writeHead(response.status, out);
-        res.end(new Uint8Array(await response.arrayBuffer()));
+        try {
+            const out = {};
+            response.headers.forEach((value, name) => (out[name] = value));
+            const body = new Uint8Array(await response.arrayBuffer());
+            res.writeHead(response.status, out);
+            res.end(body);
+        }
+        catch {
+            // the connection is gone: nothing to answer
+        }
     };
 }
 
@@ -196,16 +255,26 @@ function originTest(origins) {
     const exact = new Set();
     const suffixes = [];
     for (const entry of origins) {
+        const refused = (why) => new Error(`p13n proxy: ${JSON.stringify(entry)} in origins ${why}`);
         const match = PATTERN.exec(typeof entry == 'string' ? entry.toLowerCase().replace(/\/$/, '') : '');
         if (!match)
-            throw new Error(`p13n proxy: ${JSON.stringify(entry)} in origins is not an origin (scheme://host[:port], or scheme://*.domain)`);
+            throw refused('is not an origin (scheme://host[:port], or scheme://*.domain)');
         const [, scheme, wildcard, host, port = ''] = match;
-        // through URL, so `https://shop.example:443` and the browser's `https://shop.example` are one origin
-        const { origin, port: normalPort } = new URL(scheme + (wildcard ? 'x.' : '') + host + port);
+        // a wildcard over a domain of one label (*.com) would let in every site under it
+        if (wildcard && !/^[a-z0-9-]+(\.[a-z0-9-]+)+$/.test(host))
+            throw refused('is a wildcard over a top-level domain or an address');
+        let url;
+        try {
+            // through URL, so `https://shop.example:443` and the browser's `https://shop.example` are one origin
+            url = new URL(scheme + (wildcard ? 'x.' : '') + host + port);
+        }
+        catch {
+            throw refused('is not an origin (scheme://host[:port], or scheme://*.domain)');
+        }
         if (wildcard)
-            suffixes.push([scheme, '.' + host, normalPort]);
+            suffixes.push([scheme, '.' + host, url.port]);
         else
-            exact.add(origin);
+            exact.add(url.origin);
     }
     return (origin) => {
         if (!origin)
@@ -219,7 +288,9 @@ function originTest(origins) {
         catch {
             return false;
         }
-        return suffixes.some(([scheme, suffix, port]) => url.protocol + '//' == scheme && url.port == port && url.hostname.endsWith(suffix));
+        // only an origin as a browser writes it: nothing but scheme, host and port
+        const under = (suffix) => url.hostname.endsWith(suffix) && /^[a-z0-9-]+(\.[a-z0-9-]+)*$/.test(url.hostname.slice(0, -suffix.length));
+        return url.origin == origin && suffixes.some(([scheme, suffix, port]) => url.protocol + '//' == scheme && url.port == port && under(suffix));
     };
 }
 
@@ -230,27 +301,36 @@ function originTest(origins) {
 function memoryStore({ maxEntries = 100000 } = {}) {
     if (!(maxEntries >= 1))
         throw new Error('p13n proxy: memoryStore maxEntries must be at least 1');
-    const entries = new Map();
-    const live = (key) => {
-        const entry = entries.get(key);
+    // claims apart from answers: a burst of new uuids evicts old answers, never a claim whose forward is out (claims
+    // are as many as the requests in flight, and end with them)
+    const claims = new Map();
+    const answers = new Map();
+    const live = (map, key) => {
+        const entry = map.get(key);
         if (entry && entry[1] <= Date.now())
-            entries.delete(key);
+            map.delete(key);
         return entry && entry[1] > Date.now() ? entry[0] : null;
     };
-    const put = (key, value, ms) => {
-        entries.delete(key); // to the end of the insertion order, which is the eviction order
-        entries.set(key, [value, Date.now() + ms]);
-        for (const [oldest, [, expires]] of entries) {
-            if (entries.size <= maxEntries && expires > Date.now())
-                break;
-            entries.delete(oldest);
-        }
-    };
+    const held = (key) => { var _a; return (_a = live(claims, key)) !== null && _a !== void 0 ? _a : live(answers, key); };
     return {
-        claim: async (key, value, ms) => live(key) === null && (put(key, value, ms), true),
-        get: async (key) => live(key),
-        set: async (key, value, ms) => put(key, value, ms),
-        release: async (key, value) => void (live(key) === value && entries.delete(key)),
+        claim: async (key, value, ms) => {
+            if (held(key) !== null)
+                return false;
+            claims.set(key, [value, Date.now() + ms]);
+            return true;
+        },
+        get: async (key) => held(key),
+        set: async (key, value, ms) => {
+            claims.delete(key);
+            answers.delete(key); // to the end of the insertion order, which is the eviction order
+            answers.set(key, [value, Date.now() + ms]);
+            for (const [oldest, [, expires]] of answers) {
+                if (answers.size <= maxEntries && expires > Date.now())
+                    break;
+                answers.delete(oldest);
+            }
+        },
+        release: async (key, value) => void (live(claims, key) === value && claims.delete(key)),
     };
 }
 // compare and delete in one step: Redis runs a script atomically
@@ -265,13 +345,15 @@ function redisStore(client, { prefix = 'p13n:' } = {}) {
         throw new Error('p13n proxy: redisStore needs a client of the `redis` package: redisStore(await createClient({ url }).connect())');
     }
     const run = (...args) => client.sendCommand(args);
+    // Redis takes whole milliseconds only
+    const px = (ms) => String(Math.ceil(ms));
     return {
-        claim: async (key, value, ms) => (await run('SET', prefix + key, value, 'NX', 'PX', String(ms))) === 'OK',
+        claim: async (key, value, ms) => (await run('SET', prefix + key, value, 'NX', 'PX', px(ms))) === 'OK',
         get: async (key) => {
             const value = await run('GET', prefix + key);
             return value == null ? null : String(value);
         },
-        set: async (key, value, ms) => void (await run('SET', prefix + key, value, 'PX', String(ms))),
+        set: async (key, value, ms) => void (await run('SET', prefix + key, value, 'PX', px(ms))),
         release: async (key, value) => void (await run('EVAL', RELEASE, '1', prefix + key, value)),
     };
 }
@@ -281,7 +363,7 @@ function redisStore(client, { prefix = 'p13n:' } = {}) {
  * and this adds the credentials from server-side settings, forwards the event to the regional endpoint, and
  * passes the answer back unchanged. The write key never reaches a browser, ad blockers see a first-party path,
  * and a same-origin request needs no CORS preflight. It forwards each event once, by its uuid (dedup.ts). A
- * Web-standard `Request -> Response` handler (Node 18+, Deno, Bun, Cloudflare Workers, service workers), plus
+ * Web-standard `Request -> Response` handler (Node 20+, Deno, Bun, Cloudflare Workers, service workers), plus
  * `toNodeHandler` for Node's `http` module.
  */
 const MEDIA_TYPE = 'application/vnd.treasuredata.v1+json';
@@ -289,6 +371,24 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const DAY = 24 * 60 * 60 * 1000;
 /** An error in the API's own shape, `{code, message}`, so the tag reads and reports it as the service's. */
 const answer = (status, code, message) => new Response(JSON.stringify({ code, message: 'p13n proxy: ' + message }), { status, headers: { 'Content-Type': 'application/json' } });
+/** The body, read to one byte past the limit at most, whatever the runtime buffers (a chunked upload has no length). */
+async function readCapped(request) {
+    const reader = request.body ? request.body.getReader() : undefined;
+    const chunks = [];
+    let size = 0;
+    while (reader && size <= MAX_BODY) {
+        const { value, done } = await reader.read();
+        if (done)
+            break;
+        chunks.push(value);
+        size += value.length;
+    }
+    if (reader && size > MAX_BODY)
+        void reader.cancel().catch(() => { });
+    const bytes = new Uint8Array(size);
+    chunks.reduce((offset, chunk) => (bytes.set(chunk, offset), offset + chunk.length), 0);
+    return bytes.buffer;
+}
 /** The event, when the body is a JSON object; what was wrong with it otherwise. */
 function eventOf(bytes) {
     let event;
@@ -310,8 +410,11 @@ function createProxy(options) {
         throw new Error('p13n proxy: token must be "{account_id}/{instance_id}/{32 hex}"');
     if (!Array.isArray(tables) || !tables.length)
         throw new Error('p13n proxy: tables must list the "database/table" pairs pages may write');
-    if (!(rememberMs > 0))
+    const duration = (value) => typeof value == 'number' && value > 0 && value < Infinity;
+    if (!duration(rememberMs))
         throw new Error('p13n proxy: window must be a number of milliseconds above 0');
+    if (!duration(timeout))
+        throw new Error('p13n proxy: timeout must be a number of milliseconds above 0');
     const allowed = originTest(options.origins);
     const trusted = hopTest(options.trustedProxies);
     const base = new URL(endpoint).href.replace(/\/$/, '');
@@ -351,7 +454,7 @@ function createProxy(options) {
             return new Response('Bad Gateway: the personalization service did not answer', { status: 502 });
         }
     }
-    return async (request, peer) => {
+    async function handle(request, peer) {
         if (request.method != 'POST') {
             return new Response('Method Not Allowed', { status: 405, headers: { Allow: 'POST' } });
         }
@@ -366,7 +469,7 @@ function createProxy(options) {
         const tooLarge = () => answer(413, 413, `an event may have ${MAX_BODY} bytes`);
         if (Number(request.headers.get('Content-Length')) > MAX_BODY)
             return tooLarge();
-        const body = await request.arrayBuffer();
+        const body = await readCapped(request);
         if (body.byteLength > MAX_BODY)
             return tooLarge();
         const event = eventOf(body);
@@ -376,7 +479,9 @@ function createProxy(options) {
         const uuid = event.uuid;
         // no uuid to go by: forwarded as it is, every time
         return once && typeof uuid == 'string' && UUID.test(uuid) ? once(`${path[1]}/${path[2]}/${uuid.toLowerCase()}`, send) : send();
-    };
+    }
+    // never rejects: a runtime that does not catch (Node's http) must not go down for one request
+    return (request, peer) => handle(request, peer).catch(() => answer(500, 9999, 'internal error; the event was not forwarded'));
 }
 
 export { createProxy, memoryStore, redisStore, toNodeHandler };

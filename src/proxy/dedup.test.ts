@@ -83,6 +83,8 @@ describe('deduplication by uuid', () => {
     const first = handle(post());
     await vi.waitFor(() => expect(upstream).toHaveBeenCalledTimes(1));
     const second = handle(post());
+    await new Promise((resolve) => setTimeout(resolve, 120)); // it is waiting: looked, found the claim, looks again
+    expect(upstream).toHaveBeenCalledTimes(1);
     fail();
     expect((await first).status).toBe(500);
     expect((await second).status).toBe(200);
@@ -167,6 +169,16 @@ describe('deduplication by uuid', () => {
     const waiting = handle(post());
     await vi.advanceTimersByTimeAsync(1100);
     expect((await waiting).status).toBe(200);
+    expect(upstream).toHaveBeenCalledTimes(1);
+  });
+});
+
+describe('when the store holds what this proxy did not write', () => {
+  it.each(['null', '{"status":99}', '{"status":200}', 'not json'])('forwards rather than replay %s', async (value) => {
+    const store = memoryStore();
+    await store.set(`shop_db/events/${UUID}`, value, 60_000);
+    const { handle, upstream } = proxyWith([offers], { store });
+    expect((await handle(post())).status).toBe(200);
     expect(upstream).toHaveBeenCalledTimes(1);
   });
 });

@@ -46,14 +46,19 @@ export interface DedupOptions {
 /** Returns `once(key, forward)`: `forward()` for the first arrival of `key`, its remembered answer for the rest. */
 export function deduplicate({ store, rememberMs, claimMs, log }: DedupOptions) {
   let downUntil = 0;
-  const ask = <T>(work: Promise<T>) =>
-    Promise.race([work, sleep(STORE_TIMEOUT_MS).then(() => Promise.reject(new Error(`no answer in ${STORE_TIMEOUT_MS} ms`)))]).then(
-      (value) => {
+  const ask = <T>(work: Promise<T>) => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer in ${STORE_TIMEOUT_MS} ms`)), STORE_TIMEOUT_MS);
+    });
+    return Promise.race([work, late])
+      .finally(() => clearTimeout(timer))
+      .then((value) => {
         if (downUntil) log('p13n proxy: the deduplication store answers again; deduplicating');
         downUntil = 0;
         return value;
-      },
-    );
+      });
+  };
   const down = (error: unknown) => {
     if (!downUntil) {
       log(
@@ -85,10 +90,10 @@ export function deduplicate({ store, rememberMs, claimMs, log }: DedupOptions) {
       return 'unknown';
     }
     try {
-      return JSON.parse(held) as Remembered;
-    } catch {
-      return 'unknown'; // not written by this proxy: forwarding is the safe side
-    }
+      const answer = JSON.parse(held) as Remembered;
+      if (answer.status >= 200 && answer.status < 600 && typeof answer.body == 'string') return answer;
+    } catch {}
+    return 'unknown'; // not written by this proxy: forwarding is the safe side
   }
 
   return async function once(key: string, forward: () => Promise<Response>): Promise<Response> {

@@ -84,6 +84,17 @@ describe('createProxy', () => {
     [{ origins: ['https://shop.example/path'] }, 'in origins is not an origin'],
     [{ trustedProxies: ['10.0.0.0/33'] }, '"10.0.0.0/33" in trustedProxies'],
     [{ trustedProxies: ['lb.internal'] }, 'trustedProxies'],
+    [{ trustedProxies: ['10.0.0.0/'] }, '"10.0.0.0/" in trustedProxies'],
+    [{ trustedProxies: ['::/'] }, 'trustedProxies'],
+    [{ trustedProxies: ['10.0.0.0/8/99'] }, 'trustedProxies'],
+    [{ trustedProxies: ['10.0.0.0000/8'] }, 'trustedProxies'],
+    [{ trustedProxies: ['fd00::/129'] }, 'trustedProxies'],
+    [{ trustedProxies: '10.0.0.0/8' as never }, 'trustedProxies must be a list'],
+    [{ origins: ['https://*.com'] }, 'a wildcard over a top-level domain'],
+    [{ origins: ['http://*.1.2.3'] }, '"http://*.1.2.3" in origins'],
+    [{ origins: ['http://shop.example:99999'] }, '"http://shop.example:99999" in origins is not an origin'],
+    [{ timeout: 0 }, 'timeout'],
+    [{ timeout: '5000' as never }, 'timeout'],
     [{ window: 0 }, 'window'],
   ])('refuses to start with bad options (%j)', (bad, named) => {
     expect(() => createProxy({ apiKey: KEY, token: TOKEN, tables: ['shop_db/events'], origins: [PAGE], ...bad })).toThrow(named);
@@ -130,25 +141,56 @@ describe('toNodeHandler', () => {
     expect(sent(upstream).headers['X-Forwarded-For']).toBe('192.0.2.7');
   });
 
-  it('buffers a body only to one byte past the limit, and reads the rest away', async () => {
-    const { handle, upstream } = proxyWith(offers);
+  it('buffers a body only to one byte past the limit, answers at once, and reads the rest away', async () => {
+    const seen: number[] = [];
+    const handler = async (request: Request) => (seen.push((await request.arrayBuffer()).byteLength), new Response('', { status: 413 }));
     const res = nodeResponse();
-    const chunks = Array.from({ length: 200 }, () => new Uint8Array(64 * 1024).fill(120)); // 12.5 MiB
     let read = 0;
-    await toNodeHandler(handle)(
+    await toNodeHandler(handler)(
       nodeRequest('', {
         async *[Symbol.asyncIterator]() {
-          for (const chunk of chunks) yield (read++, chunk);
+          for (let i = 0; i < 200; i++) yield (read++, new Uint8Array(64 * 1024).fill(120)); // 12.5 MiB
         },
       }),
       res,
     );
+    expect(seen).toEqual([64 * 1024 + 1]);
     expect(res.written.status).toBe(413);
-    expect(read).toBe(200);
-    expect(upstream).not.toHaveBeenCalled();
+    await vi.waitFor(() => expect(read).toBe(200));
   });
 
-  it('answers a GET without reading a body', async () => {
+  it('answers a body cut off midway, a method or Host the Fetch API refuses, without rejecting', async () => {
+    const { handle, upstream } = proxyWith(offers);
+    const cases: [Partial<NodeRequest>, number][] = [
+      [{ method: 'TRACE' }, 405],
+      [{ method: 'CONNECT' }, 405],
+      [{ headers: { host: 'a b', origin: PAGE } }, 400],
+      [
+        {
+          async *[Symbol.asyncIterator]() {
+            yield new Uint8Array(10);
+            throw Object.assign(new Error('aborted'), { code: 'ECONNRESET' });
+          },
+        },
+        400,
+      ],
+    ];
+    for (const [extra, status] of cases) {
+      const res = nodeResponse();
+      await toNodeHandler(handle)(nodeRequest(EVENT, extra), res);
+      expect(res.written.status, JSON.stringify(extra)).toBe(status);
+    }
+    // a response that cannot be written (the socket is gone) is no error either
+    const gone = { writeHead: () => { throw new Error('socket hang up'); }, end: () => {} };
+    await expect(toNodeHandler(handle)(nodeRequest(EVENT), gone)).resolves.toBeUndefined();
+    // and a handler that throws gets a 500, not a rejection
+    const res = nodeResponse();
+    await toNodeHandler(() => Promise.reject(new Error('bug')))(nodeRequest(EVENT), res);
+    expect(res.written.status).toBe(500);
+    expect(upstream).toHaveBeenCalledTimes(1);
+  });
+
+  it('answers a GET 405 without building a Request', async () => {
     const { handle } = proxyWith(offers);
     const res = nodeResponse();
     await toNodeHandler(handle)(nodeRequest('', { method: 'GET' }), res);
@@ -197,6 +239,11 @@ describe('who may use it', () => {
     [['http://*.shop.test:8080'], 'http://www.shop.test:8080', 200],
     [['http://*.shop.test:8080'], 'http://www.shop.test:8081', 403],
     [['http://127.0.0.1:8080', 'http://[::1]:8080'], 'http://[::1]:8080', 200],
+    // only as browsers write an origin: no user info, no escapes, no empty label
+    [['https://*.shop.example'], 'https://x@www.shop.example', 403],
+    [['https://*.shop.example'], 'https://evil%2eshop.example', 403],
+    [['https://*.shop.example'], 'https://.shop.example', 403],
+    [['https://*.shop.example'], 'https://www.shop.example/', 403],
   ])('origins %j: a page on %s gets %i', async (origins, origin, status) => {
     expect(await statusFrom(origins, origin)).toBe(status);
   });
@@ -228,13 +275,29 @@ describe("the visitor's address the service sees", () => {
     expect(await forwardedFor('127.0.0.1', '198.51.100.7:4711', ['127.0.0.1'])).toBe('198.51.100.7');
     expect(await forwardedFor('fd00::5', '198.51.100.7', ['fd00::/8'])).toBe('198.51.100.7');
     expect(await forwardedFor('fe00::5', '198.51.100.7', ['fd00::/8'])).toBe('fe00::5');
+    // ranges that do not end on a byte
+    expect(await forwardedFor('172.31.255.255', '198.51.100.7', ['172.16.0.0/12'])).toBe('198.51.100.7');
+    expect(await forwardedFor('172.32.0.1', '198.51.100.7', ['172.16.0.0/12'])).toBe('172.32.0.1');
+    expect(await forwardedFor('192.168.1.128', '198.51.100.7', ['192.168.1.128/25'])).toBe('198.51.100.7');
+    expect(await forwardedFor('192.168.1.127', '198.51.100.7', ['192.168.1.128/25'])).toBe('192.168.1.127');
+    expect(await forwardedFor('2001:db8:7fff::1', '198.51.100.7', ['2001:db8::/33'])).toBe('198.51.100.7');
+    expect(await forwardedFor('2001:db8:8000::1', '198.51.100.7', ['2001:db8::/33'])).toBe('2001:db8:8000::1');
     // all trusted: the leftmost is the best known
     expect(await forwardedFor('10.0.0.5', '10.0.0.9', ['10.0.0.0/8'])).toBe('10.0.0.9');
   });
 
   it('is not sent when unknown: no peer given, or a hop wrote something that is not an address', async () => {
     expect(await forwardedFor(undefined, '1.2.3.4')).toBeUndefined();
-    expect(await forwardedFor('10.0.0.5', 'unknown', ['10.0.0.0/8'])).toBeUndefined();
+    for (const entry of ['unknown', '1.2.3.4444', '1234.1.1.1', '::ffff:1.2.3.4444', '::a1.2.3.4', '1:2:3:4:5:6:7:8:9', '1::2::3']) {
+      expect(await forwardedFor('10.0.0.5', entry, ['10.0.0.0/8']), entry).toBeUndefined();
+    }
+  });
+
+  it('is sent as the service should read it: no leading zeros, IPv6 in its short form', async () => {
+    expect(await forwardedFor('10.0.0.5', '010.001.002.003', ['10.0.0.0/8'])).toBe('10.1.2.3');
+    expect(await forwardedFor('2001:0db8:0000:0000:0000:0000:0000:0009', undefined)).toBe('2001:db8::9');
+    expect(await forwardedFor('0:0:0:0:0:0:0:1', undefined)).toBe('::1');
+    expect(await forwardedFor('1:0:0:2:0:0:0:3', undefined)).toBe('1:0:0:2::3');
   });
 });
 
@@ -259,8 +322,10 @@ describe('bad input', () => {
     expect((await handle(post('/p13n/shop_db/events', wide))).status).toBe(413);
     const declared = post('/p13n/shop_db/events', EVENT, { 'Content-Length': String(64 * 1024 + 1) });
     expect((await handle(declared)).status).toBe(413);
-    const fits = JSON.stringify({ uuid: 'u', text: 'x'.repeat(64 * 1024 - 24) });
-    expect((await handle(post('/p13n/shop_db/events', fits))).status).toBe(200);
+    const sized = (bytes: number) => JSON.stringify({ uuid: 'u', text: 'x'.repeat(bytes - 22) }); // 22 bytes of JSON around
+    expect(new TextEncoder().encode(sized(64 * 1024)).length).toBe(64 * 1024);
+    expect((await handle(post('/p13n/shop_db/events', sized(64 * 1024)))).status).toBe(200);
+    expect((await handle(post('/p13n/shop_db/events', sized(64 * 1024 + 1)))).status).toBe(413);
     expect(upstream).toHaveBeenCalledTimes(1);
   });
 });

@@ -3,7 +3,7 @@
  * and this adds the credentials from server-side settings, forwards the event to the regional endpoint, and
  * passes the answer back unchanged. The write key never reaches a browser, ad blockers see a first-party path,
  * and a same-origin request needs no CORS preflight. It forwards each event once, by its uuid (dedup.ts). A
- * Web-standard `Request -> Response` handler (Node 18+, Deno, Bun, Cloudflare Workers, service workers), plus
+ * Web-standard `Request -> Response` handler (Node 20+, Deno, Bun, Cloudflare Workers, service workers), plus
  * `toNodeHandler` for Node's `http` module.
  */
 import { hopTest, visitorAddress } from './address';
@@ -11,7 +11,7 @@ import { deduplicate } from './dedup';
 import { MAX_BODY } from './node';
 import { originTest } from './origins';
 import { memoryStore } from './stores';
-import type { ProxyHandler, ProxyOptions } from './types';
+import type { Peer, ProxyHandler, ProxyOptions } from './types';
 
 export { memoryStore, redisStore, type RedisClient } from './stores';
 export { toNodeHandler, type NodeRequest, type NodeResponse } from './node';
@@ -24,6 +24,23 @@ const DAY = 24 * 60 * 60 * 1000;
 /** An error in the API's own shape, `{code, message}`, so the tag reads and reports it as the service's. */
 const answer = (status: number, code: number, message: string) =>
   new Response(JSON.stringify({ code, message: 'p13n proxy: ' + message }), { status, headers: { 'Content-Type': 'application/json' } });
+
+/** The body, read to one byte past the limit at most, whatever the runtime buffers (a chunked upload has no length). */
+async function readCapped(request: Request): Promise<ArrayBuffer> {
+  const reader = request.body ? request.body.getReader() : undefined;
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  while (reader && size <= MAX_BODY) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    chunks.push(value);
+    size += value.length;
+  }
+  if (reader && size > MAX_BODY) void reader.cancel().catch(() => {});
+  const bytes = new Uint8Array(size);
+  chunks.reduce((offset, chunk) => (bytes.set(chunk, offset), offset + chunk.length), 0);
+  return bytes.buffer;
+}
 
 /** The event, when the body is a JSON object; what was wrong with it otherwise. */
 function eventOf(bytes: ArrayBuffer): Record<string, unknown> | string {
@@ -43,7 +60,9 @@ export function createProxy(options: ProxyOptions): ProxyHandler {
   if (!/^\d+\/[0-9a-f]{40}$/i.test(apiKey)) throw new Error('p13n proxy: apiKey must be "{account_id}/{40 hex}"');
   if (!/^\d+\/\d+\/[0-9a-f]{32}$/i.test(token)) throw new Error('p13n proxy: token must be "{account_id}/{instance_id}/{32 hex}"');
   if (!Array.isArray(tables) || !tables.length) throw new Error('p13n proxy: tables must list the "database/table" pairs pages may write');
-  if (!(rememberMs > 0)) throw new Error('p13n proxy: window must be a number of milliseconds above 0');
+  const duration = (value: unknown) => typeof value == 'number' && value > 0 && value < Infinity;
+  if (!duration(rememberMs)) throw new Error('p13n proxy: window must be a number of milliseconds above 0');
+  if (!duration(timeout)) throw new Error('p13n proxy: timeout must be a number of milliseconds above 0');
   const allowed = originTest(options.origins);
   const trusted = hopTest(options.trustedProxies);
   const base = new URL(endpoint).href.replace(/\/$/, '');
@@ -81,7 +100,7 @@ export function createProxy(options: ProxyOptions): ProxyHandler {
     }
   }
 
-  return async (request, peer) => {
+  async function handle(request: Request, peer: Peer | undefined): Promise<Response> {
     if (request.method != 'POST') {
       return new Response('Method Not Allowed', { status: 405, headers: { Allow: 'POST' } });
     }
@@ -95,7 +114,7 @@ export function createProxy(options: ProxyOptions): ProxyHandler {
     }
     const tooLarge = () => answer(413, 413, `an event may have ${MAX_BODY} bytes`);
     if (Number(request.headers.get('Content-Length')) > MAX_BODY) return tooLarge();
-    const body = await request.arrayBuffer();
+    const body = await readCapped(request);
     if (body.byteLength > MAX_BODY) return tooLarge();
     const event = eventOf(body);
     if (typeof event == 'string') return answer(400, 3004, event + ': an event is a JSON object');
@@ -104,5 +123,8 @@ export function createProxy(options: ProxyOptions): ProxyHandler {
     const uuid = event.uuid;
     // no uuid to go by: forwarded as it is, every time
     return once && typeof uuid == 'string' && UUID.test(uuid) ? once(`${path[1]}/${path[2]}/${uuid.toLowerCase()}`, send) : send();
-  };
+  }
+
+  // never rejects: a runtime that does not catch (Node's http) must not go down for one request
+  return (request, peer) => handle(request, peer).catch(() => answer(500, 9999, 'internal error; the event was not forwarded'));
 }

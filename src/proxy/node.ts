@@ -16,30 +16,65 @@ export interface NodeResponse {
   end(body?: Uint8Array): unknown;
 }
 
+/** Up to one byte over the limit; the rest is read and discarded after, so a huge upload costs no memory. */
+async function readCapped(req: NodeRequest) {
+  const chunks: Uint8Array[] = [];
+  const source = req[Symbol.asyncIterator]();
+  let size = 0;
+  while (size <= MAX_BODY) {
+    const { value, done } = await source.next();
+    if (done) return chunks;
+    chunks.push(value.subarray(0, MAX_BODY + 1 - size));
+    size += chunks[chunks.length - 1].length;
+  }
+  // answered (413) while the rest still arrives
+  void (async () => {
+    while (!(await source.next()).done);
+  })().catch(() => {});
+  return chunks;
+}
+
+const plain = (status: number, text: string) => new Response(text, { status, headers: { 'Content-Type': 'text/plain' } });
+
 /**
- * Serves the handler with Node's `http` module, passing it the peer's address. A body is buffered up to one byte
- * over the proxy's limit, and the rest read and discarded, so a huge upload costs no memory before its 413.
+ * Serves the handler with Node's `http` module, passing it the peer's address. It never rejects, so a server that
+ * ignores its promise (as `http.createServer(toNodeHandler(proxy))` does) cannot be brought down by a request:
+ * a method or Host the Fetch API refuses gets 400, an upload cut off midway no answer (no one is there to read it).
  */
 export function toNodeHandler(handler: ProxyHandler) {
   return async (req: NodeRequest, res: NodeResponse) => {
-    const chunks: Uint8Array[] = [];
-    let size = 0;
-    for await (const chunk of req) {
-      if (size > MAX_BODY) continue;
-      chunks.push(chunk.subarray(0, MAX_BODY + 1 - size));
-      size += chunks[chunks.length - 1].length;
+    let response: Response;
+    try {
+      const method = (req.method || 'GET').toUpperCase();
+      // methods `new Request` refuses (TRACE, CONNECT), and bodies never needed
+      if (method != 'POST') response = new Response('Method Not Allowed', { status: 405, headers: { Allow: 'POST' } });
+      else {
+        const headers = new Headers();
+        let url: URL;
+        try {
+          for (const [name, value] of Object.entries(req.headers)) {
+            if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
+          }
+          url = new URL(req.url || '/', 'http://' + (headers.get('Host') || 'localhost'));
+        } catch {
+          response = plain(400, 'Bad Request: the Host or a header cannot be read');
+        }
+        response ??= await readCapped(req).then(
+          (chunks) => handler(new Request(url, { method, headers, body: new Blob(chunks as BlobPart[]) }), { address: req.socket && req.socket.remoteAddress }),
+          () => plain(400, 'Bad Request: the body was cut off'),
+        );
+      }
+    } catch {
+      response = plain(500, 'Internal Server Error in the p13n proxy');
     }
-    const headers = new Headers();
-    for (const [name, value] of Object.entries(req.headers)) {
-      if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
+    try {
+      const out: Record<string, string> = {};
+      response.headers.forEach((value, name) => (out[name] = value));
+      const body = new Uint8Array(await response.arrayBuffer());
+      res.writeHead(response.status, out);
+      res.end(body);
+    } catch {
+      // the connection is gone: nothing to answer
     }
-    const method = req.method || 'GET';
-    const url = new URL(req.url || '/', 'http://' + (headers.get('Host') || 'localhost'));
-    const body = method == 'GET' || method == 'HEAD' ? undefined : new Blob(chunks as BlobPart[]);
-    const response = await handler(new Request(url, { method, headers, body }), { address: req.socket && req.socket.remoteAddress });
-    const out: Record<string, string> = {};
-    response.headers.forEach((value, name) => (out[name] = value));
-    res.writeHead(response.status, out);
-    res.end(new Uint8Array(await response.arrayBuffer()));
   };
 }

@@ -10,13 +10,21 @@ export function originTest(origins: string[]): (origin: string | null) => boolea
   const exact = new Set<string>();
   const suffixes: [scheme: string, suffix: string, port: string][] = [];
   for (const entry of origins) {
+    const refused = (why: string) => new Error(`p13n proxy: ${JSON.stringify(entry)} in origins ${why}`);
     const match = PATTERN.exec(typeof entry == 'string' ? entry.toLowerCase().replace(/\/$/, '') : '');
-    if (!match) throw new Error(`p13n proxy: ${JSON.stringify(entry)} in origins is not an origin (scheme://host[:port], or scheme://*.domain)`);
+    if (!match) throw refused('is not an origin (scheme://host[:port], or scheme://*.domain)');
     const [, scheme, wildcard, host, port = ''] = match;
-    // through URL, so `https://shop.example:443` and the browser's `https://shop.example` are one origin
-    const { origin, port: normalPort } = new URL(scheme + (wildcard ? 'x.' : '') + host + port);
-    if (wildcard) suffixes.push([scheme, '.' + host, normalPort]);
-    else exact.add(origin);
+    // a wildcard over a domain of one label (*.com) would let in every site under it
+    if (wildcard && !/^[a-z0-9-]+(\.[a-z0-9-]+)+$/.test(host)) throw refused('is a wildcard over a top-level domain or an address');
+    let url: URL;
+    try {
+      // through URL, so `https://shop.example:443` and the browser's `https://shop.example` are one origin
+      url = new URL(scheme + (wildcard ? 'x.' : '') + host + port);
+    } catch {
+      throw refused('is not an origin (scheme://host[:port], or scheme://*.domain)');
+    }
+    if (wildcard) suffixes.push([scheme, '.' + host, url.port]);
+    else exact.add(url.origin);
   }
   return (origin) => {
     if (!origin) return false;
@@ -27,6 +35,8 @@ export function originTest(origins: string[]): (origin: string | null) => boolea
     } catch {
       return false;
     }
-    return suffixes.some(([scheme, suffix, port]) => url.protocol + '//' == scheme && url.port == port && url.hostname.endsWith(suffix));
+    // only an origin as a browser writes it: nothing but scheme, host and port
+    const under = (suffix: string) => url.hostname.endsWith(suffix) && /^[a-z0-9-]+(\.[a-z0-9-]+)*$/.test(url.hostname.slice(0, -suffix.length));
+    return url.origin == origin && suffixes.some(([scheme, suffix, port]) => url.protocol + '//' == scheme && url.port == port && under(suffix));
   };
 }

@@ -7,12 +7,16 @@ import { createProxy, memoryStore, redisStore, type DedupStore } from '.';
 // a real redis-server (Debian's, as `.ci/run` installs it), on loopback, for this file
 let redis: Awaited<ReturnType<typeof startRedis>>;
 const clients: { destroy(): void; isReady: boolean }[] = [];
-async function connect(url = redis.url) {
-  // as README.md says to make it: commands fail at once while disconnected, instead of queueing
+/** A client as README.md makes it: commands fail at once while disconnected, instead of queueing. */
+async function connect(url = redis.url, { wait = true } = {}) {
   const client = createClient({ url, disableOfflineQueue: true, socket: { reconnectStrategy: () => 50 } });
   client.on('error', () => {}); // reconnects on its own; the store reports failures as they happen
   clients.push(client);
-  return client.connect();
+  // not awaited (README.md waits 2 s at most), the client is usable at once and fails until it is connected
+  const connecting = client.connect();
+  if (wait) await connecting;
+  else connecting.catch(() => {});
+  return client;
 }
 beforeAll(async () => {
   redis = await startRedis();
@@ -61,17 +65,32 @@ describe.each(stores)('%s', (_, make) => {
 });
 
 describe('memoryStore', () => {
-  it('keeps at most maxEntries keys, the oldest going first', async () => {
+  it('keeps at most maxEntries answers, the oldest going first', async () => {
     const store = memoryStore({ maxEntries: 3 });
     for (const key of ['a', 'b', 'c', 'd']) await store.set(key, key, 60_000);
     expect(await Promise.all(['a', 'b', 'c', 'd'].map((key) => store.get(key)))).toEqual([null, 'b', 'c', 'd']);
     expect(() => memoryStore({ maxEntries: 0 })).toThrow('maxEntries');
+  });
+
+  it('never evicts a claim whose forward is out, however many answers come in meanwhile', async () => {
+    const store = memoryStore({ maxEntries: 3 });
+    await store.claim('in flight', 'pending 1', 60_000);
+    for (let i = 0; i < 10; i++) await store.set('burst ' + i, '{}', 60_000);
+    expect(await store.get('in flight')).toBe('pending 1');
+    expect(await store.claim('in flight', 'pending 2', 60_000)).toBe(false);
   });
 });
 
 describe('redisStore', () => {
   it('refuses what is not a redis client, saying how to make one', () => {
     expect(() => redisStore({} as never)).toThrow('redisStore needs a client of the `redis` package');
+  });
+
+  it('takes a fractional window (Redis takes whole milliseconds)', async () => {
+    const store = redisStore(await connect(), { prefix: 'fraction:' });
+    expect(await store.claim('k', 'a', 1000 / 3)).toBe(true);
+    await store.set('k', '{}', 86_400_000 / 7);
+    expect(await store.get('k')).toBe('{}');
   });
 
   it('keeps its keys under the prefix, each with an expiry', async () => {
@@ -89,12 +108,12 @@ describe('proxy instances sharing one Redis', () => {
   const post = () =>
     new Request(PAGE + '/p13n/shop_db/events', { method: 'POST', body: JSON.stringify({ uuid: UUID }), headers: { Origin: PAGE } });
   /** Proxy instances, one Redis connection each (to `url`), forwarding to one upstream stub. */
-  async function instances(count: number, reply: () => Promise<Response>, { url = redis.url, prefix = 'p13n:' } = {}) {
+  async function instances(count: number, reply: () => Promise<Response>, { url = redis.url, prefix = 'p13n:', wait = true } = {}) {
     const upstream = vi.fn(reply);
     const log = vi.fn();
     const proxies = [];
     for (let i = 0; i < count; i++) {
-      const store = redisStore(await connect(url), { prefix });
+      const store = redisStore(await connect(url, { wait }), { prefix });
       proxies.push(createProxy({ apiKey: '1/' + 'a'.repeat(40), token: '1/2/' + 'b'.repeat(32), tables: ['shop_db/events'], origins: [PAGE], fetch: upstream as never, log, store }));
     }
     return { proxies, upstream, log };
@@ -109,6 +128,15 @@ describe('proxy instances sharing one Redis', () => {
     expect(answers.filter((response) => response.headers.get('P13n-Duplicate'))).toHaveLength(8);
     expect((await proxies[1](post())).headers.get('P13n-Duplicate')).toBe('true');
     expect(upstream).toHaveBeenCalledTimes(1);
+  });
+
+  it('forwards from the start when Redis is down as the proxy starts (its client never connected)', async () => {
+    const down = await startRedis();
+    await down.stop();
+    const { proxies: [proxy], upstream, log } = await instances(1, answer, { url: down.url, wait: false });
+    expect((await proxy(post())).status).toBe(200);
+    expect(upstream).toHaveBeenCalledTimes(1);
+    expect(log.mock.calls[0][0]).toContain('the deduplication store failed (The client is offline)');
   });
 
   it('keeps forwarding while Redis is down, logs it, and deduplicates again once it is back', async () => {

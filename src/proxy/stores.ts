@@ -7,25 +7,33 @@ import type { DedupStore } from './types';
  */
 export function memoryStore({ maxEntries = 100_000 }: { maxEntries?: number } = {}): DedupStore {
   if (!(maxEntries >= 1)) throw new Error('p13n proxy: memoryStore maxEntries must be at least 1');
-  const entries = new Map<string, [value: string, expires: number]>();
-  const live = (key: string) => {
-    const entry = entries.get(key);
-    if (entry && entry[1] <= Date.now()) entries.delete(key);
+  // claims apart from answers: a burst of new uuids evicts old answers, never a claim whose forward is out (claims
+  // are as many as the requests in flight, and end with them)
+  const claims = new Map<string, [value: string, expires: number]>();
+  const answers = new Map<string, [value: string, expires: number]>();
+  const live = (map: typeof claims, key: string) => {
+    const entry = map.get(key);
+    if (entry && entry[1] <= Date.now()) map.delete(key);
     return entry && entry[1] > Date.now() ? entry[0] : null;
   };
-  const put = (key: string, value: string, ms: number) => {
-    entries.delete(key); // to the end of the insertion order, which is the eviction order
-    entries.set(key, [value, Date.now() + ms]);
-    for (const [oldest, [, expires]] of entries) {
-      if (entries.size <= maxEntries && expires > Date.now()) break;
-      entries.delete(oldest);
-    }
-  };
+  const held = (key: string) => live(claims, key) ?? live(answers, key);
   return {
-    claim: async (key, value, ms) => live(key) === null && (put(key, value, ms), true),
-    get: async (key) => live(key),
-    set: async (key, value, ms) => put(key, value, ms),
-    release: async (key, value) => void (live(key) === value && entries.delete(key)),
+    claim: async (key, value, ms) => {
+      if (held(key) !== null) return false;
+      claims.set(key, [value, Date.now() + ms]);
+      return true;
+    },
+    get: async (key) => held(key),
+    set: async (key, value, ms) => {
+      claims.delete(key);
+      answers.delete(key); // to the end of the insertion order, which is the eviction order
+      answers.set(key, [value, Date.now() + ms]);
+      for (const [oldest, [, expires]] of answers) {
+        if (answers.size <= maxEntries && expires > Date.now()) break;
+        answers.delete(oldest);
+      }
+    },
+    release: async (key, value) => void (live(claims, key) === value && claims.delete(key)),
   };
 }
 
@@ -47,13 +55,15 @@ export function redisStore(client: RedisClient, { prefix = 'p13n:' }: { prefix?:
     throw new Error('p13n proxy: redisStore needs a client of the `redis` package: redisStore(await createClient({ url }).connect())');
   }
   const run = (...args: string[]) => client.sendCommand(args);
+  // Redis takes whole milliseconds only
+  const px = (ms: number) => String(Math.ceil(ms));
   return {
-    claim: async (key, value, ms) => (await run('SET', prefix + key, value, 'NX', 'PX', String(ms))) === 'OK',
+    claim: async (key, value, ms) => (await run('SET', prefix + key, value, 'NX', 'PX', px(ms))) === 'OK',
     get: async (key) => {
       const value = await run('GET', prefix + key);
       return value == null ? null : String(value);
     },
-    set: async (key, value, ms) => void (await run('SET', prefix + key, value, 'PX', String(ms))),
+    set: async (key, value, ms) => void (await run('SET', prefix + key, value, 'PX', px(ms))),
     release: async (key, value) => void (await run('EVAL', RELEASE, '1', prefix + key, value)),
   };
 }
