@@ -95,6 +95,18 @@ describe('a track before the delivery module is in', () => {
     expect(stored()).toEqual([]);
   });
 
+  it('through a first-party proxy, a page left with it out keeps it, free for the next page at once (the proxy deduplicates)', () => {
+    const proxied = readConfig({ database: 'shop_db', table: 'pageviews', endpoint: '/p13n' }) as Settings;
+    const key = outboxKey(proxied);
+    arrival.load = () => new Promise(() => {});
+    const tracker = createTracker(proxied, report);
+    void tracker.send('e1', '{"uuid":"e1"}', () => {});
+    void tracker.send('e2', '{"uuid":"e2"}', () => {});
+    dispatchEvent(new PageTransitionEvent('pagehide'));
+    // e1 was out, e2 waited for the module: both for the next page, at once
+    expect(JSON.parse(localStorage.getItem(key) || '[]').map((entry: Entry) => [entry.id, entry.lease])).toEqual([['e1', 0], ['e2', 0]]);
+  });
+
   it('a page left offline keeps it for the next page', () => {
     arrival.load = () => new Promise(() => {});
     vi.spyOn(navigator, 'onLine', 'get').mockReturnValue(false);

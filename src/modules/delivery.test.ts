@@ -491,6 +491,31 @@ describe('createDelivery: leaving the page', () => {
     expect(types).not.toContain('beforeunload');
   });
 
+  it('through a first-party proxy, leaving the page counts nothing out delivered: the next page sends it at once', async () => {
+    const proxied = readConfig({ database: 'shop_db', table: 'events', endpoint: '/p13n' }) as Settings;
+    expect(proxied.headers.Authorization).toBeUndefined();
+    const net = stubFetch(); // the service is well, the answer just not in yet
+    const delivery = createDelivery(KIT, proxied, report);
+    void delivery.send('e1', body('e1'));
+    await wait(10);
+    expect(net.ids()).toEqual(['e1']);
+    setVisibility('hidden');
+    const held = () => stored().map((e) => [e.id, e.lease]);
+    expect(held().map(([id]) => id)).toEqual(['e1']); // hidden, not left: still this tab's
+    pagehide();
+    await settle();
+    expect(held()).toEqual([['e1', 0]]);
+    // and direct mode, for contrast: the same exit counts it delivered
+    leavePage();
+    const direct = createDelivery(KIT, SETTINGS, report);
+    void direct.send('d1', body('d1'));
+    await wait(10);
+    expect(net.ids()).toEqual(['e1', 'd1']);
+    pagehide();
+    await settle();
+    expect(storedIds()).toEqual(['e1']); // d1 is gone; e1, of the proxied page, waits for the next page
+  });
+
   it('while sends fail, leaving the page keeps every event for the next page, without throwing', async () => {
     stubFetch(() => apiError(503, 9999));
     const delivery = createDelivery(KIT, SETTINGS, report);

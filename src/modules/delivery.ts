@@ -112,6 +112,8 @@ export default function createDelivery(
     const now = Date.now();
     const entries = await outbox.list(due);
     const claimed = await outbox.claim(now, room(), queue.length ? 0 : PARALLEL - inFlight.size, false, mine());
+    // the page was left meanwhile (a flush begun as it was hidden): what it just claimed is the next page's
+    if (left) return void outbox.release(claimed.map((entry) => entry.id), true);
     for (const entry of claimed) {
       attempt(entry).then((reply) => reply.ok || reply.error.retryable || report(reply.error, entry.id));
     }
@@ -133,7 +135,10 @@ export default function createDelivery(
    */
   function leave(event: Event) {
     const now = Date.now();
-    let trusted = healthy && navigator.onLine;
+    // a first-party proxy (no key in the page) deduplicates by uuid: nothing out counts delivered, it goes to the
+    // next page at once, and the proxy answers a second arrival without forwarding it
+    const proxied = !settings.headers.Authorization;
+    let trusted = healthy && navigator.onLine && !proxied;
     inFlight.forEach((since) => (trusted = trusted && now - since < SLOW_MS));
     const out = [...inFlight.keys()];
     // delivered events still on their way out of storage go at once, with those handed over: one write
@@ -147,7 +152,7 @@ export default function createDelivery(
     left = true;
     const held = queue;
     queue = [];
-    outbox.release(held.map(([entry]) => entry.id), true);
+    outbox.release(held.map(([entry]) => entry.id).concat(proxied ? out.map((entry) => entry.id) : []), true);
     const gone = failure('network', 'the page was left before this event was sent: the next page sends it', undefined, true);
     held.forEach(([, resolve]) => resolve(gone));
     if (trusted) {
