@@ -83,6 +83,14 @@ function visitorAddress(peer, forwarded, trusted) {
     return bytes && textOf(bytes);
 }
 
+/** An error the proxy answers itself, in the API's own shape, `{code, message}`, so the tag reads it as the service's. */
+const apiError = (status, code, message, headers = {}) => new Response(JSON.stringify({ code, message: 'p13n proxy: ' + message }), { status, headers: { 'Content-Type': 'application/json', ...headers } });
+
+/**
+ * Exactly once at the service: the first arrival of an event's uuid is forwarded, and every later arrival of it
+ * gets the first one's answer. A tag cannot know whether a request that was out as its page unloaded got
+ * through, so it sends the event again with the same uuid; here, on the server, that can be known.
+ */
 /** Marks a claim: the first arrival is being forwarded. An answer is remembered as JSON, which never starts so. */
 const PENDING = 'pending ';
 /** How often a later arrival looks whether the first one's answer is in. */
@@ -94,10 +102,7 @@ const STORE_RETRY_MS = 5000;
 /** Answers sending again cannot change are remembered; a failure (5xx, 429, 408, a timeout's 502) is not. */
 const final = (status) => status < 500 && status != 429 && status != 408;
 const replay = ({ status, type, body }) => new Response(body || null, { status, headers: { ...(type ? { 'Content-Type': type } : {}), 'P13n-Duplicate': 'true' } });
-const busy = () => new Response(JSON.stringify({ code: 9999, message: 'p13n proxy: this event is still being forwarded; send it again later' }), {
-    status: 503,
-    headers: { 'Content-Type': 'application/json', 'Retry-After': '1' },
-});
+const busy = () => apiError(503, 9999, 'this event is still being forwarded; send it again later', { 'Retry-After': '1' });
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 /** Returns `once(key, forward)`: `forward()` for the first arrival of `key`, its remembered answer for the rest. */
 function deduplicate({ store, rememberMs, claimMs, log }) {
@@ -369,8 +374,6 @@ function redisStore(client, { prefix = 'p13n:' } = {}) {
 const MEDIA_TYPE = 'application/vnd.treasuredata.v1+json';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const DAY = 24 * 60 * 60 * 1000;
-/** An error in the API's own shape, `{code, message}`, so the tag reads and reports it as the service's. */
-const answer = (status, code, message) => new Response(JSON.stringify({ code, message: 'p13n proxy: ' + message }), { status, headers: { 'Content-Type': 'application/json' } });
 /** The body, read to one byte past the limit at most, whatever the runtime buffers (a chunked upload has no length). */
 async function readCapped(request) {
     const reader = request.body ? request.body.getReader() : undefined;
@@ -458,15 +461,15 @@ function createProxy(options) {
         if (request.method != 'POST') {
             return new Response('Method Not Allowed', { status: 405, headers: { Allow: 'POST' } });
         }
-        const path = /\/([0-9a-z_]{3,128})\/([0-9a-z_]{3,128})\/?$/.exec(new URL(request.url).pathname);
-        if (!path || tables.indexOf(path[1] + '/' + path[2]) < 0) {
-            return answer(404, 404, 'this proxy does not write to ' + new URL(request.url).pathname);
-        }
+        const { pathname } = new URL(request.url);
+        const path = /\/([0-9a-z_]{3,128})\/([0-9a-z_]{3,128})\/?$/.exec(pathname);
+        if (!path || tables.indexOf(path[1] + '/' + path[2]) < 0)
+            return apiError(404, 404, 'this proxy does not write to ' + pathname);
         const origin = request.headers.get('Origin');
         if (!allowed(origin)) {
-            return answer(403, 3007, `pages on ${origin ? JSON.stringify(origin) : 'an unnamed origin (no Origin header)'} may not use this proxy: add the origin to its origins`);
+            return apiError(403, 3007, `pages on ${origin ? JSON.stringify(origin) : 'an unnamed origin (no Origin header)'} may not use this proxy: add the origin to its origins`);
         }
-        const tooLarge = () => answer(413, 413, `an event may have ${MAX_BODY} bytes`);
+        const tooLarge = () => apiError(413, 413, `an event may have ${MAX_BODY} bytes`);
         if (Number(request.headers.get('Content-Length')) > MAX_BODY)
             return tooLarge();
         const body = await readCapped(request);
@@ -474,14 +477,14 @@ function createProxy(options) {
             return tooLarge();
         const event = eventOf(body);
         if (typeof event == 'string')
-            return answer(400, 3004, event + ': an event is a JSON object');
+            return apiError(400, 3004, event + ': an event is a JSON object');
         const send = () => forward(`/${path[1]}/${path[2]}`, body, request, visitorAddress(peer && peer.address, request.headers.get('X-Forwarded-For'), trusted));
         const uuid = event.uuid;
         // no uuid to go by: forwarded as it is, every time
         return once && typeof uuid == 'string' && UUID.test(uuid) ? once(`${path[1]}/${path[2]}/${uuid.toLowerCase()}`, send) : send();
     }
     // never rejects: a runtime that does not catch (Node's http) must not go down for one request
-    return (request, peer) => handle(request, peer).catch(() => answer(500, 9999, 'internal error; the event was not forwarded'));
+    return (request, peer) => handle(request, peer).catch(() => apiError(500, 9999, 'internal error; the event was not forwarded'));
 }
 
 export { createProxy, memoryStore, redisStore, toNodeHandler };

@@ -1,8 +1,8 @@
 // @vitest-environment node
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createProxy, memoryStore, type DedupStore, type ProxyOptions } from '.';
+import { memoryStore, type DedupStore } from '.';
+import { PAGE, proxyWith } from './proxy.testing';
 
-const PAGE = 'https://shop.example';
 const UUID = '0b6f1c55-3c9e-4d1a-9a57-5f0f5e1e2a10';
 const event = (extra: Record<string, unknown> = {}) => JSON.stringify({ td_client_id: 'c1', uuid: UUID, event: 'add_to_cart', ...extra });
 const post = (body = event(), table = 'events') =>
@@ -10,22 +10,6 @@ const post = (body = event(), table = 'events') =>
 const json = (status: number, body: unknown, headers: Record<string, string> = {}) =>
   new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/vnd.treasuredata.v1+json', ...headers } });
 
-/** A proxy whose upstream answers with `replies` in turn (the last one repeated), counting what reached it. */
-function proxyWith(replies: (() => Response | Promise<Response>)[], options: Partial<ProxyOptions> = {}) {
-  let n = 0;
-  const upstream = vi.fn(async (_url: string, _init: RequestInit) => replies[Math.min(n++, replies.length - 1)]());
-  const log = vi.fn();
-  const handle = createProxy({
-    apiKey: '1/' + 'a'.repeat(40),
-    token: '1/2/' + 'b'.repeat(32),
-    tables: ['shop_db/events', 'shop_db/orders'],
-    origins: [PAGE],
-    fetch: upstream as never,
-    log,
-    ...options,
-  });
-  return { handle, upstream, log };
-}
 const offers = () => json(200, { offers: { hero: { title: 'Hi' } } });
 
 afterEach(() => vi.useRealTimers());

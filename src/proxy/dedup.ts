@@ -3,6 +3,7 @@
  * gets the first one's answer. A tag cannot know whether a request that was out as its page unloaded got
  * through, so it sends the event again with the same uuid; here, on the server, that can be known.
  */
+import { apiError } from './errors';
 import type { DedupStore } from './types';
 
 /** Marks a claim: the first arrival is being forwarded. An answer is remembered as JSON, which never starts so. */
@@ -26,11 +27,7 @@ const final = (status: number) => status < 500 && status != 429 && status != 408
 const replay = ({ status, type, body }: Remembered) =>
   new Response(body || null, { status, headers: { ...(type ? { 'Content-Type': type } : {}), 'P13n-Duplicate': 'true' } });
 
-const busy = () =>
-  new Response(JSON.stringify({ code: 9999, message: 'p13n proxy: this event is still being forwarded; send it again later' }), {
-    status: 503,
-    headers: { 'Content-Type': 'application/json', 'Retry-After': '1' },
-  });
+const busy = () => apiError(503, 9999, 'this event is still being forwarded; send it again later', { 'Retry-After': '1' });
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

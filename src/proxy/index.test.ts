@@ -1,18 +1,9 @@
 // @vitest-environment node
 import { describe, expect, it, vi } from 'vitest';
-import { createProxy, toNodeHandler, type NodeRequest, type ProxyOptions } from '.';
+import { createProxy, toNodeHandler, type NodeRequest } from '.';
+import { KEY, PAGE, proxyWith, TOKEN } from './proxy.testing';
 
-const KEY = '1/' + 'a'.repeat(40);
-const TOKEN = '1/2/' + 'b'.repeat(32);
 const EVENT = JSON.stringify({ td_client_id: 'c1', uuid: 'u1', product: 'shoe' });
-const PAGE = 'https://shop.example';
-
-/** A proxy whose upstream is a stub that records what it was sent and answers `reply`. */
-function proxyWith(reply: () => Response | Promise<Response>, options: Partial<ProxyOptions> = {}) {
-  const upstream = vi.fn(async (_url: string, _init: RequestInit) => reply());
-  const handle = createProxy({ apiKey: KEY, token: TOKEN, tables: ['shop_db/events'], origins: [PAGE], fetch: upstream as never, ...options });
-  return { handle, upstream };
-}
 const post = (path: string, body = EVENT, headers: Record<string, string> = {}) =>
   new Request(PAGE + path, { method: 'POST', body, headers: { 'Content-Type': 'text/plain', Origin: PAGE, ...headers } });
 /** What the upstream stub was sent in its `n`th call: URL, body as text, headers. */

@@ -8,6 +8,7 @@
  */
 import { hopTest, visitorAddress } from './address';
 import { deduplicate } from './dedup';
+import { apiError } from './errors';
 import { MAX_BODY } from './node';
 import { originTest } from './origins';
 import { memoryStore } from './stores';
@@ -20,10 +21,6 @@ export type { DedupStore, Peer, ProxyHandler, ProxyOptions } from './types';
 const MEDIA_TYPE = 'application/vnd.treasuredata.v1+json';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const DAY = 24 * 60 * 60 * 1000;
-
-/** An error in the API's own shape, `{code, message}`, so the tag reads and reports it as the service's. */
-const answer = (status: number, code: number, message: string) =>
-  new Response(JSON.stringify({ code, message: 'p13n proxy: ' + message }), { status, headers: { 'Content-Type': 'application/json' } });
 
 /** The body, read to one byte past the limit at most, whatever the runtime buffers (a chunked upload has no length). */
 async function readCapped(request: Request): Promise<ArrayBuffer> {
@@ -104,20 +101,19 @@ export function createProxy(options: ProxyOptions): ProxyHandler {
     if (request.method != 'POST') {
       return new Response('Method Not Allowed', { status: 405, headers: { Allow: 'POST' } });
     }
-    const path = /\/([0-9a-z_]{3,128})\/([0-9a-z_]{3,128})\/?$/.exec(new URL(request.url).pathname);
-    if (!path || tables.indexOf(path[1] + '/' + path[2]) < 0) {
-      return answer(404, 404, 'this proxy does not write to ' + new URL(request.url).pathname);
-    }
+    const { pathname } = new URL(request.url);
+    const path = /\/([0-9a-z_]{3,128})\/([0-9a-z_]{3,128})\/?$/.exec(pathname);
+    if (!path || tables.indexOf(path[1] + '/' + path[2]) < 0) return apiError(404, 404, 'this proxy does not write to ' + pathname);
     const origin = request.headers.get('Origin');
     if (!allowed(origin)) {
-      return answer(403, 3007, `pages on ${origin ? JSON.stringify(origin) : 'an unnamed origin (no Origin header)'} may not use this proxy: add the origin to its origins`);
+      return apiError(403, 3007, `pages on ${origin ? JSON.stringify(origin) : 'an unnamed origin (no Origin header)'} may not use this proxy: add the origin to its origins`);
     }
-    const tooLarge = () => answer(413, 413, `an event may have ${MAX_BODY} bytes`);
+    const tooLarge = () => apiError(413, 413, `an event may have ${MAX_BODY} bytes`);
     if (Number(request.headers.get('Content-Length')) > MAX_BODY) return tooLarge();
     const body = await readCapped(request);
     if (body.byteLength > MAX_BODY) return tooLarge();
     const event = eventOf(body);
-    if (typeof event == 'string') return answer(400, 3004, event + ': an event is a JSON object');
+    if (typeof event == 'string') return apiError(400, 3004, event + ': an event is a JSON object');
 
     const send = () => forward(`/${path[1]}/${path[2]}`, body, request, visitorAddress(peer && peer.address, request.headers.get('X-Forwarded-For'), trusted));
     const uuid = event.uuid;
@@ -126,5 +122,5 @@ export function createProxy(options: ProxyOptions): ProxyHandler {
   }
 
   // never rejects: a runtime that does not catch (Node's http) must not go down for one request
-  return (request, peer) => handle(request, peer).catch(() => answer(500, 9999, 'internal error; the event was not forwarded'));
+  return (request, peer) => handle(request, peer).catch(() => apiError(500, 9999, 'internal error; the event was not forwarded'));
 }

@@ -2,7 +2,8 @@
 import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startRedis } from '../../demo/redis.mjs';
-import { createProxy, memoryStore, redisStore, type DedupStore } from '.';
+import { memoryStore, redisStore, type DedupStore } from '.';
+import { PAGE, proxyWith } from './proxy.testing';
 
 // a real redis-server (Debian's, as `.ci/run` installs it), on loopback, for this file
 let redis: Awaited<ReturnType<typeof startRedis>>;
@@ -103,7 +104,6 @@ describe('redisStore', () => {
 });
 
 describe('proxy instances sharing one Redis', () => {
-  const PAGE = 'https://shop.example';
   const UUID = '6f9619ff-8b86-4d11-b42d-00c04fc964ff';
   const post = () =>
     new Request(PAGE + '/p13n/shop_db/events', { method: 'POST', body: JSON.stringify({ uuid: UUID }), headers: { Origin: PAGE } });
@@ -114,7 +114,8 @@ describe('proxy instances sharing one Redis', () => {
     const proxies = [];
     for (let i = 0; i < count; i++) {
       const store = redisStore(await connect(url, { wait }), { prefix });
-      proxies.push(createProxy({ apiKey: '1/' + 'a'.repeat(40), token: '1/2/' + 'b'.repeat(32), tables: ['shop_db/events'], origins: [PAGE], fetch: upstream as never, log, store }));
+      // one upstream and one log for all of them, as one service and one log collector would be
+      proxies.push(proxyWith([], { fetch: upstream as never, log, store }).handle);
     }
     return { proxies, upstream, log };
   }
