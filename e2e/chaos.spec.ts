@@ -46,14 +46,17 @@ const ROUNDS: [string, Fault, number, 'goto' | 'reload', number?][] = [
 ];
 /**
  * Proxy mode leaves at once while the service fails, too: there nothing out is counted delivered, so the window
- * direct mode leaves open is closed, and these rounds must lose nothing either. 20 calls each (the fifth field),
- * since all they leave waits at once: with 40 each, the outbox passed its 256 KiB bound (19 dropped, in a trial).
+ * direct mode leaves open is closed, and these rounds must lose nothing either. But for the same reason what a
+ * page has out as it is left stays in the outbox until the next page has it confirmed, so more waits at once
+ * than in direct mode: with direct mode's 40 calls a round, under CI's load, the outbox passed its bound (200
+ * events, 256 KiB of these 1.3 KB events) and dropped 19, as README.md says it does. 30 calls a round, and 15 in
+ * the two extra ones, keep the test on what it is for.
  */
 const PROXY_ROUNDS: typeof ROUNDS = [
-  ...ROUNDS.slice(0, -1),
-  ['500-at-exit', { status: 500, code: 9999, forMs: 1500 }, 0, 'goto', 20],
-  ['dropped-at-exit', { drop: true, forMs: 1500 }, 0, 'reload', 20],
-  ...ROUNDS.slice(-1),
+  ...ROUNDS.slice(0, -1).map(([label, fault, stay, leave]): (typeof ROUNDS)[number] => [label, fault, stay, leave, 30]),
+  ['500-at-exit', { status: 500, code: 9999, forMs: 1500 }, 0, 'goto', 15],
+  ['dropped-at-exit', { drop: true, forMs: 1500 }, 0, 'reload', 15],
+  ['calm2', null, 0, 'reload', 30],
 ];
 
 /** A proxy instance in its own process, as a site runs them: resolves with its URL and a way to stop it. */
@@ -189,7 +192,8 @@ test('exactly once through two proxy instances sharing one Redis (proxy mode, Ch
     const run = await session({ open, tab, emulator, posts }, proxied, PROXY_ROUNDS);
     report('proxy', run, cluster.stats.duplicates);
     expect(run.delivered.size).toBe(run.seqs.size);
-    expect(run.dropped.size).toBe(0);
+    // the outbox's bound (200 events, 256 KiB) must not be what the rounds test: which ones were dropped, if any
+    expect(run.sent.filter((event) => run.dropped.has(event.split(' ')[1])).map((event) => event.split(' ')[0])).toEqual([]);
     // the instances answered every later arrival from Redis
     expect(run.duplicates).toBe(0);
   } finally {
