@@ -21,9 +21,12 @@ const read = (path: string) => readFileSync(new URL('../' + path, import.meta.ur
  * check of each answer for a message, the messages module's loading, the reveal held until a message is shown;
  * the manifest lost its file names and `sha256-` prefixes, and the purify module's hash is the messages module's.
  * Issue 16 moved it to 9030: `data-p13n-app`, the region whose slots a server-rendered app keeps (the core
- * measured 9,022 B, then 9,016 B as the messages module's hash changed).
+ * measured 9,022 B, then 9,016 B as the messages module's hash changed). Issue 17 took the rest (9,027 B: no
+ * loss at a page exit through the proxy), and its CI failure moved it to 9046: a page left before the delivery
+ * module is in trusts no outage an earlier page saw, and the core counts its own failed attempts (the core
+ * measured 9,043 B).
  */
-export const BUDGET_GZIP = 9030;
+export const BUDGET_GZIP = 9046;
 /** Issue 13's goal for the core. */
 export const GOAL_GZIP = 5632;
 /**

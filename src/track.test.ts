@@ -80,7 +80,8 @@ describe('a track before the delivery module is in', () => {
     expect(results[1]).toMatchObject({ ok: false, error: { code: 'module', retryable: true } });
     expect(reported.map((error) => error.code)).toEqual(['module']);
     expect(reported[0].message).toMatch(/^p13n: the delivery module did not load from x; see https:/);
-    expect(stored().map((entry) => [entry.id, entry.lease])).toEqual([['e1', 0], ['e2', 0]]);
+    // e1's attempt failed and is counted; e2 was never sent
+    expect(stored().map((entry) => [entry.id, entry.lease, entry.tries])).toEqual([['e1', 0, 1], ['e2', 0, 0]]);
     // a later track tries the module again, and is delivered by the core meanwhile
     expect(await tracker.send('e3', '{"uuid":"e3"}', () => {})).toMatchObject({ ok: true });
     expect(reported.map((error) => error.code)).toEqual(['module', 'module']);
@@ -105,6 +106,30 @@ describe('a track before the delivery module is in', () => {
     dispatchEvent(new PageTransitionEvent('pagehide'));
     // e1 was out, e2 waited for the module: both for the next page, at once
     expect(JSON.parse(localStorage.getItem(key) || '[]').map((entry: Entry) => [entry.id, entry.lease])).toEqual([['e1', 0], ['e2', 0]]);
+  });
+
+  it('a page left with it out while an earlier page\'s event waits after a failed attempt keeps it for the next page', () => {
+    arrival.load = () => new Promise(() => {});
+    localStorage.setItem(KEY, JSON.stringify([{ id: 'e0', body: '{"uuid":"e0"}', tries: 1, next: Date.now() + 60_000, lease: 0 }]));
+    void createTracker(settings, report).send('e1', '{"uuid":"e1"}', () => {});
+    dispatchEvent(new PageTransitionEvent('pagehide'));
+    // the service was failing when last tried: e1 stays, claimed until its lease lapses, then sent again
+    expect(stored().map((entry) => [entry.id, entry.lease > Date.now()])).toEqual([['e0', false], ['e1', true]]);
+  });
+
+  it('with the module blocked, a page that saw its own send fail keeps the next one out as it is left', async () => {
+    // a table of its own: the trackers and modules of the tests before still listen, and send, on theirs
+    const own = readConfig({ database: 'shop_db', table: 'blocked', apiKey: '1/' + 'a'.repeat(40), token: '1/2/' + 'b'.repeat(32), timeout: 3000 }) as Settings;
+    expect(own.url).toMatch(/\/blocked$/);
+    arrival.load = () => Promise.reject('blocked');
+    const tracker = createTracker(own, report);
+    statuses = [503];
+    await tracker.send('b1', '{"uuid":"b1"}', () => {});
+    arrival.load = () => new Promise(() => {}); // the next try of the module does not come in time
+    void tracker.send('b2', '{"uuid":"b2"}', () => {});
+    dispatchEvent(new PageTransitionEvent('pagehide'));
+    const kept: Entry[] = JSON.parse(localStorage.getItem(outboxKey(own)) || '[]');
+    expect(kept.map((entry) => [entry.id, entry.tries])).toEqual([['b1', 1], ['b2', 0]]);
   });
 
   it('a page left offline keeps it for the next page', () => {

@@ -14,7 +14,7 @@ type Delivery = ReturnType<Modules['delivery']>;
  * stored in the outbox, in its format, and sent at once with keepalive all the same, since the page may be left
  * that instant; the module then follows that request to its end. Should the module never come, a delivered event
  * leaves storage, a failed one stays for the next page, and a page left with one out counts it delivered unless
- * it is offline or slow, as the module does.
+ * it is offline or slow, or an event waits after a failed attempt, as the module does.
  */
 export function createTracker(settings: Settings, report: (error: P13nError, id?: string) => void, log?: (...data: unknown[]) => void) {
   const key = outboxKey(settings);
@@ -42,10 +42,11 @@ export function createTracker(settings: Settings, report: (error: P13nError, id?
         },
       ));
   /**
-   * The page is left before the module came: what is out counts delivered (unless offline or slow), and what
-   * waited for the module is free for the next page to send at once. Through a first-party proxy (no key in the
-   * page) nothing out counts delivered, and every claim is let go: all goes to the next page at once, since the
-   * proxy answers a second arrival of a uuid without forwarding it.
+   * The page is left before the module came: what is out counts delivered (unless offline, slow, or the service
+   * was failing when an earlier page last tried), and what waited for the module is free for the next page to
+   * send at once. Through a first-party proxy (no key in the page) nothing out counts delivered, and every claim
+   * is let go: all goes to the next page at once, since the proxy answers a second arrival of a uuid without
+   * forwarding it.
    */
   const leave = () => {
     if (delivery) return;
@@ -54,7 +55,11 @@ export function createTracker(settings: Settings, report: (error: P13nError, id?
     let trusted = !proxied && navigator.onLine;
     early.forEach((since) => (trusted = trusted && now - since < SLOW_MS));
     edit((entries) => {
-      for (const entry of entries) if (proxied || unsent.has(entry.id)) entry.lease = 0;
+      for (const entry of entries) {
+        if (proxied || unsent.has(entry.id)) entry.lease = 0;
+        // an event waiting after a failed attempt: an earlier page saw the service fail, and none since saw it well
+        if (entry.tries) trusted = false;
+      }
       return trusted ? entries.filter((entry) => !early.has(entry.id)) : entries;
     });
   };
@@ -89,10 +94,15 @@ export function createTracker(settings: Settings, report: (error: P13nError, id?
         const settle = (reply: Reply) => {
           early.delete(id);
           unsent.delete(id);
-          // delivered, or refused for good: out of storage; failed for now: free for the next page to claim
+          // delivered, or refused for good: out of storage; failed for now: free for the next page to claim, and
+          // counted, so that a page left with a request out knows the service was failing (see leave)
           const done = reply.ok || !reply.error.retryable;
           edit((entries) => {
-            for (const stored of entries) if (stored.id == id) stored.lease = 0;
+            for (const kept of entries) {
+              if (kept.id != id) continue;
+              kept.lease = 0;
+              if (sending) kept.tries++;
+            }
             return done ? entries.filter((stored) => stored.id != id) : entries;
           });
           return reply;

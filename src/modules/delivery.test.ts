@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { readConfig, type Settings } from '../config';
-import createDelivery, { BUDGET, redelay, RELEASE_MS } from './delivery';
+import createDelivery, { BUDGET, PARALLEL, redelay, RELEASE_MS } from './delivery';
 import { createOutbox, LEASE_MS, MAX_BYTES, MAX_EVENTS, type Entry } from './outbox';
 import { failure, keepalive } from '../transport';
 
@@ -208,7 +208,9 @@ describe('createDelivery: send', () => {
     let calls = 0;
     const net = stubFetch((call) => (calls++ ? answer(200) : first(call)));
     const delivery = createDelivery(KIT, SETTINGS, report);
-    const reply = await delivery.send('e1', body('e1'));
+    const sending = delivery.send('e1', body('e1'));
+    await settle(); // no answer at all is read a task later (see the unload test below)
+    const reply = await sending;
     expect(reply).toMatchObject({ ok: false, error: { retryable: true } });
     expect(stored()).toMatchObject([{ id: 'e1', body: body('e1'), tries: 1 }]);
     await wait(490);
@@ -391,6 +393,46 @@ describe('createDelivery: keepalive budget', () => {
   });
 
   // a tab renews the claims of what it has out or queued, and never claims its own queued events again
+  // every end of a request, 'online' and a page hidden each start a flush: under Web Locks their claims overlap
+  it(`never has more than ${PARALLEL} requests out, even when flushes overlap (with Web Locks)`, async () => {
+    const past = Date.now() - 1000;
+    await seed(Array.from({ length: 24 }, (_, i) => entry('left' + i, { lease: past })));
+    fakeLocks();
+    const net = stubFetch();
+    const out = () => net.calls.filter((call) => !call.done).length;
+    let most = 0;
+    createDelivery(KIT, SETTINGS, report);
+    for (let round = 0; round < 6; round++) {
+      for (let i = 0; i < 3; i++) dispatchEvent(new Event('online'));
+      for (let step = 0; step < 40; step++) {
+        await wait(25);
+        most = Math.max(most, out());
+      }
+      net.calls.filter((call) => !call.done).forEach((call) => call.answer());
+    }
+    expect(most).toBe(PARALLEL);
+    expect(net.doubles).toEqual([]);
+    expect(new Set(net.ids()).size).toBe(24);
+  });
+
+  it('consent denied while claimed events wait their turn: nothing more goes out, and no error is reported for them', async () => {
+    const past = Date.now() - 1000;
+    await seed(Array.from({ length: 12 }, (_, i) => entry('left' + i, { lease: past })));
+    fakeLocks();
+    const net = stubFetch();
+    const delivery = createDelivery(KIT, SETTINGS, report);
+    for (let i = 0; i < 3; i++) dispatchEvent(new Event('online'));
+    await wait(200);
+    expect(net.ids()).toHaveLength(PARALLEL); // the rest claimed, waiting for room
+    const cleared = delivery.clear();
+    await wait(100);
+    await cleared;
+    net.calls.forEach((call) => call.answer());
+    await wait(1000);
+    expect(net.ids()).toHaveLength(PARALLEL);
+    expect(report).not.toHaveBeenCalled();
+  });
+
   it('never has two requests out for one event, even after a long wait for the budget', async () => {
     const net = stubFetch();
     const delivery = createDelivery(KIT, SETTINGS, report);
@@ -516,6 +558,63 @@ describe('createDelivery: leaving the page', () => {
     expect(storedIds()).toEqual(['e1']); // d1 is gone; e1, of the proxied page, waits for the next page
   });
 
+  // the service failed on the page before, and this one is left before it hears any answer: a track and a link
+  // followed at once during an outage must not count as delivered
+  it('a page that heard no answer yet trusts no outage an earlier page saw: left at once, it keeps what is out', async () => {
+    const later = Date.now() + 60_000;
+    await seed([entry('failed-before', { tries: 1, next: later })]);
+    const net = stubFetch(); // no answer comes before the page is left
+    const delivery = createDelivery(KIT, SETTINGS, report);
+    void delivery.send('e1', body('e1'));
+    await wait(10);
+    expect(net.ids()).toEqual(['e1']);
+    pagehide();
+    await settle();
+    expect(storedIds().sort()).toEqual(['e1', 'failed-before']);
+    expect(stored().find((e) => e.id == 'e1')!.lease).toBeGreaterThan(Date.now()); // its claim lapses first
+  });
+
+  it('once the page hears the service answer well, it trusts it again, whatever earlier pages saw', async () => {
+    const later = Date.now() + 60_000;
+    await seed([entry('failed-before', { tries: 1, next: later })]);
+    const net = stubFetch((call) => (call.id == 'ok' ? answer(200) : undefined));
+    const delivery = createDelivery(KIT, SETTINGS, report);
+    await delivery.send('ok', body('ok'));
+    void delivery.send('e1', body('e1'));
+    await wait(10);
+    expect(net.ids()).toEqual(['ok', 'e1']);
+    pagehide();
+    await settle();
+    expect(storedIds()).toEqual(['failed-before']); // e1, out as the page went, counted delivered
+  });
+
+  // Chromium fails the fetches of a page it unloads as pagehide is dispatched: with a listener of the page's (or
+  // another tag's) before this module's, the failure is heard before this module knows the page is being left
+  it('a request the browser fails as it unloads the page, before this module hears pagehide, is not taken for a failure', async () => {
+    const net = stubFetch();
+    const delivery = createDelivery(KIT, SETTINGS, report);
+    void delivery.send('e1', body('e1'));
+    await wait(10);
+    net.calls[0].fail();
+    for (let i = 0; i < 20; i++) await Promise.resolve(); // the microtasks run between two pagehide listeners
+    pagehide();
+    await settle();
+    // out as a page that saw the service well was left: counted delivered (the request goes on), not sent again
+    expect(storedIds()).toEqual([]);
+    expect(net.ids()).toEqual(['e1']);
+  });
+
+  // a hidden tab's timers wait up to a second: a failure read a task later could be counted delivered by a close
+  it('in a hidden tab, a request that gets no answer is taken for failed at once: the tab closed next keeps it', async () => {
+    setVisibility('hidden');
+    stubFetch(offline);
+    const delivery = createDelivery(KIT, SETTINGS, report);
+    void delivery.send('e1', body('e1'));
+    for (let i = 0; i < 20; i++) await Promise.resolve(); // no task runs before the tab is closed
+    pagehide();
+    expect(stored()).toMatchObject([{ id: 'e1', tries: 1 }]);
+  });
+
   it('while sends fail, leaving the page keeps every event for the next page, without throwing', async () => {
     stubFetch(() => apiError(503, 9999));
     const delivery = createDelivery(KIT, SETTINGS, report);
@@ -563,7 +662,8 @@ describe('createDelivery: the next page and other tabs', () => {
   it('a page whose send failed leaves the event, and the next page sends it with the same body', async () => {
     vi.spyOn(Math, 'random').mockReturnValue(0);
     const net = stubFetch(offline);
-    await createDelivery(KIT, SETTINGS, report).send('e1', body('e1'));
+    void createDelivery(KIT, SETTINGS, report).send('e1', body('e1'));
+    await settle();
     pagehide();
     await settle();
     leavePage();

@@ -37,7 +37,9 @@ export default function createDelivery(
   const inFlight = new Map<Entry, number>(); // -> when it was sent
   const handedOver = new Set<string>();
   let queue: [Entry, (reply: Reply) => void][] = []; // claimed by this tab, waiting for room
-  let healthy = true; // no retryable failure seen since the service last answered well
+  // no retryable failure seen since the service last answered well, by this page or, as the events waiting after
+  // a failed attempt tell, by the page before it: a page left before it hears an answer must not trust an outage
+  let healthy = !outbox.failing();
   let left = false; // pagehide came: what this page still hears is the browser tearing it down
   let timer: ReturnType<typeof setTimeout> | undefined;
   // delivered, not yet out of storage: they leave it together, one write for all that came in meanwhile, so
@@ -87,6 +89,11 @@ export default function createDelivery(
   async function attempt(entry: Entry, sending?: Promise<Reply>): Promise<Reply> {
     inFlight.set(entry, Date.now());
     const reply = await (sending || keepalive(settings, entry.body, log));
+    // Chromium fails the fetches of a page it unloads as pagehide is dispatched, maybe before this module's
+    // listener has run (the page's own, or another tag's, may come first): in a visible page, no answer is read
+    // a task later, by when `left` tells, and the request still counts as out should the page be leaving. Not
+    // in a hidden one, whose timers wait up to a second, time enough for the tab to be closed.
+    if (!reply.ok && reply.error.code == 'network' && document.visibilityState == 'visible') await new Promise((resolve) => setTimeout(resolve));
     inFlight.delete(entry);
     releasing += bytes(entry);
     setTimeout(() => {
@@ -114,8 +121,11 @@ export default function createDelivery(
     const claimed = await outbox.claim(now, room(), queue.length ? 0 : PARALLEL - inFlight.size, false, mine());
     // the page was left meanwhile (a flush begun as it was hidden): what it just claimed is the next page's
     if (left) return void outbox.release(claimed.map((entry) => entry.id), true);
+    // flushes overlap (each end of a request, `online`, a hidden page starts one) and claim for the same room:
+    // what is claimed waits its turn like a new event, so no more than PARALLEL and BUDGET are ever out
     for (const entry of claimed) {
-      attempt(entry).then((reply) => reply.ok || reply.error.retryable || report(reply.error, entry.id));
+      // refused for good is reported; consent denied meanwhile (see clear) is not the event's fault
+      enqueue(entry).then((reply) => reply.ok || reply.error.retryable || reply.error.code == 'consent' || report(reply.error, entry.id));
     }
     clearTimeout(timer);
     // back before this tab's own claims lapse, to renew them while its requests are out
@@ -126,12 +136,12 @@ export default function createDelivery(
 
   /**
    * The page is hidden or being left, and may never run again. A request it has out will complete, but its
-   * answer may never be read. Unless this page saw the service fail or hang, or the browser is offline, those
-   * requests are counted delivered (and put back should the page live on and see one fail), and on pagehide up
-   * to PARALLEL due events go out with them, counted the same way: the common case, a `track` and a link
-   * followed at once, is sent once. Otherwise nothing more is sent, what is out stays claimed, and the next page
-   * sends it again once the claim lapses: never lost, at worst sent twice. Whatever else this page holds goes to
-   * the next page at once.
+   * answer may never be read. Unless this page saw the service fail or hang (or, before it heard an answer, an
+   * earlier page did: events wait after a failed attempt), or the browser is offline, those requests are counted
+   * delivered (and put back should the page live on and see one fail), and on pagehide up to PARALLEL due events
+   * go out with them, counted the same way: the common case, a `track` and a link followed at once, is sent once.
+   * Otherwise nothing more is sent, what is out stays claimed, and the next page sends it again once the claim
+   * lapses: never lost, at worst sent twice. Whatever else this page holds goes to the next page at once.
    */
   function leave(event: Event) {
     const now = Date.now();

@@ -139,6 +139,8 @@ export function createOutbox(key: string) {
     /** Every entry, for the earliest next attempt; `due` makes all of them due now (the network is back). */
     list: (due?: boolean) => update((entries) => (due && entries.forEach((entry) => (entry.next = 0)), entries.slice())),
     clear: () => update((entries) => void entries.splice(0)),
+    /** An event waits after a failed attempt: as far as this site's pages know, the service is failing. */
+    failing: () => read().some((entry) => entry.tries > 0),
   };
 }
 
