@@ -8,8 +8,8 @@ import http from 'node:http';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createClient } from 'redis';
-import { createProxy, memoryStore, redisStore, toNodeHandler } from '../dist/proxy.mjs';
-import { DEMO_API_KEY, demoOrigins, loadSettings } from './server.mjs';
+import { memoryStore, redisStore } from '../dist/proxy.mjs';
+import { demoOrigins, demoProxy, loadSettings } from './server.mjs';
 
 /**
  * Starts an instance: `{ url, close() }`. With `redisUrl` it deduplicates with every instance on that Redis;
@@ -26,17 +26,14 @@ export async function startProxy({ port = 0, upstream = 'http://localhost:8080/p
     const connecting = client.connect().catch((error) => log(`p13n proxy: Redis at ${redisUrl}: ${error.message}`));
     await Promise.race([connecting, new Promise((resolve) => setTimeout(resolve, 2000))]);
   }
-  const handler = toNodeHandler(createProxy({
-    apiKey: DEMO_API_KEY,
-    token: settings.tokens[0],
-    tables: ['demo_db/pageviews'],
+  const handler = demoProxy(settings, {
     endpoint: upstream,
     origins: origins || demoOrigins(new URL(upstream).port || 80),
     trustedProxies,
     store: client ? redisStore(client) : memoryStore(),
     timeout: 3000,
     log,
-  }));
+  });
   const server = http.createServer(handler);
   await new Promise((resolve, reject) => server.once('error', reject).listen(port, '127.0.0.1', resolve));
   return {

@@ -22,6 +22,13 @@ export const PROXY_PATH = '/p13n/';
 /** The origins the demo's pages are served from on `port`: the ones its proxy accepts. */
 export const demoOrigins = (port) => [`http://127.0.0.1:${port}`, `http://[::1]:${port}`, `http://shop.test:${port}`, `http://*.shop.test:${port}`];
 
+/**
+ * The demo's first-party proxy as a Node handler: its credentials (the emulator's first token from `settings`)
+ * and table, forwarding to `endpoint`; `options` adds or overrides the rest (origins, store, timeout ...).
+ */
+export const demoProxy = (settings, { endpoint, ...options }) =>
+  toNodeHandler(createProxy({ apiKey: DEMO_API_KEY, token: settings.tokens[0], tables: ['demo_db/pageviews'], endpoint, ...options }));
+
 const TYPES = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
@@ -180,13 +187,7 @@ export async function startServer({ port = 0, latencyMs = 0, rulesFile = DEFAULT
   } catch {
     // No IPv6 loopback (or the port is taken there): clients fall back to 127.0.0.1.
   }
-  proxy = toNodeHandler(createProxy({
-    apiKey: DEMO_API_KEY,
-    token: settings.tokens[0],
-    tables: ['demo_db/pageviews'],
-    endpoint: `http://localhost:${actualPort}/public`,
-    origins: origins || demoOrigins(actualPort),
-  }));
+  proxy = demoProxy(settings, { endpoint: `http://localhost:${actualPort}/public`, origins: origins || demoOrigins(actualPort) });
   const addresses = await lookup('localhost', { all: true }).catch(() => []);
   if (!addresses.some((a) => a.address === '127.0.0.1' || (a.address === '::1' && servers.length > 1))) {
     console.warn(`warning: "localhost" resolves to ${JSON.stringify(addresses)}, not to an address this server listens on`);

@@ -392,6 +392,11 @@ async function readCapped(request) {
     chunks.reduce((offset, chunk) => (bytes.set(chunk, offset), offset + chunk.length), 0);
     return bytes.buffer;
 }
+/** The headers among `names` that `from` has, as `[name, value]` pairs. */
+const pick = (from, names) => names.flatMap((name) => {
+    const value = from.get(name);
+    return value ? [[name, value]] : [];
+});
 /** The event, when the body is a JSON object; what was wrong with it otherwise. */
 function eventOf(bytes) {
     let event;
@@ -431,26 +436,16 @@ function createProxy(options) {
             Accept: MEDIA_TYPE,
             Authorization: 'TD1 ' + apiKey,
             'WP13n-Token': token,
+            // the service checks the page's Origin (3007) and may check the visitor's address (3005)
+            ...Object.fromEntries(pick(request.headers, ['Origin', 'User-Agent'])),
         };
-        // the service checks the page's Origin (3007) and may check the visitor's address (3005)
-        for (const name of ['Origin', 'User-Agent']) {
-            const value = request.headers.get(name);
-            if (value)
-                headers[name] = value;
-        }
         if (visitor)
             headers['X-Forwarded-For'] = visitor;
         try {
             const upstream = await send(base + path, { method: 'POST', headers, body, signal: AbortSignal.timeout(timeout) });
-            const passed = new Headers();
-            for (const name of ['Content-Type', 'Retry-After']) {
-                const value = upstream.headers.get(name);
-                if (value)
-                    passed.set(name, value);
-            }
             const bytes = await upstream.arrayBuffer();
             // an empty body as null: a Response with a body cannot have status 204
-            return new Response(bytes.byteLength ? bytes : null, { status: upstream.status, headers: passed });
+            return new Response(bytes.byteLength ? bytes : null, { status: upstream.status, headers: pick(upstream.headers, ['Content-Type', 'Retry-After']) });
         }
         catch {
             // no JSON body: the tag reports `http` 502, retryable

@@ -138,11 +138,12 @@ type Tab = Fixtures['tab'];
 
 const requestsSeen = (page: Tab) =>
   page.evaluate(() => Object.keys(sessionStorage).filter((key) => key.startsWith('request ')).map((key) => JSON.parse(sessionStorage.getItem(key)!))) as Promise<Seen[]>;
-const countBy = <T>(items: T[], key: (item: T) => string) => {
-  const counts = new Map<string, number>();
-  for (const item of items) counts.set(key(item), (counts.get(key(item)) || 0) + 1);
-  return counts;
+const groupBy = <T>(items: T[], key: (item: T) => string) => {
+  const groups = new Map<string, T[]>();
+  for (const item of items) groups.set(key(item), (groups.get(key(item)) || []).concat(item));
+  return groups;
 };
+const countBy = <T>(items: T[], key: (item: T) => string) => new Map([...groupBy(items, key)].map(([name, group]) => [name, group.length]));
 
 /**
  * Waits until every request the pages began has reached the service, but those that failed in a live page (which
@@ -166,9 +167,7 @@ async function arrived(page: Tab, posts: Fixtures['posts']) {
  */
 function resentWrongly(seen: Seen[]) {
   const wrong: string[] = [];
-  const byEvent = new Map<string, Seen[]>();
-  for (const request of seen) byEvent.set(request.uuid, (byEvent.get(request.uuid) || []).concat(request));
-  for (const [uuid, requests] of byEvent) {
+  for (const [uuid, requests] of groupBy(seen, (request) => request.uuid)) {
     requests.sort((a, b) => a.begun - b.begun);
     for (let i = 1; i < requests.length; i++) {
       const [before, again] = [requests[i - 1], requests[i]];

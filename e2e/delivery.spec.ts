@@ -20,8 +20,9 @@ const PROXIED_PAGE = PAGE.replace(config({ pageview: false }), JSON.stringify({ 
 test.describe('track delivery through the first-party proxy', () => {
   // Direct mode cannot know what became of a request out as its page is left: it counts it delivered when the
   // page saw no trouble, and loses it if the service failed just then. Through the proxy nothing is counted
-  // delivered: the next page sends it again at once, and the proxy forwards the uuid once.
-  // and how many attempts reach the service: the failed one and the resend; or one, the resend answered by the proxy
+  // delivered: the next page sends it again at once, and the proxy forwards the uuid once. Each case: what goes
+  // wrong, its fault, and how many attempts reach the service (the failed one and the resend; or one, the resend
+  // answered by the proxy)
   for (const [what, fault, attempts] of [
     ['the service fails that instant', { status: 503, code: 9999, times: 1 }, 2],
     ['the answer is slow', { delayMs: 800, times: 1 }, 1],

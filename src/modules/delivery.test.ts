@@ -393,17 +393,28 @@ describe('createDelivery: keepalive budget', () => {
   });
 
   // a tab renews the claims of what it has out or queued, and never claims its own queued events again
-  // every end of a request, 'online' and a page hidden each start a flush: under Web Locks their claims overlap
-  it(`never has more than ${PARALLEL} requests out, even when flushes overlap (with Web Locks)`, async () => {
+  /**
+   * `count` events an earlier page left, due, and a page with Web Locks: `overlap()` starts three flushes at once
+   * (every end of a request, `online` and a page hidden each start one), whose claims then overlap.
+   */
+  async function overlappingFlushes(count: number) {
     const past = Date.now() - 1000;
-    await seed(Array.from({ length: 24 }, (_, i) => entry('left' + i, { lease: past })));
+    await seed(Array.from({ length: count }, (_, i) => entry('left' + i, { lease: past })));
     fakeLocks();
     const net = stubFetch();
+    const delivery = createDelivery(KIT, SETTINGS, report);
+    const overlap = () => {
+      for (let i = 0; i < 3; i++) dispatchEvent(new Event('online'));
+    };
+    return { net, delivery, overlap };
+  }
+
+  it(`never has more than ${PARALLEL} requests out, even when flushes overlap (with Web Locks)`, async () => {
+    const { net, overlap } = await overlappingFlushes(24);
     const out = () => net.calls.filter((call) => !call.done).length;
     let most = 0;
-    createDelivery(KIT, SETTINGS, report);
     for (let round = 0; round < 6; round++) {
-      for (let i = 0; i < 3; i++) dispatchEvent(new Event('online'));
+      overlap();
       for (let step = 0; step < 40; step++) {
         await wait(25);
         most = Math.max(most, out());
@@ -416,12 +427,8 @@ describe('createDelivery: keepalive budget', () => {
   });
 
   it('consent denied while claimed events wait their turn: nothing more goes out, and no error is reported for them', async () => {
-    const past = Date.now() - 1000;
-    await seed(Array.from({ length: 12 }, (_, i) => entry('left' + i, { lease: past })));
-    fakeLocks();
-    const net = stubFetch();
-    const delivery = createDelivery(KIT, SETTINGS, report);
-    for (let i = 0; i < 3; i++) dispatchEvent(new Event('online'));
+    const { net, delivery, overlap } = await overlappingFlushes(12);
+    overlap();
     await wait(200);
     expect(net.ids()).toHaveLength(PARALLEL); // the rest claimed, waiting for room
     const cleared = delivery.clear();
