@@ -3,7 +3,7 @@ import terser from '@rollup/plugin-terser';
 import typescript from '@rollup/plugin-typescript';
 import { dts } from 'rollup-plugin-dts';
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 
 /** Raw, gzip -9 and brotli bytes: what a visitor downloads, whichever encoding the CDN serves. */
@@ -23,16 +23,18 @@ export const integrity = (text, algorithm = 'sha384') => `${algorithm}-` + creat
  */
 export const moduleIntegrity = (text) => integrity(text, 'sha256');
 
-/** The modules the core loads when a page uses them: name -> source. Each becomes dist/p13n-{name}.min.js. */
-export const MODULES = {
-  delivery: 'src/modules/delivery.ts',
-  spa: 'src/modules/spa.ts',
-  debug: 'src/modules/debug.ts',
-  // before messages, which is built with its hash
-  purify: 'src/modules/purify.ts',
-  messages: 'src/modules/messages.ts',
-};
-/** Each module's SRI hash, as just built: the core's build writes them into src/manifest.ts. */
+/**
+ * The modules the core loads when a page uses them, one folder each: `src/modules/{name}/`, whose `index.ts` becomes
+ * dist/p13n-{name}.min.js (name -> source). Purify first: the messages module is built with its hash.
+ */
+export const MODULES = Object.fromEntries(
+  readdirSync('src/modules', { withFileTypes: true })
+    .filter((entry) => entry.isDirectory())
+    .map((entry) => entry.name)
+    .sort((a, b) => (b == 'purify') - (a == 'purify') || (a < b ? -1 : 1))
+    .map((name) => [name, `src/modules/${name}/index.ts`]),
+);
+/** Each module's SRI hash, as just built: the core's build writes them into src/core/manifest.ts. */
 const manifest = {};
 
 /** Prints each file's size after each build (every byte of the core is paid by every page view), and its SRI hash. */
@@ -54,8 +56,8 @@ const totalReport = () => ({
     const all = [core, ...Object.keys(manifest).map((name) => readFileSync(`dist/p13n-${name}.min.js`, 'utf8'))];
     const gzip = all.reduce((total, code) => total + sizes(code).gzip, 0);
     console.log(`core and every module: ${gzip} B gzip -9 in ${all.length} files`);
-    const snippet = readFileSync('src/snippet.js', 'utf8');
-    console.log(`snippet (src/snippet.js, pasted into the page): ${sizes(snippet).raw} B raw, ${sizes(snippet).gzip} B gzip -9`);
+    const snippet = readFileSync('src/snippets/short.js', 'utf8');
+    console.log(`snippet (src/snippets/short.js, pasted into the page): ${sizes(snippet).raw} B raw, ${sizes(snippet).gzip} B gzip -9`);
   },
 });
 /** The early snippet's bytes: every page's HTML carries them, uncached. */
@@ -71,27 +73,27 @@ const record = (name) => ({
   name: 'record',
   generateBundle(_options, bundle) {
     const file = Object.values(bundle)[0];
-    // the core makes the file name from the module's name (src/load.ts)
+    // the core makes the file name from the module's name (src/core/load.ts)
     if (file.fileName != `p13n-${name}.min.js`) throw new Error(`module ${name} must be built as p13n-${name}.min.js`);
     manifest[name] = moduleIntegrity(file.code).slice('sha256-'.length);
   },
 });
 /**
- * Writes the hashes of the modules just built into the core (src/manifest.ts is empty in the source), and the
- * purify module's into the messages module, which loads it (src/modules/purify-hash.ts).
+ * Writes the hashes of the modules just built into the core (src/core/manifest.ts is empty in the source), and the
+ * purify module's into the messages module, which loads it (src/modules/messages/purify-hash.ts).
  */
 const withManifest = () => ({
   name: 'manifest',
   transform(code, id) {
-    if (id.endsWith('/src/manifest.ts')) return `export const MANIFEST = ${JSON.stringify({ ...manifest, purify: undefined })};`;
+    if (id.endsWith('/src/core/manifest.ts')) return `export const MANIFEST = ${JSON.stringify({ ...manifest, purify: undefined })};`;
     // built alone (e2e/bundle.spec.ts reads its inputs), the messages module has no purify hash: a digest that
     // matches nothing, never an empty one (integrity="sha256-" is no integrity at all: any file would run)
-    if (id.endsWith('/src/modules/purify-hash.ts')) return `export const PURIFY_HASH = ${JSON.stringify(manifest.purify || 'unbuilt')};`;
+    if (id.endsWith('/src/modules/messages/purify-hash.ts')) return `export const PURIFY_HASH = ${JSON.stringify(manifest.purify || 'unbuilt')};`;
   },
 });
 /**
  * A module's IIFE: it runs its source and hands the one function it exports to the core, as an event on its own
- * <script> element (src/load.ts listens there): no global of its own.
+ * <script> element (src/core/load.ts listens there): no global of its own.
  */
 const moduleEntry = (source) => ({
   name: 'module-entry',
@@ -108,14 +110,16 @@ const moduleEntry = (source) => ({
  */
 const wordless = () => ({
   name: 'wordless',
-  transform: (code, id) => (id.endsWith('/src/errors.ts') ? 'export const problem = (code) => ({ code }); export const usage = problem;' : null),
+  transform: (code, id) => (id.endsWith('/src/core/errors.ts') ? 'export const problem = (code) => ({ code }); export const usage = problem;' : null),
 });
-/** The ES module loads modules with import() (src/load.esm.ts); the IIFE with a <script> (src/load.ts). */
+/** The ES module loads modules with import() (src/core/load.esm.ts); the IIFE with a <script> (src/core/load.ts). */
 const esmLoader = () => ({
   name: 'esm-loader',
-  resolveId: (id, importer) => (id == './load' && importer && importer.includes('/src/') ? new URL('./src/load.esm.ts', import.meta.url).pathname : null),
+  resolveId: (id, importer) => (id == './load' && importer && importer.includes('/src/') ? new URL('./src/core/load.esm.ts', import.meta.url).pathname : null),
 });
 
+/** A module's chunk is named for its folder (`src/modules/delivery/index.ts` -> p13n-delivery.mjs), the seam's `p13n-seam.mjs`. */
+const moduleChunkName = (chunk) => `p13n-${(/\/src\/modules\/([^/]+)\/index\.ts$/.exec(chunk.facadeModuleId || '') || [])[1] || chunk.name}.mjs`;
 const plugins = () => [nodeResolve(), typescript({ include: ['src/**/*.ts'], exclude: ['src/**/*.test.ts'] })];
 const minify = terser({
   ecma: 2019,
@@ -140,23 +144,23 @@ export default [
     plugins: [moduleEntry(source), withManifest(), ...plugins()],
   })),
   // the core: a <script> or a tag manager loads it; defines window.p13n only
-  { input: 'src/queue.ts', output: { file: 'dist/p13n.min.js', format: 'iife', plugins: [minify, sizeReport(), totalReport()] }, plugins: [withManifest(), ...plugins()] },
+  { input: 'src/core/queue.ts', output: { file: 'dist/p13n.min.js', format: 'iife', plugins: [minify, sizeReport(), totalReport()] }, plugins: [withManifest(), ...plugins()] },
   // the early snippet, pasted inline: the stub and loader, and the first page view sent from the core's own code
-  { input: 'src/early-snippet.ts', output: { file: 'dist/p13n-early-snippet.js', format: 'iife', plugins: [minifySnippet, snippetReport()] }, plugins: [wordless(), ...plugins()] },
+  { input: 'src/snippets/early.ts', output: { file: 'dist/p13n-early-snippet.js', format: 'iife', plugins: [minifySnippet, snippetReport()] }, plugins: [wordless(), ...plugins()] },
   // the library: import { createClient } from 'p13n-tag'; each module a chunk of its own, loaded with import()
   {
     input: { p13n: 'src/index.ts' },
     // the seam's few constants, which the core and the delivery module share, in a chunk of their own: the entry
     // then holds the core itself rather than re-exporting it from a chunk
-    output: { dir: 'dist', format: 'es', entryFileNames: '[name].mjs', chunkFileNames: 'p13n-[name].mjs', manualChunks: (id) => (id.endsWith('/src/seam.ts') ? 'seam' : undefined) },
+    output: { dir: 'dist', format: 'es', entryFileNames: '[name].mjs', chunkFileNames: moduleChunkName, manualChunks: (id) => (id.endsWith('/src/seam.ts') ? 'seam' : undefined) },
     plugins: [esmLoader(), ...plugins()],
   },
   { input: 'src/index.ts', output: { file: 'dist/p13n.d.ts', format: 'es' }, plugins: [dts()] },
   // the framework bindings: import { useOffer, Offer } from 'p13n-tag/react' (or 'p13n-tag/vue'); the framework is
   // the app's (a peer dependency), never bundled
   ...['react', 'vue'].flatMap((name) => [
-    { input: `src/${name}.ts`, external: [name], output: { file: `dist/${name}.mjs`, format: 'es' }, plugins: plugins() },
-    { input: `src/${name}.ts`, external: [name], output: { file: `dist/${name}.d.ts`, format: 'es' }, plugins: [dts()] },
+    { input: `src/bindings/${name}.ts`, external: [name], output: { file: `dist/${name}.mjs`, format: 'es' }, plugins: plugins() },
+    { input: `src/bindings/${name}.ts`, external: [name], output: { file: `dist/${name}.d.ts`, format: 'es' }, plugins: [dts()] },
   ]),
   // the reference first-party proxy, for servers: import { createProxy } from 'p13n-tag/proxy'
   { input: 'src/proxy/index.ts', output: { file: 'dist/proxy.mjs', format: 'es' }, plugins: plugins() },

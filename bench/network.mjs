@@ -21,7 +21,7 @@ export const VARIANTS = {
   tdWarm: { build: (api) => tdPage({ api }), warm: true },
   // no tag: the heap the table subtracts (the main-thread table's is another page, see cost.mjs)
   none: { build: () => blankPage(), heap: true, blank: true },
-  // the early snippet (dist/p13n-early-snippet.js) against today's (src/snippet.js), the bundles from the site
+  // the early snippet (dist/p13n-early-snippet.js) against today's (src/snippets/short.js), the bundles from the site
   // (as above: p13n, proxy, td) or from a third-party CDN origin of their own (cN.cdn.test: its own connection)
   early: { build: (api) => p13nPage({ api, load: 'early' }), early: true },
   earlyPreconnect: { build: (api) => p13nPage({ api, load: 'early', preconnect: true }), early: true },

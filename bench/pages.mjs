@@ -34,15 +34,15 @@ export const P13N_BUNDLE = path.join(ROOT, 'dist', 'p13n.min.js');
 const FLOOR_SCRIPT = path.join(ROOT, 'bench', 'floor.js');
 export const TD_VERSION = JSON.parse(readFileSync(path.join(TD_DIR, 'package.json'), 'utf8')).version;
 
-/** Where the early snippet is built (npm run build, from src/early-snippet.ts): pasted inline, as the README says. */
+/** Where the early snippet is built (npm run build, from src/snippets/early.ts): pasted inline, as the README says. */
 export const EARLY_SNIPPET = path.join(ROOT, 'dist', 'p13n-early-snippet.js');
 /** A snippet's text, checked to load `https://YOUR-CDN/p13n.min.js`, as a function of the bundle's URL. */
 const loader = (file, text = readFileSync(file, 'utf8')) => {
   if (!text.includes('https://YOUR-CDN/p13n.min.js')) throw new Error(`${file} no longer loads https://YOUR-CDN/p13n.min.js`);
   return (src) => text.replace('https://YOUR-CDN/p13n.min.js', src);
 };
-/** p13n-tag's documented async snippet (src/snippet.js, as the README and the e2e tests use it). */
-const P13N_SNIPPET = loader(path.join(ROOT, 'src', 'snippet.js'));
+/** p13n-tag's documented async snippet (src/snippets/short.js, as the README and the e2e tests use it). */
+const P13N_SNIPPET = loader(path.join(ROOT, 'src', 'snippets', 'short.js'));
 /**
  * The early snippet (dist/p13n-early-snippet.js): the stub sends the first page view itself at `init`, the bundle
  * takes that request over. Read when cdnFiles() reads the bundles (`early`), so both come from one build.
@@ -144,7 +144,7 @@ export const emptyScriptPage = () => html({ head: '<script async src="/cdn/empty
  * A p13n-tag page.
  * @param {object} o
  * @param {string} o.api          the API's origin, e.g. https://a7.api.test:PORT (p13n-tag's endpoint: {api}/public)
- * @param {'snippet'|'early'|'script'|'attribute'} [o.load]  the async snippet (src/snippet.js), the early snippet
+ * @param {'snippet'|'early'|'script'|'attribute'} [o.load]  the async snippet (src/snippets/short.js), the early snippet
  *   (dist/p13n-early-snippet.js), a plain `<script src>` followed by the calls, or the config on the script tag
  * @param {string} [o.cdn]        the origin the bundle comes from, e.g. https://c7.cdn.test:PORT (default: the
  *   page's own site)

@@ -406,7 +406,7 @@ ${summarySection(results)}
   connection waits 2 RTT (TCP + TLS 1.3) before its handshake is answered. Bandwidth is not modelled: bundle bytes
   cost no time here (see the byte table). The emulator's preflight answer carries \`Access-Control-Max-Age: 7200\`.
   Main-thread and scaling runs use a second, identical site with no added latency.
-- **Pages** (\`bench/pages.mjs\`) load each tag as its docs say: p13n-tag's async snippet (\`src/snippet.js\`) with
+- **Pages** (\`bench/pages.mjs\`) load each tag as its docs say: p13n-tag's async snippet (\`src/snippets/short.js\`) with
   \`init\` and an \`offers\` handler; td-js-sdk's loader snippet from its README, \`new Treasure({ database, writeKey
   })\`, \`fetchPersonalization(...)\` with the quickstart's minimal body (\`td_url\`, \`td_path\`), and a success
   callback that renders the slot as p13n-tag would (td-js-sdk renders nothing itself). Both bundles come from the
@@ -523,7 +523,7 @@ with an array of product objects): from the call to the tag's \`fetch()\`: mergi
 ${attributesSection(attributes)}
 
 **Outbox after an outage** (RTT ${rttMs} ms site; ${meta.outboxLoads} loads each, one for 1000): \`n\` events seeded
-in \`localStorage['p13n:' + request URL]\` as \`src/modules/outbox.ts\` stores them (\`{ id, body, tries: 0, next: 0,
+in \`localStorage['p13n:' + request URL]\` as \`src/modules/delivery/outbox.ts\` stores them (\`{ id, body, tries: 0, next: 0,
 lease: 0 }\`, all due), then a page with the tag (\`pageview: false\`). "Delivered" is answered 2xx at the API;
 "left in storage" is what the outbox still held ${meta.emptyWaitMs / 1000} s after the last delivery (each delivered
 event is removed by a locked read-modify-write of the whole list, which trails the answers); "dropped" is neither.

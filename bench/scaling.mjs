@@ -75,7 +75,7 @@ const outboxKey = (api) => `p13n:${api}/public/${DATABASE}/${TABLE}`;
 /** How long after the last delivery the outbox may take to empty in storage before the bench stops waiting. */
 export const EMPTY_WAIT_MS = 10_000;
 
-/** `n` events as an outage leaves them in the outbox: stored as src/modules/outbox.ts does, never tried, all due. */
+/** `n` events as an outage leaves them in the outbox: stored as src/modules/delivery/outbox.ts does, never tried, all due. */
 function outage(n) {
   const time = Math.floor(Date.now() / 1000) - 600;
   return Array.from({ length: n }, (_, i) => {

@@ -1,4 +1,4 @@
-import { o as outboxKey, S as SLOW_MS, L as LEASE_MS, M as MESSAGE_KEY } from './p13n-seam.mjs';
+import { M as MESSAGE_KEY, o as outboxKey, S as SLOW_MS, L as LEASE_MS } from './p13n-seam.mjs';
 
 /** The README's table of errors: every message of the tag's own points there. */
 const ERRORS_URL = 'https://www.npmjs.com/package/p13n-tag#errors';
@@ -30,7 +30,7 @@ const TEXT = matches(/[^]/);
 const FUNCTION = is('function');
 /**
  * Every key init knows, with the test its value must pass; a key not listed here is warned about and ignored.
- * What each must be is in the README's config table, and in the debug module's explanations (`src/modules/debug.ts`).
+ * What each must be is in the README's config table, and in the debug module's explanations (`src/modules/debug/`).
  */
 const RULES = {
     database: NAME,
@@ -201,6 +201,64 @@ function pageContext(version = VERSION) {
     };
 }
 
+/** Runs page code so that its exceptions reach the console, never the tag or the page. */
+function isolate(fn, detail) {
+    try {
+        fn(detail);
+    }
+    catch (error) {
+        console.error('p13n: a handler threw', error);
+    }
+}
+/**
+ * Each event goes to a `p13n:*` CustomEvent on `document`, to the `on()` handlers, then to the config callback,
+ * all with one `detail`. `ready` and `offers` are remembered: a handler added after they happened is called
+ * with the latest one, so a page that subscribes late still renders the offers already in.
+ */
+function createEvents(callbacks) {
+    const handlers = { ready: [], offers: [], error: [] };
+    // no prototype: a polluted Object.prototype.offers is no detail to replay
+    const latest = Object.create(null);
+    /** The handlers of `type`, when it is an event name (a string: anything else could throw as a key). */
+    const listOf = (type) => (typeof type == 'string' && handlers.hasOwnProperty(type) ? handlers[type] : undefined);
+    return {
+        emit(type, detail) {
+            if (type != 'error')
+                latest[type] = detail;
+            try {
+                document.dispatchEvent(new CustomEvent('p13n:' + type, { detail }));
+            }
+            catch { }
+            handlers[type].slice().forEach((fn) => isolate(fn, detail));
+            const callback = type == 'offers' ? callbacks.onOffers : type == 'error' ? callbacks.onError : 0;
+            if (callback)
+                isolate(callback, detail);
+        },
+        /** False when `type` is not an event name or `fn` not a function. */
+        on(type, fn) {
+            const list = listOf(type);
+            if (!list || typeof fn != 'function')
+                return false;
+            list.push(fn);
+            const seen = latest[type];
+            if (type in latest) {
+                // later, so the page's own code after on() runs first; skipped if off() or a newer emit came in between
+                Promise.resolve().then(() => list.indexOf(fn) >= 0 && latest[type] === seen && isolate(fn, seen));
+            }
+            return true;
+        },
+        off(type, fn) {
+            const list = listOf(type);
+            if (!list)
+                return false;
+            const at = list.indexOf(fn);
+            if (at >= 0)
+                list.splice(at, 1);
+            return true;
+        },
+    };
+}
+
 /** Later layers win; only own enumerable keys are read, so inherited or polluted properties never leak in. */
 function merge(layers) {
     // no prototype: a "__proto__" key from JSON input stays data instead of becoming one
@@ -262,92 +320,6 @@ function toJSON(value) {
     catch (thrown) {
         return problem('invalid_event', 'the event ' + (typeof thrown == 'string' ? thrown : 'could not be read: ' + reason(thrown)));
     }
-}
-
-/** Bytes an event may have: what one keepalive request can carry (64 KiB a page), less room for headers. */
-const MAX_EVENT_BYTES = 60 * 1024;
-/** A v4 UUID from `crypto.getRandomValues`: plain-http pages have no `crypto.randomUUID`. */
-const uuid = () => '10000000-1000-4000-8000-100000000000'.replace(/[018]/g, (c) => (+c ^ (crypto.getRandomValues(new Uint8Array(1))[0] & (15 >> (+c / 4)))).toString(16));
-/**
- * One request's body: the visitor, the page as it was, the moment, a fresh uuid, then `layers` (the config's
- * attributes, the page's; later ones win). Returns its uuid and its JSON, or why there is none. A uuid of the
- * page's own (an order id, say) is the event's idempotency key. The core and the early snippet both build their
- * page views here, so the snippet sends the very body the core would.
- */
-function buildEvent(clientId, context, time, layers) {
-    let id = uuid();
-    let body;
-    try {
-        const event = merge([{ td_client_id: clientId }, context, { time: Math.floor(time / 1000), uuid: id }, ...layers]);
-        if (typeof event.uuid == 'string' && event.uuid)
-            id = event.uuid;
-        else
-            event.uuid = id;
-        body = toJSON(event);
-    }
-    catch (thrown) {
-        body = problem('invalid_event', 'the event could not be built: ' + reason(thrown));
-    }
-    const size = typeof body == 'string' ? new TextEncoder().encode(body).length : 0;
-    return [id, size > MAX_EVENT_BYTES ? problem('too_large', `the event is ${size} bytes of JSON; at most ${MAX_EVENT_BYTES} fit`) : body];
-}
-
-/** Runs page code so that its exceptions reach the console, never the tag or the page. */
-function isolate(fn, detail) {
-    try {
-        fn(detail);
-    }
-    catch (error) {
-        console.error('p13n: a handler threw', error);
-    }
-}
-/**
- * Each event goes to a `p13n:*` CustomEvent on `document`, to the `on()` handlers, then to the config callback,
- * all with one `detail`. `ready` and `offers` are remembered: a handler added after they happened is called
- * with the latest one, so a page that subscribes late still renders the offers already in.
- */
-function createEvents(callbacks) {
-    const handlers = { ready: [], offers: [], error: [] };
-    // no prototype: a polluted Object.prototype.offers is no detail to replay
-    const latest = Object.create(null);
-    /** The handlers of `type`, when it is an event name (a string: anything else could throw as a key). */
-    const listOf = (type) => (typeof type == 'string' && handlers.hasOwnProperty(type) ? handlers[type] : undefined);
-    return {
-        emit(type, detail) {
-            if (type != 'error')
-                latest[type] = detail;
-            try {
-                document.dispatchEvent(new CustomEvent('p13n:' + type, { detail }));
-            }
-            catch { }
-            handlers[type].slice().forEach((fn) => isolate(fn, detail));
-            const callback = type == 'offers' ? callbacks.onOffers : type == 'error' ? callbacks.onError : 0;
-            if (callback)
-                isolate(callback, detail);
-        },
-        /** False when `type` is not an event name or `fn` not a function. */
-        on(type, fn) {
-            const list = listOf(type);
-            if (!list || typeof fn != 'function')
-                return false;
-            list.push(fn);
-            const seen = latest[type];
-            if (type in latest) {
-                // later, so the page's own code after on() runs first; skipped if off() or a newer emit came in between
-                Promise.resolve().then(() => list.indexOf(fn) >= 0 && latest[type] === seen && isolate(fn, seen));
-            }
-            return true;
-        },
-        off(type, fn) {
-            const list = listOf(type);
-            if (!list)
-                return false;
-            const at = list.indexOf(fn);
-            if (at >= 0)
-                list.splice(at, 1);
-            return true;
-        },
-    };
 }
 
 /**
@@ -522,6 +494,34 @@ function init(converter, defaultAttributes) {
 }
 
 var api = init(defaultConverter, { path: '/' });
+
+/** Bytes an event may have: what one keepalive request can carry (64 KiB a page), less room for headers. */
+const MAX_EVENT_BYTES = 60 * 1024;
+/** A v4 UUID from `crypto.getRandomValues`: plain-http pages have no `crypto.randomUUID`. */
+const uuid = () => '10000000-1000-4000-8000-100000000000'.replace(/[018]/g, (c) => (+c ^ (crypto.getRandomValues(new Uint8Array(1))[0] & (15 >> (+c / 4)))).toString(16));
+/**
+ * One request's body: the visitor, the page as it was, the moment, a fresh uuid, then `layers` (the config's
+ * attributes, the page's; later ones win). Returns its uuid and its JSON, or why there is none. A uuid of the
+ * page's own (an order id, say) is the event's idempotency key. The core and the early snippet both build their
+ * page views here, so the snippet sends the very body the core would.
+ */
+function buildEvent(clientId, context, time, layers) {
+    let id = uuid();
+    let body;
+    try {
+        const event = merge([{ td_client_id: clientId }, context, { time: Math.floor(time / 1000), uuid: id }, ...layers]);
+        if (typeof event.uuid == 'string' && event.uuid)
+            id = event.uuid;
+        else
+            event.uuid = id;
+        body = toJSON(event);
+    }
+    catch (thrown) {
+        body = problem('invalid_event', 'the event could not be built: ' + reason(thrown));
+    }
+    const size = typeof body == 'string' ? new TextEncoder().encode(body).length : 0;
+    return [id, size > MAX_EVENT_BYTES ? problem('too_large', `the event is ${size} bytes of JSON; at most ${MAX_EVENT_BYTES} fit`) : body];
+}
 
 /**
  * `td_client_id` as a page finds it: the explicit one, else the cookie's (shared with td-js-sdk) as `read` reads
@@ -732,39 +732,6 @@ function createCache(key, ttl) {
     };
 }
 
-/** The one style element pre-hiding uses; the snippet may add it first, so hiding starts before the bundle. */
-const PREHIDE_ID = 'p13n-prehide';
-/**
- * Pre-hiding: `selector` is hidden (`visibility`, so the layout is kept and nothing shifts when it shows) from
- * now until `reveal` is called, at most `timeout` ms. Only the elements named are hidden, never the whole page.
- * A style element the snippet already added is adopted, so its rule holds until the answer is in; `nonce` lets
- * the one this adds pass a CSP without `'unsafe-inline'` styles. Calling it again (a route change) hides again.
- */
-function createPrehide(selector, timeout, nonce) {
-    let timer;
-    const reveal = () => {
-        clearTimeout(timer);
-        const style = document.getElementById(PREHIDE_ID);
-        if (style)
-            style.remove();
-    };
-    const hide = () => {
-        let style = document.getElementById(PREHIDE_ID);
-        if (!style && selector) {
-            style = document.createElement('style');
-            style.id = PREHIDE_ID;
-            if (nonce)
-                style.setAttribute('nonce', nonce);
-            style.textContent = selector + '{visibility:hidden!important}';
-            (document.head || document.documentElement).appendChild(style);
-        }
-        clearTimeout(timer);
-        if (style)
-            timer = setTimeout(reveal, timeout);
-    };
-    return { hide, reveal };
-}
-
 const SLOT = '[data-p13n-offer]';
 /** A region whose slots the tag leaves alone: a client framework renders it, and would find markup it did not write. */
 const APP = '[data-p13n-app]';
@@ -862,6 +829,55 @@ function createRenderer() {
         },
         /** No more late slots: for tests, and a client that is done with the page. */
         stop: () => observer && observer.disconnect(),
+    };
+}
+
+/**
+ * Puts an answer's offers on the page: the slots, then TD's in-browser content, shown by the messages module that
+ * the first answer carrying a message loads; what pre-hiding hid shows once both are in.
+ */
+function createPresenter(settings, prehide, report) {
+    const renderer = createRenderer();
+    let messages; // the messages module loading, or in
+    /**
+     * TD's in-browser content of `offers` (a page view's when `isView`). Every answer goes to the module once it
+     * is in, so a route without the message restores what it replaced. Settles once shown; undefined when there is
+     * nothing to show.
+     */
+    function showMessages(offers, isView) {
+        // written by the tag's own JSON writer, which no Array.prototype.toJSON of the page's bends or breaks; a value
+        // that merely mentions the key loads the module for nothing, harmlessly: this check is every page's to pay
+        if (settings.messages === false || !(messages || ('' + toJSON(offers)).indexOf(MESSAGE_KEY) >= 0))
+            return;
+        messages =
+            messages ||
+                load('messages', settings.nonce).then((create) => create({ watch: renderer.watch, purify: (hash) => load('purify', settings.nonce), report }), 
+                // as with spa, tried again by the next page
+                (why) => report(problem('module', why)));
+        return messages.then((module) => module && module.show(offers, isView));
+    }
+    return {
+        /**
+         * Renders `offers`. The messages' targets stay hidden until they are filled (`prehideTimeout` still bounding
+         * it), and then show unless `latest()` says a newer page view has hidden them again meanwhile.
+         */
+        _present(offers, isView, latest, cached) {
+            try {
+                renderer.render(offers, cached);
+            }
+            catch { } // a page's odd DOM must not cost it the offers
+            const showing = showMessages(offers, isView);
+            if (showing)
+                showing.then(() => latest() && prehide.reveal());
+            else
+                prehide.reveal();
+        },
+        /** Consent refused: every slot and message shown so far is taken back. */
+        _clear() {
+            renderer.clear();
+            if (messages)
+                messages.then((module) => module && module.clear());
+        },
     };
 }
 
@@ -966,6 +982,170 @@ async function post(options, early) {
         last = reply;
         await new Promise((resolve) => setTimeout(resolve, wait));
     }
+}
+
+// masks the 40-hex key and the 32-hex token secret in anything logged
+const mask = (text) => text.replace(/[0-9a-f]{32,}/gi, '****');
+/**
+ * The page view the early snippet sent for this client's config, made safe to use: its answer awaited safely
+ * whatever a page may have put there. Undefined when there is none to take over.
+ */
+function takeOver(early) {
+    try {
+        if (!early || typeof early.b != 'string' || typeof early.i != 'string')
+            return;
+        const taken = JSON.parse(early.b);
+        taken._body = early.b;
+        taken._id = early.i;
+        taken._answer = Promise.resolve(early.r).then((reply) => (Array.isArray(reply) ? reply : 0), () => 0);
+        return taken;
+    }
+    catch {
+        return; // not the snippet's: no page view to take over
+    }
+}
+/**
+ * The life of a page view, and of every `personalize` and `track`: built when called (the page and time it
+ * happened on), held while consent is pending and until the calls made before it are on their way, sent (the
+ * early snippet's page view taken over rather than sent again), answered, and, when it is still the latest page
+ * view, rendered and cached; `p13n:offers` last, so its handlers see the page as rendered.
+ */
+function createPageViews(settings, hub, identity, consent, prehide, tracker, log, taken) {
+    const presenter = createPresenter(settings, prehide, hub.report);
+    const cache = settings.cache ? createCache('p13n:cache:' + settings.url, settings.cache.ttl) : undefined;
+    const { events, report } = hub;
+    // settles once the last call's request is on its way: calls reach fetch in the order they were made, so a
+    // track (stored first) is sent before a personalize made after it
+    let line = Promise.resolve();
+    let views = 0; // page views started
+    let shown = 0; // the latest page view whose answer is in
+    const latest = () => shown == views;
+    const fail = (error, id) => {
+        report(error, id);
+        return { ok: false, error, offers: {}, uuid: id };
+    };
+    /**
+     * A page view: the offers cached for its path, if any, rendered at once, and its request. A route's view is
+     * built as it settles and sent once the route has its title (`titled`), with that title.
+     */
+    function view(referrer, titled) {
+        const current = ++views;
+        // the early snippet's page view is of the page it saw, though an app may have moved since
+        const path = taken ? taken.td_path : location.pathname;
+        const cached = cache && consent.get() == 'granted' && cache.get(path);
+        if (cached) {
+            shown = current;
+            presenter._present(cached.offers, true, latest, true);
+            events.emit('offers', { offers: cached.offers, names: Object.keys(cached.offers), uuid: cached.uuid, status: cached.status, cached: true });
+        }
+        const page = { current, path, referrer };
+        if (!titled)
+            return request(undefined, false, page);
+        const context = pageContext();
+        return titled.then(() => request(undefined, false, page, ((context.td_title = document.title), context)));
+    }
+    /** One request, once consent allows it and the calls made before it are on their way. */
+    async function request(extra, track, page, context = pageContext(), time = Date.now()) {
+        if (extra != null && !isObject(extra))
+            return fail(problem('invalid_event', (track ? 'track' : 'personalize') + ': attributes are not an object'));
+        // the first page view, when the early snippet sent it: its very body, and its answer
+        const early = page && taken;
+        if (early)
+            taken = undefined;
+        const [id, body] = early
+            ? [early.uuid, early._body]
+            : buildEvent(identity.get(), context, time, [page && page.referrer != null ? { td_referrer: page.referrer } : null, settings.attributes, hub.attributes(), extra]);
+        if (typeof body != 'string')
+            return fail(body, id);
+        // built when called, sent when allowed: a held event keeps its time and the page it happened on
+        const turn = line;
+        let out;
+        line = new Promise((resolve) => (out = resolve));
+        const decision = await consent.allowed();
+        await turn;
+        if (decision != 'granted') {
+            out();
+            return fail(decision == 'dropped' ? problem('dropped', `more than ${MAX_HELD} calls waited for consent`) : problem('consent', 'consent is denied'), id);
+        }
+        if (log)
+            log('\u2192 POST', settings.url, mask(JSON.stringify(settings.headers)), JSON.parse(body));
+        const sending = track
+            ? tracker.send(id, body, out)
+            : post({ url: settings.url, headers: settings.headers, credentials: settings.credentials, body, timeout: settings.timeout, log }, early ? early._answer : undefined);
+        // fetch was called (a track: stored, and sent or waiting its turn): the next call may go
+        if (!track)
+            out();
+        const reply = await sending.finally(out);
+        // a visitor who said no while it was out gets nothing personal from it: nothing shown, nothing cached
+        const allowed = consent.get() != 'denied';
+        // an answer to a page view that a newer one has overtaken would show the wrong page's offers
+        if (!track && (!page || page.current == views)) {
+            shown = views;
+            // slots first, so handlers of p13n:offers see the page as rendered
+            if (reply.ok && allowed)
+                presenter._present(reply.offers, !!page, latest);
+            else
+                prehide.reveal();
+        }
+        if (!reply.ok)
+            return fail(reply.error, id);
+        const { status, offers } = reply;
+        if (track)
+            return { ok: true, status, offers: {}, uuid: id };
+        if (page && cache && allowed)
+            cache.put(page.path, { offers, status, uuid: id });
+        events.emit('offers', { offers, names: Object.keys(offers), uuid: id, status });
+        return { ok: true, status, offers, uuid: id };
+    }
+    return {
+        _view: view,
+        _request: request,
+        _fail: fail,
+        /** Whether every page view begun has its answer in: nothing is hidden waiting for one. */
+        _latest: latest,
+        /** Whether a page view has begun on this page. */
+        _begun: () => views > 0,
+        /** Consent refused (`denied`), or a new visitor (a reset): nothing personal of the last one stays. */
+        _forget(denied) {
+            if (cache)
+                cache.clear();
+            if (denied)
+                presenter._clear();
+        },
+    };
+}
+
+/** The one style element pre-hiding uses; the snippet may add it first, so hiding starts before the bundle. */
+const PREHIDE_ID = 'p13n-prehide';
+/**
+ * Pre-hiding: `selector` is hidden (`visibility`, so the layout is kept and nothing shifts when it shows) from
+ * now until `reveal` is called, at most `timeout` ms. Only the elements named are hidden, never the whole page.
+ * A style element the snippet already added is adopted, so its rule holds until the answer is in; `nonce` lets
+ * the one this adds pass a CSP without `'unsafe-inline'` styles. Calling it again (a route change) hides again.
+ */
+function createPrehide(selector, timeout, nonce) {
+    let timer;
+    const reveal = () => {
+        clearTimeout(timer);
+        const style = document.getElementById(PREHIDE_ID);
+        if (style)
+            style.remove();
+    };
+    const hide = () => {
+        let style = document.getElementById(PREHIDE_ID);
+        if (!style && selector) {
+            style = document.createElement('style');
+            style.id = PREHIDE_ID;
+            if (nonce)
+                style.setAttribute('nonce', nonce);
+            style.textContent = selector + '{visibility:hidden!important}';
+            (document.head || document.documentElement).appendChild(style);
+        }
+        clearTimeout(timer);
+        if (style)
+            timer = setTimeout(reveal, timeout);
+    };
+    return { hide, reveal };
 }
 
 /**
@@ -1105,8 +1285,6 @@ function createTracker(settings, report, log) {
 }
 
 const resolved = (value) => Promise.resolve(value);
-// masks the 40-hex key and the 32-hex token secret in anything logged
-const mask = (text) => text.replace(/[0-9a-f]{32,}/gi, '****');
 /**
  * A personalization client for one database/table. Nothing is sent until the config is checked; the checks,
  * `p13n:ready` and the first page view run a microtask later, so handlers added right after this returns
@@ -1123,35 +1301,20 @@ function openClient(config, hub, early) {
     const valid = !('code' in checked);
     // used only once `valid` says the config passed
     const settings = checked;
-    const { events, report } = hub;
-    // the page view the early snippet sent: its body as sent, the visitor id it used (the one the cookie gets), and
-    // its answer, awaited safely whatever a page may have put there
-    let sent;
-    try {
-        if (early && typeof early.b == 'string' && typeof early.i == 'string')
-            ;
-    }
-    catch { } // not the snippet's: no page view to take over
-    const answer = sent && Promise.resolve(early.r).then((reply) => (Array.isArray(reply) ? reply : 0), () => 0);
-    const identity = createIdentity(valid ? (sent ? { ...settings, clientId: early.i } : settings) : { cookie: false });
+    const taken = takeOver(early);
+    // the early snippet's visitor id is the one its page view carried: the cookie gets it, with consent
+    const identity = createIdentity(valid ? (taken ? { ...settings, clientId: taken._id } : settings) : { cookie: false });
     const prehide = createPrehide(valid ? settings.prehide : undefined, valid ? settings.prehideTimeout : 0, settings.nonce);
-    const renderer = createRenderer();
-    const cache = settings.cache ? createCache('p13n:cache:' + settings.url, settings.cache.ttl) : undefined;
     const log = settings.debug ? (...data) => console.log('p13n', ...data) : undefined;
-    const tracker = createTracker(settings, report, log);
+    const tracker = createTracker(settings, hub.report, log);
     const gpc = valid && gpcRefuses(settings);
     const consent = createConsent(gpc ? 'denied' : settings.consent);
-    // settles once the last call's request is on its way: calls reach fetch in the order they were made, so a
-    // track (stored first) is sent before a personalize made after it
-    let line = resolved(0);
-    let views = 0; // page views started: only the latest one's answer renders
-    let shown = 0; // the latest page view whose answer is in
+    const pageviews = createPageViews(settings, hub, identity, consent, prehide, tracker, log, taken);
     let routes; // the spa module loading, or in
     let watch; // route changes on or off, once it is in
     let routing = false; // the latest spa(on)
-    let messages; // the messages module loading, or in
     // routes are watched from the page the first page view was of: a route an app took before the core came counts
-    const firstUrl = sent && sent.td_url;
+    const firstUrl = taken && taken.td_url;
     if (own$1(config, 'debug') === true) {
         load('debug', settings.nonce).then((explain) => {
             hub.explain = explain;
@@ -1163,10 +1326,6 @@ function openClient(config, hub, early) {
     prehide.hide();
     if (!valid)
         prehide.reveal();
-    const fail = (error, id) => {
-        report(error, id);
-        return { ok: false, error, offers: {}, uuid: id };
-    };
     /** Consent decided: sends or drops what was held, in call order, and keeps no trace of a visitor who said no. */
     function decide(decision) {
         const was = consent.set(decision);
@@ -1174,20 +1333,16 @@ function openClient(config, hub, early) {
             identity.save();
             tracker.resume();
             // the page view held (or refused) until now is on its way: hide what its answer fills, so no default flashes
-            if (views > shown)
+            if (!pageviews._latest())
                 prehide.hide();
             // a visitor who said no, then yes: this page's view was refused, so it goes now
-            if (was == 'denied' && views)
-                view();
+            if (was == 'denied' && pageviews._begun())
+                pageviews._view();
         }
         else if (decision == 'denied') {
             identity.forget();
             tracker.clear();
-            if (cache)
-                cache.clear();
-            renderer.clear();
-            if (messages)
-                messages.then((module) => module && module.clear());
+            pageviews._forget(true);
             prehide.reveal();
         }
     }
@@ -1199,7 +1354,7 @@ function openClient(config, hub, early) {
         hub.callbacks.onOffers = settings.onOffers;
         hub.callbacks.onError = settings.onError;
         decide(consent.get());
-        events.emit('ready', { clientId: consent.get() == 'granted' ? identity.get() : undefined });
+        hub.events.emit('ready', { clientId: consent.get() == 'granted' ? identity.get() : undefined });
         return { ok: true };
     });
     // registered first, so the page view goes out before calls made right after createClient
@@ -1207,7 +1362,7 @@ function openClient(config, hub, early) {
         if (!outcome.ok)
             return;
         if (settings.pageview)
-            view();
+            pageviews._view();
         if (settings.spa)
             spa(true);
     });
@@ -1215,28 +1370,8 @@ function openClient(config, hub, early) {
         // the page as it is now: a single-page app often changes route right after a call
         const context = pageContext();
         const time = Date.now();
-        return started.then((outcome) => (outcome.ok ? deliver(extra, track, undefined, context, time) : fail(outcome.error)));
+        return started.then((outcome) => (outcome.ok ? pageviews._request(extra, track, undefined, context, time) : pageviews._fail(outcome.error)));
     };
-    /**
-     * A page view: the page context, and the offers cached for this path, if any, rendered at once. A route's
-     * view is built as it settles and sent once the route has its title (`titled`), with that title.
-     */
-    function view(referrer, titled) {
-        const current = ++views;
-        // the early snippet's page view is of the page it saw, though an app may have moved since
-        const path = sent ? sent.td_path : location.pathname;
-        const cached = cache && consent.get() == 'granted' && cache.get(path);
-        if (cached) {
-            shown = current;
-            present(cached.offers, true, true);
-            events.emit('offers', { offers: cached.offers, names: Object.keys(cached.offers), uuid: cached.uuid, status: cached.status, cached: true });
-        }
-        const page = { current, path, referrer };
-        if (!titled)
-            return deliver(undefined, false, page);
-        const context = pageContext();
-        return titled.then(() => deliver(undefined, false, page, ((context.td_title = document.title), context)));
-    }
     /**
      * Route-change page views on or off; the module that watches routes loads the first time they are on. Settles
      * once they are watched (or the module failed to load, an error event).
@@ -1245,100 +1380,14 @@ function openClient(config, hub, early) {
         routing = on;
         // a route change hides again what the last route's answer showed, until this route's answer is in; a route
         // left and come back to at once shows it again
-        const move = (moving) => (moving ? consent.get() != 'denied' && prehide.hide() : views == shown && prehide.reveal());
+        const move = (moving) => (moving ? consent.get() != 'denied' && prehide.hide() : pageviews._latest() && prehide.reveal());
         const from = firstUrl || location.href.split('#')[0];
         routes =
             routes ||
-                load('spa', settings.nonce).then((watchRoutes) => (watch = watchRoutes(view, move, from))(routing), (why) => report(problem('module', why)));
+                load('spa', settings.nonce).then((watchRoutes) => (watch = watchRoutes(pageviews._view, move, from))(routing), (why) => hub.report(problem('module', why)));
         if (watch)
             watch(on);
         return routes;
-    }
-    /**
-     * Puts `offers` on the page: the slots, then the messages; what pre-hiding hid shows once both are in (the
-     * messages' targets stay hidden until they are filled, `prehideTimeout` still bounding it), unless a newer page
-     * view has hidden it again meanwhile.
-     */
-    function present(offers, isView, cached) {
-        try {
-            renderer.render(offers, cached);
-        }
-        catch { } // a page's odd DOM must not cost it the offers
-        const showing = showMessages(offers, isView);
-        if (showing)
-            showing.then(() => shown == views && prehide.reveal());
-        else
-            prehide.reveal();
-    }
-    /**
-     * TD's in-browser content of `offers` (a page view's when `isView`), shown by the messages module, which the first
-     * answer carrying a message loads; every answer goes to it from then on, so a route without the message restores
-     * what it replaced. Settles once shown; undefined when there is nothing to show.
-     */
-    function showMessages(offers, isView) {
-        // written by the tag's own JSON writer, which no Array.prototype.toJSON of the page's bends or breaks; a value
-        // that merely mentions the key loads the module for nothing, harmlessly: this check is every page's to pay
-        if (settings.messages === false || !(messages || ('' + toJSON(offers)).indexOf(MESSAGE_KEY) >= 0))
-            return;
-        messages =
-            messages ||
-                load('messages', settings.nonce).then((create) => create({ watch: renderer.watch, purify: (hash) => load('purify', settings.nonce), report }), 
-                // as with spa, tried again by the next page
-                (why) => report(problem('module', why)));
-        return messages.then((module) => module && module.show(offers, isView));
-    }
-    /** One request, once consent allows it and the calls made before it are on their way. */
-    async function deliver(extra, track, page, context = pageContext(), time = Date.now()) {
-        if (extra != null && !isObject(extra))
-            return fail(problem('invalid_event', (track ? 'track' : 'personalize') + ': attributes are not an object'));
-        // the first page view, when the early snippet sent it: its very body, and its answer
-        const taken = page && sent;
-        if (taken)
-            sent = undefined;
-        const [id, body] = taken
-            ? [taken.uuid, early.b]
-            : buildEvent(identity.get(), context, time, [page && page.referrer != null ? { td_referrer: page.referrer } : null, settings.attributes, hub.attributes(), extra]);
-        if (typeof body != 'string')
-            return fail(body, id);
-        // built when called, sent when allowed: a held event keeps its time and the page it happened on
-        const turn = line;
-        let out;
-        line = new Promise((resolve) => (out = resolve));
-        const decision = await consent.allowed();
-        await turn;
-        if (decision != 'granted') {
-            out();
-            return fail(decision == 'dropped' ? problem('dropped', `more than ${MAX_HELD} calls waited for consent`) : problem('consent', 'consent is denied'), id);
-        }
-        if (log)
-            log('\u2192 POST', settings.url, mask(JSON.stringify(settings.headers)), JSON.parse(body));
-        const sending = track
-            ? tracker.send(id, body, out)
-            : post({ url: settings.url, headers: settings.headers, credentials: settings.credentials, body, timeout: settings.timeout, log }, taken ? answer : undefined);
-        // fetch was called (a track: stored, and sent or waiting its turn): the next call may go
-        if (!track)
-            out();
-        const reply = await sending.finally(out);
-        // a visitor who said no while it was out gets nothing personal from it: nothing shown, nothing cached
-        const allowed = consent.get() != 'denied';
-        // an answer to a page view that a newer one has overtaken would show the wrong page's offers
-        if (!track && (!page || page.current == views)) {
-            shown = views;
-            // slots first, so handlers of p13n:offers see the page as rendered
-            if (reply.ok && allowed)
-                present(reply.offers, !!page);
-            else
-                prehide.reveal();
-        }
-        if (!reply.ok)
-            return fail(reply.error, id);
-        const { status, offers } = reply;
-        if (track)
-            return { ok: true, status, offers: {}, uuid: id };
-        if (page && cache && allowed)
-            cache.put(page.path, { offers, status, uuid: id });
-        events.emit('offers', { offers, names: Object.keys(offers), uuid: id, status });
-        return { ok: true, status, offers, uuid: id };
     }
     /** Runs `change` once init has succeeded; the outcome of a failed init otherwise. */
     const after = (change) => started.then((outcome) => (outcome.ok ? change() : outcome));
@@ -1362,8 +1411,7 @@ function openClient(config, hub, early) {
         clientId: () => started.then((outcome) => (outcome.ok && consent.get() == 'granted' ? identity.get() : undefined)),
         reset: () => after(() => {
             identity.reset(consent.get() == 'granted');
-            if (cache)
-                cache.clear();
+            pageviews._forget();
             hub.clear();
             return { ok: true };
         }),

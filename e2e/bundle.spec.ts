@@ -105,7 +105,7 @@ test('the bundles are ASCII: served without charset=utf-8, no string is garbled'
 });
 
 test('the snippet is short enough to paste, and the README shows it byte for byte', () => {
-  const snippet = read('src/snippet.js');
+  const snippet = read('src/snippets/short.js');
   expect(sizes(snippet).raw).toBeLessThanOrEqual(300);
   // as it stands in the README's snippet, indented inside its <script>
   const flat = (text: string) => text.replace(/^[ \t]+/gm, '');
@@ -120,28 +120,31 @@ test('the early snippet is measured, holds only what its request needs, and the 
   expect(read('README.md')).toContain(read(EARLY).trim());
   // no js-cookie, no rendering, no loader of modules: those wait for the core
   expect((await inputsOf(EARLY)).sort()).toEqual(
-    ['config', 'consent', 'context', 'early', 'early-snippet', 'errors', 'event', 'payload', 'transport', 'visitor'].map((name) => `src/${name}.ts`).sort(),
+    [
+      ...['early', 'early-view'].map((name) => `src/snippets/${name}.ts`),
+      ...['config', 'consent', 'context', 'errors', 'event', 'payload', 'transport', 'visitor'].map((name) => `src/core/${name}.ts`),
+    ].sort(),
   );
 });
 
-test('the core holds core files and js-cookie; each module its own files and the seam, no core code', async () => {
+test('the core holds src/core/, the seam and js-cookie; each module its own folder and the seam, no core code', async () => {
   test.setTimeout(180_000); // six builds through TypeScript
   const core = await inputsOf(CORE);
-  expect(core.filter((id) => !/^src\/[a-z]+\.ts$/.test(id))).toEqual(['node_modules/js-cookie/dist/js.cookie.mjs']);
+  expect(core.filter((id) => !/^src\/core\/[a-z.]+\.ts$/.test(id)).sort()).toEqual(['node_modules/js-cookie/dist/js.cookie.mjs', 'src/seam.ts']);
   for (const name of Object.keys(MODULES)) {
     const inputs = (await inputsOf(`dist/p13n-${name}.min.js`)).filter((id) => id != 'module-entry');
     // DOMPurify is the purify module's, and only its
     const third = name == 'purify' ? ['node_modules/dompurify/dist/purify.es.mjs'] : [];
-    expect(inputs.filter((id) => !id.startsWith('src/modules/')).sort(), name).toEqual([...(inputs.includes('src/seam.ts') ? ['src/seam.ts'] : []), ...third].sort());
+    expect(inputs.filter((id) => !id.startsWith(`src/modules/${name}/`)).sort(), name).toEqual([...(inputs.includes('src/seam.ts') ? ['src/seam.ts'] : []), ...third].sort());
   }
 });
 
 test('no eval, no Function, no string timer, no HTML sink anywhere in the tag', () => {
-  const sources = ['src/', 'src/modules/'].flatMap((folder) =>
-    readdirSync(new URL('../' + folder, import.meta.url))
-      .filter((file) => file.endsWith('.ts') && !file.endsWith('.test.ts'))
-      .map((file) => [folder + file, read(folder + file)]),
-  );
+  // every file of the tag: the core, the snippets, the modules and the seam (the bindings and the proxy never reach a page's tag)
+  const sources = ['src/core/', 'src/snippets/', 'src/modules/', 'src/seam.ts']
+    .flatMap((path) => (path.endsWith('/') ? (readdirSync(new URL('../' + path, import.meta.url), { recursive: true }) as string[]).map((file) => path + file) : [path]))
+    .filter((file) => file.endsWith('.ts') && !/\.test(ing)?\.ts$/.test(file))
+    .map((file) => [file, read(file)]);
   // DOMPurify parses HTML, by design: its module is the one file exempt, and only the messages module calls it
   for (const file of TAG_FILES.filter((file) => file != 'dist/p13n-purify.min.js')) sources.push([file, read(file)]);
   // code from strings (eval, Function, string timers) and the HTML sinks Trusted Types guards

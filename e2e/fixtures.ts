@@ -131,8 +131,8 @@ const pasted = (file: string, calls: string, { tag = '{{TAG}}', nonce }: { tag?:
 ${readFileSync(new URL('../' + file, import.meta.url), 'utf8').replace('https://YOUR-CDN/p13n.min.js', tag)}
   ${calls}
 </script>`;
-/** The documented short snippet (src/snippet.js). */
-export const snippet = (calls: string) => pasted('src/snippet.js', calls);
+/** The documented short snippet (src/snippets/short.js). */
+export const snippet = (calls: string) => pasted('src/snippets/short.js', calls);
 /** The early snippet as built (dist/p13n-early-snippet.js). */
 export const earlySnippet = (calls: string, options?: { tag?: string; nonce?: string }) => pasted('dist/p13n-early-snippet.js', calls, options);
 

@@ -1,3 +1,3 @@
 /** The ES module: `createClient` and the public types. Importing it touches no global. */
-export { createClient, VERSION } from './client';
+export { createClient, VERSION } from './core/client';
 export type * from './types';

@@ -4,9 +4,9 @@
  * one format both write, the outbox in storage. Modules import nothing else from the core but types; what code
  * they need of it comes in the `Kit`, so no byte is in two files.
  */
-import type { Settings } from './config';
+import type { Settings } from './core/config';
 import type { P13nError } from './types';
-import type { failure, keepalive } from './transport';
+import type { failure, keepalive } from './core/transport';
 import type createDelivery from './modules/delivery';
 import type explain from './modules/debug';
 import type watchRoutes from './modules/spa';

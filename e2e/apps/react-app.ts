@@ -5,7 +5,7 @@
  */
 import { createElement as h } from 'react';
 import { Link, Route, Routes } from 'react-router';
-import { Offer } from '../../src/react';
+import { Offer } from '../../src/bindings/react';
 
 /** The offer `name` as a headline, or the default one the server rendered. */
 const Banner = ({ name }: { name: string }) =>

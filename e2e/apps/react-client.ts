@@ -9,7 +9,7 @@
 import { createElement as h, useEffect } from 'react';
 import { createRoot, hydrateRoot } from 'react-dom/client';
 import { BrowserRouter } from 'react-router';
-import { useOffers } from '../../src/react';
+import { useOffers } from '../../src/bindings/react';
 import { App } from './react-app';
 
 type Page = { __log: string[]; __recoverable: string[]; __waitForOffers?: boolean; p13n: (...args: unknown[]) => unknown };

@@ -6,7 +6,7 @@
  */
 import { createSSRApp, defineComponent, h } from 'vue';
 import { createRouter, RouterLink, RouterView, type RouterHistory } from 'vue-router';
-import { Offer } from '../../src/vue';
+import { Offer } from '../../src/bindings/vue';
 
 export const BASE = '/vue/';
 

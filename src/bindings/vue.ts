@@ -1,0 +1,102 @@
+/**
+ * p13n-tag/vue (Vue 3.3+): the tag's latest offers as a composable and a component.
+ *
+ *   const state = useOffers();          // Ref<OffersState>: { status, offers, error }
+ *   const hero = useOffer('hero');      // Ref<{ status, offer, error }>
+ *   h(Offer, { name: 'hero' }, { default: ({ offer }) => ..., fallback: () => ... })
+ *
+ * Hydration-safe by construction: the state is `loading` on the server and until the component is mounted (the
+ * composable subscribes in `onMounted`), so the server's HTML and the hydration render are the same; the offers
+ * come in the render after. The tag is the page's `window.p13n` (the snippet's queue included), or the client from
+ * `createClient` given as an argument, the `client` prop, `provideP13n(client)` or `app.use(p13n, { client })`.
+ * Nothing here throws into the app: a failure is the `error` state.
+ */
+import {
+  computed,
+  defineComponent,
+  hasInjectionContext,
+  inject,
+  onMounted,
+  onUnmounted,
+  provide,
+  shallowRef,
+  toValue,
+  type App,
+  type ComputedRef,
+  type MaybeRefOrGetter,
+  type PropType,
+  type SlotsType,
+} from 'vue';
+import { LOADING, offerIn, offersSource } from './source';
+import type { Offer as OfferData, OfferState, OffersState, P13nClient, P13nError } from '../types';
+
+export type { OfferState, OffersState, P13nClient };
+
+/** The injection key `provideP13n` and the plugin provide the client under. */
+const KEY = 'p13n:client';
+
+/** The client for the components below: `useOffers`, `useOffer` and `<Offer>` use it when given none. */
+export function provideP13n(client: P13nClient): void {
+  provide(KEY, client);
+}
+
+/** `app.use(p13n, { client })`: the client for the whole app (without it, the page's `window.p13n`). */
+export const p13n = {
+  install(app: App, options?: { client?: P13nClient }): void {
+    app.provide(KEY, options && options.client);
+  },
+};
+
+/**
+ * The latest offers: `loading` on the server, during hydration and until the first answer; `ready` with the
+ * offers; `error` when the first answer failed (later failures keep the offers). Call it in `setup`.
+ */
+export function useOffers(client?: P13nClient): ComputedRef<OffersState> {
+  const tag = client || (hasInjectionContext() ? inject<P13nClient | undefined>(KEY, undefined) : undefined);
+  const state = shallowRef(LOADING);
+  let stop: (() => void) | undefined;
+  // never on the server, and after hydration: the first render is the server's
+  onMounted(() => {
+    const source = offersSource(tag);
+    const update = () => (state.value = source.get());
+    stop = source.subscribe(update);
+    update();
+  });
+  onUnmounted(() => stop && stop());
+  return computed(() => state.value);
+}
+
+/** The offer named `name` (a string, a ref or a getter), and the state of the answer. */
+export function useOffer(name: MaybeRefOrGetter<string>, client?: P13nClient): ComputedRef<OfferState> {
+  const offers = useOffers(client);
+  return computed(() => offerIn(offers.value, toValue(name)));
+}
+
+/**
+ * Renders its default slot with `{ offer }` once the offer named `name` came back; otherwise the `loading` slot
+ * while no answer is in (on the server and during hydration too), the `error` slot when the answer failed, each
+ * the `fallback` slot when not given, which also shows when the answer had no offer of that name.
+ */
+export const Offer = /*#__PURE__*/ defineComponent({
+  name: 'P13nOffer',
+  props: {
+    name: { type: String, required: true },
+    /** A client from `createClient`; read once, when the component is set up. */
+    client: Object as PropType<P13nClient>,
+  },
+  slots: Object as SlotsType<{
+    default: { offer: OfferData };
+    fallback: { status: OffersState['status']; error?: P13nError };
+    loading: { status: 'loading' };
+    error: { status: 'error'; error?: P13nError };
+  }>,
+  setup(props, { slots }) {
+    const state = useOffer(() => props.name, props.client);
+    return () => {
+      const { status, offer, error } = state.value;
+      if (offer) return slots.default && slots.default({ offer });
+      const slot = (status == 'loading' ? slots.loading : status == 'error' ? slots.error : undefined) || slots.fallback;
+      return slot && slot({ status, error } as never);
+    };
+  },
+});

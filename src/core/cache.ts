@@ -1,0 +1,79 @@
+import { isObject, own } from './config';
+import { toJSON } from './payload';
+import type { Offers } from '../types';
+
+/** A page view's answer, as its `p13n:offers` detail had it. */
+interface Answer {
+  offers: Offers;
+  status: number;
+  uuid: string;
+}
+type Cached = Answer & {
+  /** When the answer came (ms). */
+  t: number;
+};
+
+/** Paths kept: the pages a visitor comes back to, at a few KB each. */
+export const MAX_PATHS = 20;
+
+/**
+ * The offers cache (`cache: { ttl }`): the last page-view answer per path, kept `ttl` seconds in `localStorage`
+ * under `key` (or in memory where storage throws), at most MAX_PATHS paths, the oldest dropped first. A repeat
+ * view renders from it at once, while the fresh answer, which wins, is on its way.
+ */
+export function createCache(key: string, ttl: number) {
+  let memory: Record<string, unknown> = {};
+  let stored = true; // false from the first time storage throws: then the cache lives in memory
+  /** The entry at `path` when it is whole and fresh, read from own properties only: storage is page-writable. */
+  const entry = (all: unknown, path: string, now: number): Cached | undefined => {
+    const value = own(all, path);
+    const t = own(value, 't') as number;
+    const answer = { t, offers: own(value, 'offers') as Offers, status: own(value, 'status') as number, uuid: own(value, 'uuid') as string };
+    const whole = typeof t == 'number' && isObject(answer.offers) && typeof answer.status == 'number' && typeof answer.uuid == 'string';
+    return whole && now >= t && now - t < ttl * 1000 ? answer : undefined;
+  };
+  const read = () => {
+    let text: string | null = null;
+    try {
+      text = stored ? localStorage.getItem(key) : null;
+    } catch {
+      stored = false;
+    }
+    if (!stored) return memory;
+    try {
+      const saved = JSON.parse(text || '{}');
+      return (memory = isObject(saved) ? saved : {});
+    } catch {
+      return (memory = {}); // not ours, or damaged: the next put writes over it
+    }
+  };
+  return {
+    get: (path: string) => entry(read(), path, Date.now()),
+    put(path: string, answer: Answer) {
+      const now = Date.now();
+      const all = read();
+      const kept: Record<string, Cached> = Object.create(null);
+      kept[path] = { t: now, offers: answer.offers, status: answer.status, uuid: answer.uuid };
+      Object.keys(all)
+        .map((other) => [other, entry(all, other, now)] as const)
+        .filter(([other, cached]) => cached && other != path)
+        .sort((a, b) => b[1]!.t - a[1]!.t)
+        .slice(0, MAX_PATHS - 1)
+        .forEach(([other, cached]) => (kept[other] = cached!));
+      memory = kept;
+      try {
+        if (stored) localStorage.setItem(key, toJSON(kept) as string);
+      } catch {
+        stored = false;
+      }
+    },
+    clear() {
+      memory = {};
+      try {
+        localStorage.removeItem(key);
+      } catch {}
+    },
+  };
+}
+
+export type Cache = ReturnType<typeof createCache>;

@@ -1,0 +1,174 @@
+import { own, readConfig, reason, type Settings } from './config';
+import { createConsent, gpcRefuses, MAX_HELD } from './consent';
+import { pageContext, VERSION } from './context';
+import { problem, usage } from './errors';
+import { createHub, type Hub } from './hub';
+import { createIdentity } from './identity';
+import { load } from './load';
+import { createPageViews, takeOver } from './pageview';
+import { createPrehide } from './prehide';
+import { createTracker } from './track';
+import type { Modules } from '../seam';
+import type { Early } from '../snippets/early-view';
+import type { Attributes, Client, Consent, Outcome, P13nError } from '../types';
+
+export { VERSION };
+export { MAX_EVENT_BYTES } from './event';
+export { MAX_HELD };
+
+const resolved = <T>(value: T) => Promise.resolve(value);
+
+/**
+ * A personalization client for one database/table. Nothing is sent until the config is checked; the checks,
+ * `p13n:ready` and the first page view run a microtask later, so handlers added right after this returns
+ * see them.
+ */
+export const createClient = (config: unknown): Client => openClient(config, createHub())[0];
+
+/**
+ * A client sharing `hub` (the handlers and attributes of the page's commands), and whether its config passed the
+ * checks: known at once, for the global `p13n` to decide between inits. `early` is the first page view the early
+ * snippet sent for this very config: the client takes it over rather than send its own.
+ */
+export function openClient(config: unknown, hub: Hub, early?: Early): [Client, boolean] {
+  const checked = readConfig(config);
+  const valid = !('code' in checked);
+  // used only once `valid` says the config passed
+  const settings = checked as Settings;
+  const taken = takeOver(early);
+  // the early snippet's visitor id is the one its page view carried: the cookie gets it, with consent
+  const identity = createIdentity(valid ? (taken ? { ...settings, clientId: taken._id } : settings) : { cookie: false });
+  const prehide = createPrehide(valid ? settings.prehide : undefined, valid ? settings.prehideTimeout : 0, settings.nonce);
+  const log = settings.debug ? (...data: unknown[]) => console.log('p13n', ...data) : undefined;
+  const tracker = createTracker(settings, hub.report, log);
+  const gpc = valid && gpcRefuses(settings);
+  const consent = createConsent(gpc ? 'denied' : settings.consent);
+  const pageviews = createPageViews(settings, hub, identity, consent, prehide, tracker, log, taken);
+  let routes: Promise<unknown> | undefined; // the spa module loading, or in
+  let watch: ReturnType<Modules['spa']> | undefined; // route changes on or off, once it is in
+  let routing = false; // the latest spa(on)
+  // routes are watched from the page the first page view was of: a route an app took before the core came counts
+  const firstUrl = taken && taken.td_url;
+
+  if (own(config, 'debug') === true) {
+    load('debug', settings.nonce).then((explain) => {
+      hub.explain = explain;
+      if (!valid) explain(checked as P13nError);
+    }, () => {}); // without it, the short messages stand
+  }
+  // hidden from the moment the tag runs; an invalid config shows at once what the snippet hid
+  prehide.hide();
+  if (!valid) prehide.reveal();
+
+  /** Consent decided: sends or drops what was held, in call order, and keeps no trace of a visitor who said no. */
+  function decide(decision: Consent) {
+    const was = consent.set(decision);
+    if (decision == 'granted') {
+      identity.save();
+      tracker.resume();
+      // the page view held (or refused) until now is on its way: hide what its answer fills, so no default flashes
+      if (!pageviews._latest()) prehide.hide();
+      // a visitor who said no, then yes: this page's view was refused, so it goes now
+      if (was == 'denied' && pageviews._begun()) pageviews._view();
+    } else if (decision == 'denied') {
+      identity.forget();
+      tracker.clear();
+      pageviews._forget(true);
+      prehide.reveal();
+    }
+  }
+
+  const started: Promise<Outcome> = resolved(0).then(() => {
+    if (!valid) {
+      console.error((checked as P13nError).message);
+      return hub.refuse(checked as P13nError);
+    }
+    hub.callbacks.onOffers = settings.onOffers;
+    hub.callbacks.onError = settings.onError;
+    decide(consent.get());
+    hub.events.emit('ready', { clientId: consent.get() == 'granted' ? identity.get() : undefined });
+    return { ok: true };
+  });
+  // registered first, so the page view goes out before calls made right after createClient
+  started.then((outcome) => {
+    if (!outcome.ok) return;
+    if (settings.pageview) pageviews._view();
+    if (settings.spa) spa(true);
+  });
+  const send = (extra?: Attributes, track?: boolean) => {
+    // the page as it is now: a single-page app often changes route right after a call
+    const context = pageContext();
+    const time = Date.now();
+    return started.then((outcome) => (outcome.ok ? pageviews._request(extra, track, undefined, context, time) : pageviews._fail(outcome.error!)));
+  };
+
+  /**
+   * Route-change page views on or off; the module that watches routes loads the first time they are on. Settles
+   * once they are watched (or the module failed to load, an error event).
+   */
+  function spa(on: boolean): Promise<unknown> {
+    routing = on;
+    // a route change hides again what the last route's answer showed, until this route's answer is in; a route
+    // left and come back to at once shows it again
+    const move = (moving: boolean) => (moving ? consent.get() != 'denied' && prehide.hide() : pageviews._latest() && prehide.reveal());
+    const from = firstUrl || location.href.split('#')[0];
+    routes =
+      routes ||
+      load('spa', settings.nonce).then(
+        (watchRoutes) => (watch = watchRoutes(pageviews._view, move, from))(routing),
+        (why) => hub.report(problem('module', why)),
+      );
+    if (watch) watch(on);
+    return routes;
+  }
+
+  /** Runs `change` once init has succeeded; the outcome of a failed init otherwise. */
+  const after = (change: () => Outcome) => started.then((outcome) => (outcome.ok ? change() : outcome));
+  const client: Client = {
+    init: () => started,
+    personalize: (extra) => send(extra),
+    track: (extra) => send(extra, true),
+    set: (update) => resolved(hub.set(update)),
+    consent: (decision) =>
+      decision !== 'granted' && decision !== 'denied'
+        ? resolved(hub.refuse(usage('consent', 'takes granted or denied, not ' + reason(decision))))
+        : after(() => {
+            // Global Privacy Control, when the site honours it, keeps consent denied
+            if (gpc && decision == 'granted') return hub.refuse(usage('consent', 'Global Privacy Control keeps it denied'));
+            decide(decision);
+            return { ok: true };
+          }),
+    spa: (on) => (typeof on != 'boolean' ? resolved(hub.refuse(usage('spa'))) : started.then((outcome) => (outcome.ok ? spa(on).then(() => ({ ok: true })) : outcome))),
+    on: (type, handler) => resolved(hub.on(type, handler)),
+    off: (type, handler) => resolved(hub.off(type, handler)),
+    clientId: () => started.then((outcome) => (outcome.ok && consent.get() == 'granted' ? identity.get() : undefined)),
+    reset: () =>
+      after(() => {
+        identity.reset(consent.get() == 'granted');
+        pageviews._forget();
+        hub.clear();
+        return { ok: true };
+      }),
+  };
+  return [guard(client, hub.refuse), valid];
+}
+
+/**
+ * The last line of "no call throws, no promise rejects": whatever hostile input gets past the checks (a revoked
+ * Proxy, a getter that throws) becomes a usage error naming the command.
+ */
+function guard(client: Client, refuse: (error: P13nError) => Outcome): Client {
+  const safe = {} as Record<string, unknown>;
+  Object.keys(client).forEach((name) => {
+    const method = client[name as keyof Client] as (...args: unknown[]) => Promise<unknown>;
+    const broken = (error: unknown) => refuse(usage(name, 'failed: ' + reason(error)));
+    safe[name] = (...args: unknown[]) => {
+      try {
+        return method(...args).catch(broken);
+      } catch (error) {
+        return resolved(broken(error));
+      }
+    };
+  });
+  return safe as unknown as Client;
+}

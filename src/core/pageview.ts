@@ -1,0 +1,154 @@
+import { createCache } from './cache';
+import { isObject, type Settings } from './config';
+import { MAX_HELD, type ConsentState } from './consent';
+import { pageContext } from './context';
+import { problem } from './errors';
+import { buildEvent } from './event';
+import type { Hub } from './hub';
+import type { Identity } from './identity';
+import type { Prehide } from './prehide';
+import { createPresenter } from './present';
+import type { Tracker } from './track';
+import { post, type Answer } from './transport';
+import type { Early } from '../snippets/early-view';
+import type { Attributes, P13nError, Result } from '../types';
+
+// masks the 40-hex key and the 32-hex token secret in anything logged
+const mask = (text: string) => text.replace(/[0-9a-f]{32,}/gi, '****');
+
+/**
+ * The page view the early snippet sent, as the core takes it over: the fields of its body the core reads, the body
+ * as sent (`_body`), the visitor id it carried (`_id`) and its answer (`_answer`).
+ */
+export type Taken = { uuid: string; td_path: string; td_url: string; _body: string; _id: string; _answer: Promise<Answer> };
+
+/**
+ * The page view the early snippet sent for this client's config, made safe to use: its answer awaited safely
+ * whatever a page may have put there. Undefined when there is none to take over.
+ */
+export function takeOver(early?: Early): Taken | undefined {
+  try {
+    if (!early || typeof early.b != 'string' || typeof early.i != 'string') return;
+    const taken: Taken = JSON.parse(early.b);
+    taken._body = early.b;
+    taken._id = early.i;
+    taken._answer = Promise.resolve(early.r).then((reply) => (Array.isArray(reply) ? reply : 0), () => 0 as const);
+    return taken;
+  } catch {
+    return; // not the snippet's: no page view to take over
+  }
+}
+
+/** A page view waiting for its answer: only the latest one's renders. */
+type View = { current: number; path: string; referrer?: string };
+
+/**
+ * The life of a page view, and of every `personalize` and `track`: built when called (the page and time it
+ * happened on), held while consent is pending and until the calls made before it are on their way, sent (the
+ * early snippet's page view taken over rather than sent again), answered, and, when it is still the latest page
+ * view, rendered and cached; `p13n:offers` last, so its handlers see the page as rendered.
+ */
+export function createPageViews(
+  settings: Settings,
+  hub: Hub,
+  identity: Identity,
+  consent: ConsentState,
+  prehide: Prehide,
+  tracker: Tracker,
+  log?: (...data: unknown[]) => void,
+  taken?: Taken,
+) {
+  const presenter = createPresenter(settings, prehide, hub.report);
+  const cache = settings.cache ? createCache('p13n:cache:' + settings.url, settings.cache.ttl) : undefined;
+  const { events, report } = hub;
+  // settles once the last call's request is on its way: calls reach fetch in the order they were made, so a
+  // track (stored first) is sent before a personalize made after it
+  let line: Promise<unknown> = Promise.resolve();
+  let views = 0; // page views started
+  let shown = 0; // the latest page view whose answer is in
+  const latest = () => shown == views;
+
+  const fail = (error: P13nError, id?: string): Result => {
+    report(error, id);
+    return { ok: false, error, offers: {}, uuid: id };
+  };
+
+  /**
+   * A page view: the offers cached for its path, if any, rendered at once, and its request. A route's view is
+   * built as it settles and sent once the route has its title (`titled`), with that title.
+   */
+  function view(referrer?: string, titled?: Promise<unknown>) {
+    const current = ++views;
+    // the early snippet's page view is of the page it saw, though an app may have moved since
+    const path = taken ? taken.td_path : location.pathname;
+    const cached = cache && consent.get() == 'granted' && cache.get(path);
+    if (cached) {
+      shown = current;
+      presenter._present(cached.offers, true, latest, true);
+      events.emit('offers', { offers: cached.offers, names: Object.keys(cached.offers), uuid: cached.uuid, status: cached.status, cached: true });
+    }
+    const page = { current, path, referrer };
+    if (!titled) return request(undefined, false, page);
+    const context = pageContext();
+    return titled.then(() => request(undefined, false, page, ((context.td_title = document.title), context)));
+  }
+
+  /** One request, once consent allows it and the calls made before it are on their way. */
+  async function request(extra?: Attributes, track?: boolean, page?: View, context: Record<string, string> = pageContext(), time = Date.now()): Promise<Result> {
+    if (extra != null && !isObject(extra)) return fail(problem('invalid_event', (track ? 'track' : 'personalize') + ': attributes are not an object'));
+    // the first page view, when the early snippet sent it: its very body, and its answer
+    const early = page && taken;
+    if (early) taken = undefined;
+    const [id, body] = early
+      ? [early.uuid, early._body]
+      : buildEvent(identity.get(), context, time, [page && page.referrer != null ? { td_referrer: page.referrer } : null, settings.attributes, hub.attributes(), extra]);
+    if (typeof body != 'string') return fail(body, id);
+    // built when called, sent when allowed: a held event keeps its time and the page it happened on
+    const turn = line;
+    let out!: () => void;
+    line = new Promise<void>((resolve) => (out = resolve));
+    const decision = await consent.allowed();
+    await turn;
+    if (decision != 'granted') {
+      out();
+      return fail(decision == 'dropped' ? problem('dropped', `more than ${MAX_HELD} calls waited for consent`) : problem('consent', 'consent is denied'), id);
+    }
+    if (log) log('\u2192 POST', settings.url, mask(JSON.stringify(settings.headers)), JSON.parse(body));
+    const sending = track
+      ? tracker.send(id, body, out)
+      : post({ url: settings.url, headers: settings.headers, credentials: settings.credentials, body, timeout: settings.timeout, log }, early ? early._answer : undefined);
+    // fetch was called (a track: stored, and sent or waiting its turn): the next call may go
+    if (!track) out();
+    const reply = await sending.finally(out);
+    // a visitor who said no while it was out gets nothing personal from it: nothing shown, nothing cached
+    const allowed = consent.get() != 'denied';
+    // an answer to a page view that a newer one has overtaken would show the wrong page's offers
+    if (!track && (!page || page.current == views)) {
+      shown = views;
+      // slots first, so handlers of p13n:offers see the page as rendered
+      if (reply.ok && allowed) presenter._present(reply.offers, !!page, latest);
+      else prehide.reveal();
+    }
+    if (!reply.ok) return fail(reply.error, id);
+    const { status, offers } = reply;
+    if (track) return { ok: true, status, offers: {}, uuid: id };
+    if (page && cache && allowed) cache.put(page.path, { offers, status, uuid: id });
+    events.emit('offers', { offers, names: Object.keys(offers), uuid: id, status });
+    return { ok: true, status, offers, uuid: id };
+  }
+
+  return {
+    _view: view,
+    _request: request,
+    _fail: fail,
+    /** Whether every page view begun has its answer in: nothing is hidden waiting for one. */
+    _latest: latest,
+    /** Whether a page view has begun on this page. */
+    _begun: () => views > 0,
+    /** Consent refused (`denied`), or a new visitor (a reset): nothing personal of the last one stays. */
+    _forget(denied?: boolean) {
+      if (cache) cache.clear();
+      if (denied) presenter._clear();
+    },
+  };
+}

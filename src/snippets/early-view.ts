@@ -1,0 +1,40 @@
+/**
+ * The first page view, sent by the early snippet (src/snippets/early.ts) before the core has arrived, and what it
+ * leaves the core: the core takes the request over (core/client.ts), as if it had sent it itself. Everything here is
+ * the core's own code, so the snippet sends the very URL, headers and body the core would.
+ */
+import { readConfig } from '../core/config';
+import { gpcRefuses } from '../core/consent';
+import { pageContext } from '../core/context';
+import { buildEvent } from '../core/event';
+import { readCookie, visitorId } from '../core/visitor';
+import { exchange, type Answer } from '../core/transport';
+
+/**
+ * What the snippet leaves on its stub (`p13n.e`) for the core. Short names: they are in the snippet, which every
+ * page's HTML carries.
+ */
+export interface Early {
+  /** The config `init` was given: the core takes the request over only for the init it was sent for. */
+  c: unknown;
+  /** The JSON body sent: its `uuid`, and the page it names (`td_path`, `td_url`), are the core's from then on. */
+  b: string;
+  /** The visitor id the snippet found or made: the core's from then on (the body's may be an attribute's). */
+  i: string;
+  /** Its answer. */
+  r: Promise<Answer>;
+}
+
+/**
+ * Sends the page view `init`'s `config` asks for, when the core would send it at once: a config that passes
+ * every check, `pageview` on, consent granted from the start. Otherwise sends nothing: the core does what it
+ * does today, errors included.
+ */
+export function sendEarly(config: unknown): Early | undefined {
+  const settings = readConfig(config, location, true);
+  if ('code' in settings || !settings.pageview || settings.consent != 'granted' || gpcRefuses(settings)) return;
+  const id = visitorId(settings, readCookie);
+  const [, body] = buildEvent(id, pageContext(), Date.now(), [settings.attributes]);
+  // keepalive as an own property: a polluted Object.prototype.keepalive must not reach fetch
+  return typeof body == 'string' ? { c: config, b: body, i: id, r: exchange({ ...settings, body, keepalive: false }) } : undefined;
+}
