@@ -78,7 +78,7 @@ export async function launchBare({ spkiHash }) {
     `--user-data-dir=${profile}`,
     // the pages' sites and the API are other origins (real CORS preflights), all served on this machine
     '--host-resolver-rules=MAP *.test 127.0.0.1',
-    // trust the bench's own certificate, and nothing else (see cert.mjs)
+    // trust the bench's own certificate, and nothing else (see demo/cert.mjs)
     `--ignore-certificate-errors-spki-list=${spkiHash}`,
     '--remote-debugging-pipe',
     'about:blank',

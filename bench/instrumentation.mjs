@@ -7,7 +7,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { selfSigned } from './cert.mjs';
+import { selfSigned } from '../demo/cert.mjs';
 import { cdnFiles, writeRules } from './pages.mjs';
 import { launch } from './measure.mjs';
 import { launchBare } from './bare.mjs';

@@ -11,10 +11,12 @@
 // only measure up to it), with an error message if a tag reported one.
 import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEMO_API_KEY, loadSettings } from '../demo/server.mjs';
+import { TD_BUNDLE, TD_VERSION, tdLoader } from '../demo/td-js-sdk.mjs';
+
+export { TD_VERSION };
 
 const ROOT = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
 const { tokens } = await loadSettings();
@@ -26,13 +28,9 @@ export const API_KEY = DEMO_API_KEY;
 export const TOKEN = tokens[0];
 export const MAX_OFFERS = 500;
 
-const TD_DIR = path.dirname(createRequire(import.meta.url).resolve('td-js-sdk/package.json'));
-/** td-js-sdk's browser bundle, as its CDN serves it. */
-export const TD_BUNDLE = path.join(TD_DIR, 'dist', 'td.min.js');
 export const P13N_BUNDLE = path.join(ROOT, 'dist', 'p13n.min.js');
 /** The floor: the least a page can run to post its page view (bench/floor.js). */
 const FLOOR_SCRIPT = path.join(ROOT, 'bench', 'floor.js');
-export const TD_VERSION = JSON.parse(readFileSync(path.join(TD_DIR, 'package.json'), 'utf8')).version;
 
 /** Where the early snippet is built (npm run build, from src/snippets/early.ts): pasted inline, as the README says. */
 export const EARLY_SNIPPET = path.join(ROOT, 'dist', 'p13n-early-snippet.js');
@@ -48,16 +46,6 @@ const P13N_SNIPPET = loader(path.join(ROOT, 'src', 'snippets', 'short.js'));
  * takes that request over. Read when cdnFiles() reads the bundles (`early`), so both come from one build.
  */
 let EARLY = null;
-/** td-js-sdk's documented loader snippet, the minified one from its README, pointed at this site's copy. */
-const TD_LOADER = (() => {
-  const readme = readFileSync(path.join(TD_DIR, 'README.md'), 'utf8');
-  const found = /^!function\(t,e\)\{if\(void 0===e\[t\]\).*$/m.exec(readme);
-  if (!found || !found[0].includes('//cdn.treasuredata.com/sdk/4.4/td.min.js')) {
-    throw new Error(`td-js-sdk ${TD_VERSION}: its README no longer has the loader snippet this bench expects`);
-  }
-  // the bundle's host: the page's own (`"//" + location.host`) or a CDN origin's
-  return (host) => found[0].replace('//cdn.treasuredata.com/sdk/4.4/td.min.js', `//${host}/cdn/td.min.js`);
-})();
 
 /**
  * Both bundles as a CDN serves them, from /cdn/ on the page's site: read once (dist/ as built when the bench
@@ -224,7 +212,8 @@ fetch(${JSON.stringify(url)}, { method: 'POST', mode: 'cors', credentials: ${JSO
  * `cdn`: the origin its bundle comes from (default: the page's own site).
  */
 export function tdPage({ api, until = 'slot', slots: count = 1, cdn = '' }) {
-  const script = `<script>${TD_LOADER(cdn ? cdn.replace('https://', '') : '" + location.host + "')}
+  // the bundle's host: the page's own (`"//" + location.host`) or a CDN origin's
+  const script = `<script>${tdLoader(`//${cdn ? cdn.replace('https://', '') : '" + location.host + "'}/cdn/td.min.js`)}
 __bench.until = ${JSON.stringify(until)};
 var td = new Treasure({ database: '${DATABASE}', writeKey: '${API_KEY}' });
 td.fetchPersonalization(

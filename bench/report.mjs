@@ -385,7 +385,7 @@ ${summarySection(results)}
 - **HTTPS and real CORS.** td-js-sdk's \`fetchPersonalization\` posts to \`https://{endpoint}/public/{db}/{table}\`,
   \`https://\` hard-coded. So the demo's server (\`demo/server.mjs\` \`startServer\`: the emulator, the site, the
   first-party proxy) sits behind an HTTPS front (\`bench/https.mjs\`) with a certificate for \`*.shop.test\` and
-  \`*.api.test\` made at start with node:crypto (\`bench/cert.mjs\`), which Chromium trusts by its key hash
+  \`*.api.test\` made at start with node:crypto (\`demo/cert.mjs\`), which Chromium trusts by its key hash
   (\`--ignore-certificate-errors-spki-list\`, so the connection counts as valid and caches work as in production).
   \`--host-resolver-rules=MAP *.test 127.0.0.1\`. Pages are on \`https://sN.shop.test:PORT\`, the API on
   \`https://aN.api.test:PORT/public/demo_db/pageviews\` (the front hands it to the emulator): another site, so

@@ -12,7 +12,7 @@ import { statSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { selfSigned } from './cert.mjs';
+import { selfSigned } from '../demo/cert.mjs';
 import { cdnFiles, writeRules, P13N_BUNDLE, TD_VERSION } from './pages.mjs';
 import { launch } from './measure.mjs';
 import { launchBare } from './bare.mjs';

@@ -14,6 +14,11 @@ export const MEDIA_TYPE = 'application/vnd.treasuredata.v1+json';
 const NAME = /^[0-9a-z_]{3,128}$/;
 const API_PATH = /^(?:\/public)?\/([^/]+)\/([^/]+)$/;
 const AUTH = /^TD1 (\d+)\/[0-9a-fA-F]{40}$/;
+/**
+ * td-js-sdk's records endpoint (`https://us01.records.in.treasuredata.com/{database}/{table}` in 4.4), stood in for
+ * here: td-js-sdk given this host and `pathname: '/records/'` sends its events to the emulator's log.
+ */
+export const INGEST_PATH = '/records/';
 const TOKEN = /^(\d+)\/(\d+)\/[0-9a-fA-F]{32}$/;
 
 /** Error messages as the reference lists them (the ones a fault may pick by code, too). */
@@ -183,6 +188,27 @@ export function createEmulator({ tokens = [], rules = [], latencyMs = 0, logLimi
     finish(entry, res, 200, { offers }, { 'Content-Type': type });
   }
 
+  /**
+   * td-js-sdk's records endpoint (INGEST_PATH), stood in for so that a test sees both tags' requests in one log:
+   * each is logged as an API call is, its body td-js-sdk's `{ events: [record] }`, and answered 200. td-js-sdk sends
+   * credentials and headers of its own, so CORS answers as TD's collector must.
+   */
+  async function ingest(req, res, path) {
+    res.setHeader('Access-Control-Allow-Origin', req.headers.origin || '*');
+    res.setHeader('Access-Control-Allow-Credentials', 'true');
+    res.setHeader('Vary', 'Origin');
+    const entry = { t: Date.now(), method: req.method, path, headers: { ...req.headers }, body: '', status: null, response: null };
+    if (req.method === 'OPTIONS') {
+      record(entry);
+      const headers = req.headers['access-control-request-headers'] || '';
+      return finish(entry, res, 204, '', { 'Access-Control-Allow-Methods': 'POST, OPTIONS', 'Access-Control-Allow-Headers': headers });
+    }
+    const raw = await readBody(req);
+    entry.body = raw === null ? '(body over 1 MiB, not kept)' : (tryJson(raw) ?? raw);
+    record(entry);
+    finish(entry, res, 200, {}, { 'Content-Type': 'application/json' });
+  }
+
   async function control(req, res, path) {
     // A demo page on another origin reads the log; no credentials are involved, so `*` is enough.
     res.setHeader('Access-Control-Allow-Origin', '*');
@@ -218,7 +244,7 @@ export function createEmulator({ tokens = [], rules = [], latencyMs = 0, logLimi
   return {
     handle(req, res) {
       const path = new URL(req.url, 'http://localhost').pathname;
-      const work = path.startsWith('/_emulator/') ? control(req, res, path) : api(req, res, path);
+      const work = path.startsWith('/_emulator/') ? control(req, res, path) : path.startsWith(INGEST_PATH) ? ingest(req, res, path) : api(req, res, path);
       return work.catch((error) => send(res, 500, { code: 9999, message: `emulator bug: ${error.message}` }));
     },
     log,

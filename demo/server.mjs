@@ -2,6 +2,7 @@
 // emulator, any other name (127.0.0.1, www.shop.test ...) is the demo shop. The shop's calls to the
 // API are therefore cross-origin, and browsers send real CORS preflights, as in production.
 import http from 'node:http';
+import https from 'node:https';
 import { lookup } from 'node:dns/promises';
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
@@ -160,10 +161,12 @@ function balance(urls) {
 
 /**
  * Starts the emulator and the shop on one port of the loopback interface.
- * @param {{ port?: number, latencyMs?: number, rulesFile?: string, origins?: string[] }} options  port 0 picks a
- *   free one; `origins` are the pages the site's proxy accepts, by default demoOrigins(port).
+ * @param {{ port?: number, latencyMs?: number, rulesFile?: string, origins?: string[], tls?: { key: string, cert: string } }}
+ *   options  port 0 picks a free one; `origins` are the pages the site's proxy accepts, by default
+ *   demoOrigins(port); with `tls` (demo/cert.mjs's selfSigned) both sites are served over HTTPS too, on a port of
+ *   their own (`securePort`): td-js-sdk's cookie is `Secure`, so only an https page keeps it.
  */
-export async function startServer({ port = 0, latencyMs = 0, rulesFile = DEFAULT_RULES, origins } = {}) {
+export async function startServer({ port = 0, latencyMs = 0, rulesFile = DEFAULT_RULES, origins, tls } = {}) {
   const settings = await loadSettings(rulesFile);
   const emulator = createEmulator({ tokens: settings.tokens, rules: settings.rules, latencyMs });
   const pages = new Map();
@@ -187,9 +190,17 @@ export async function startServer({ port = 0, latencyMs = 0, rulesFile = DEFAULT
   } catch {
     // No IPv6 loopback (or the port is taken there): clients fall back to 127.0.0.1.
   }
+  let securePort;
+  if (tls) {
+    const [secure, secureV6] = [https.createServer(tls, handler), https.createServer(tls, handler)];
+    securePort = await listen(secure, 0, '127.0.0.1');
+    servers.push(secure);
+    // as for http: `localhost` may resolve to ::1 first
+    if (servers.includes(v6)) await listen(secureV6, securePort, '::1').then(() => servers.push(secureV6), () => {});
+  }
   proxy = demoProxy(settings, { endpoint: `http://localhost:${actualPort}/public`, origins: origins || demoOrigins(actualPort) });
   const addresses = await lookup('localhost', { all: true }).catch(() => []);
-  if (!addresses.some((a) => a.address === '127.0.0.1' || (a.address === '::1' && servers.length > 1))) {
+  if (!addresses.some((a) => a.address === '127.0.0.1' || (a.address === '::1' && servers.includes(v6)))) {
     console.warn(`warning: "localhost" resolves to ${JSON.stringify(addresses)}, not to an address this server listens on`);
   }
 
@@ -197,6 +208,8 @@ export async function startServer({ port = 0, latencyMs = 0, rulesFile = DEFAULT
     port: actualPort,
     siteUrl: `http://127.0.0.1:${actualPort}`,
     apiUrl: `http://localhost:${actualPort}`,
+    /** With `tls`: the port of both sites over HTTPS (`https://localhost:PORT` the emulator, any other name the shop). */
+    securePort,
     emulator,
     pages,
     /**

@@ -367,133 +367,113 @@ function createHub() {
     return hub;
 }
 
-/*! js-cookie v3.0.8 | MIT */
-function assign (target) {
-  for (var i = 1; i < arguments.length; i++) {
-    var source = arguments[i];
-    for (var key in source) {
-      if (key === '__proto__') continue
-      target[key] = source[key];
-    }
-  }
-  return target
-}
-
-var defaultConverter = {
-  read: function (value) {
-    if (value[0] === '"') {
-      value = value.slice(1, -1);
-    }
-    return value.replace(/(%[\dA-F]{2})+/gi, decodeURIComponent)
-  },
-  write: function (value) {
-    return encodeURIComponent(value).replace(
-      /%(2[346BF]|3[AC-F]|40|5[BDE]|60|7[BCD])/g,
-      decodeURIComponent
-    )
-  }
-};
-
-function init(converter, defaultAttributes) {
-  function set(name, value, attributes) {
-    if (typeof document === 'undefined') {
-      return
-    }
-
-    attributes = assign({}, defaultAttributes, attributes);
-
-    if (typeof attributes.expires === 'number') {
-      attributes.expires = new Date(Date.now() + attributes.expires * 864e5);
-    }
-    if (attributes.expires) {
-      attributes.expires = attributes.expires.toUTCString();
-    }
-
-    name = encodeURIComponent(name)
-      .replace(/%(2[346B]|5E|60|7C)/g, decodeURIComponent)
-      .replace(/[()]/g, escape);
-
-    var stringifiedAttributes = '';
-    for (var attributeName in attributes) {
-      if (!attributes[attributeName]) {
-        continue
-      }
-
-      stringifiedAttributes += '; ' + attributeName;
-
-      if (attributes[attributeName] === true) {
-        continue
-      }
-
-      // Considers RFC 6265 section 5.2:
-      // ...
-      // 3.  If the remaining unparsed-attributes contains a %x3B (";")
-      //     character:
-      // Consume the characters of the unparsed-attributes up to,
-      // not including, the first %x3B (";") character.
-      // ...
-      stringifiedAttributes += '=' + attributes[attributeName].split(';')[0];
-    }
-
-    return (document.cookie =
-      name + '=' + converter.write(value, name) + stringifiedAttributes)
-  }
-
-  function get(name) {
-    if (typeof document === 'undefined' || (arguments.length && !name)) {
-      return
-    }
-
-    // To prevent the for loop in the first place assign an empty array
-    // in case there are no cookies at all.
-    var cookies = document.cookie ? document.cookie.split('; ') : [];
-    var jar = {};
-    for (var i = 0; i < cookies.length; i++) {
-      var parts = cookies[i].split('=');
-      var value = parts.slice(1).join('=');
-
-      try {
-        var found = decodeURIComponent(parts[0]);
-        if (!(found in jar)) jar[found] = converter.read(value, found);
-        if (name === found) {
-          break
+/**
+ * The one place that touches cookies, for the core and the early snippet alike: the snippet writes a new visitor's
+ * cookie the moment it sends the first page view (td-js-sdk, should it load next, then finds that id rather than
+ * making its own), so both must write the very same cookie. Read as js-cookie 3 reads, and written so that
+ * js-cookie, td-js-sdk and this read the same value back, under the name js-cookie (and so earlier versions of the
+ * tag) wrote: cookie.test.ts holds them to it. A cookie of an earlier version is read and replaced, never doubled.
+ */
+/** Cookie `name` as js-cookie's `get` reads it: the first of that name, quotes and %-escapes undone. */
+function readCookie(name) {
+    for (const pair of document.cookie.split('; ')) {
+        const parts = pair.split('=');
+        let value = parts.slice(1).join('=');
+        try {
+            if (decodeURIComponent(parts[0]) != name)
+                continue;
+            if (value[0] == '"')
+                value = value.slice(1, -1);
+            return value.replace(/(%[\dA-F]{2})+/gi, decodeURIComponent);
         }
-      } catch (_e) {
-        // Do nothing...
-      }
+        catch { } // a malformed escape: js-cookie skips that cookie too
     }
-
-    return name ? jar[name] : jar
-  }
-
-  return Object.create(
-    {
-      set: set,
-      get: get,
-      remove: function (name, attributes) {
-        set(
-          name,
-          '',
-          assign({}, attributes, {
-            expires: -1
-          })
-        );
-      },
-      withAttributes: function (attributes) {
-        return init(this.converter, assign({}, this.attributes, attributes))
-      },
-      withConverter: function (converter) {
-        return init(assign({}, this.converter, converter), this.attributes)
-      }
-    },
-    {
-      attributes: { value: Object.freeze(defaultAttributes) },
-      converter: { value: Object.freeze(converter) }
-    }
-  )
+    return undefined;
 }
-
-var api = init(defaultConverter, { path: '/' });
+/**
+ * Writes cookie `name` on path `/` as js-cookie's `set` writes it, `SameSite=Lax`, `Secure` on https: for `days`
+ * (a session cookie without; a negative number removes it), on `domain` (host-only without). Every attribute is a
+ * parameter, never an object a polluted `Object.prototype` could add keys to.
+ */
+function writeCookie(name, value, domain, days) {
+    document.cookie =
+        // the name's characters as js-cookie writes them (config allows only a cookie name's: `(` and `)` never come),
+        // else a name such as `my+id` would be another cookie than an earlier version wrote; any value reads back alike
+        encodeURIComponent(name).replace(/%(2[346B]|5E|60|7C)/g, decodeURIComponent) +
+            '=' +
+            encodeURIComponent(value) +
+            '; path=/; SameSite=Lax' +
+            (location.protocol == 'https:' ? '; Secure' : '') +
+            (days ? '; expires=' + new Date(Date.now() + days * 864e5).toUTCString() : '') +
+            (domain ? '; domain=' + domain : '');
+}
+/** Where the registrable domain found is kept: localStorage is per origin, so this is per host. */
+const DOMAIN_KEY = 'p13n:domain';
+/** localStorage's get, set or remove of DOMAIN_KEY; undefined where storage throws (the probe then runs). */
+function storage(method, value) {
+    try {
+        return localStorage[method](DOMAIN_KEY, value) || undefined;
+    }
+    catch {
+        return undefined;
+    }
+}
+/** The stored domain when it is this host or a parent of it on a label boundary: not one left by another site. */
+const remembered = () => {
+    const domain = storage('getItem');
+    const host = location.hostname;
+    return domain && (host == domain || host.slice(-domain.length - 1) == '.' + domain) ? domain : undefined;
+};
+/**
+ * The highest domain that accepts a cookie, found by trial writes from the top label down as td-js-sdk does
+ * (`test` and `co.jp` are refused as public suffixes, `shop.test` is kept), and remembered: Firefox logs each
+ * refused trial write to the console, so a browser probes a host once. Undefined on IP addresses and where no
+ * write sticks: the cookie is then host-only, and nothing is remembered.
+ */
+function registrableDomain() {
+    const host = location.hostname;
+    if (/^[\d.]+$|:/.test(host))
+        return;
+    const probe = '_p13n_probe';
+    const value = '' + Math.random();
+    const labels = host.split('.');
+    for (let i = labels.length; i--;) {
+        const domain = labels.slice(i).join('.');
+        writeCookie(probe, value, domain);
+        if (readCookie(probe) == value) {
+            writeCookie(probe, '', domain, -1);
+            storage('setItem', domain);
+            return domain;
+        }
+    }
+    // a remembered domain that no longer takes the cookie is forgotten too
+    return storage('removeItem');
+}
+/**
+ * Writes cookie `name` for `days` on `domain`, or else on the registrable domain (an earlier page's, tried once, so
+ * a returning visitor's page view writes one cookie; else probed). Returns the domain used, for the next write.
+ */
+function storeCookie(name, value, days, domain) {
+    if (!domain) {
+        domain = remembered();
+        if (domain && (writeCookie(name, value, domain, days), readCookie(name) == value))
+            return domain;
+        domain = registrableDomain();
+    }
+    writeCookie(name, value, domain, days);
+    return domain;
+}
+/** Removes cookie `name` for the host, `domain` and each parent domain, writing none: no probe, under a refusal. */
+function removeCookie(name, domain) {
+    const labels = location.hostname.split('.');
+    const remove = (domain) => writeCookie(name, '', domain, -1);
+    storage('removeItem');
+    remove();
+    if (domain)
+        remove(domain);
+    for (let i = labels.length - 1; i--;)
+        remove(labels.slice(i).join('.'));
+}
 
 /** Bytes an event may have: what one keepalive request can carry (64 KiB a page), less room for headers. */
 const MAX_EVENT_BYTES = 60 * 1024;
@@ -523,121 +503,50 @@ function buildEvent(clientId, context, time, layers) {
     return [id, size > MAX_EVENT_BYTES ? problem('too_large', `the event is ${size} bytes of JSON; at most ${MAX_EVENT_BYTES} fit`) : body];
 }
 
-/**
- * `td_client_id` as a page finds it: the explicit one, else the cookie's (shared with td-js-sdk) as `read` reads
- * it, else a new one.
- */
-function visitorId(settings, read) {
-    let stored;
+/** The cookie's id, or undefined where there is none (td-js-sdk treats the literal 'undefined' and NUL as none). */
+function cookieId(settings) {
     try {
-        stored = settings.cookie ? read(settings.cookie.name) : stored;
-    }
-    catch { } // document.cookie throws in sandboxed frames: the id then lives in memory
-    // td-js-sdk treats the literal 'undefined' and NUL characters as no id
-    return settings.clientId || (stored && stored != 'undefined' && stored.indexOf('\0') < 0 ? stored : uuid());
-}
-
-/**
- * js-cookie writes every enumerable key of its attributes into the cookie, inherited ones too: on a page whose
- * Object.prototype is polluted that adds attributes (a domain, `max-age=0`) or throws. Own undefined keys hide
- * the inherited ones, and js-cookie skips undefined.
- */
-const shielded = (attributes) => {
-    for (const key in attributes)
-        if (!Object.prototype.hasOwnProperty.call(attributes, key))
-            attributes[key] = undefined;
-    return attributes;
-};
-/** js-cookie's own remove() adds `{ expires: -1 }`, whose inherited keys it copies too: this writes it shielded. */
-const erase = (cookies, name, domain) => cookies.set(name, '', shielded({ domain, expires: -1 }));
-/** The one place that touches cookies: js-cookie with the attributes every write needs. */
-function cookieJar(name, expires, domain) {
-    const cookies = api.withAttributes({ path: '/', sameSite: 'Lax', secure: location.protocol == 'https:' });
-    const remove = (domain) => erase(cookies, name, domain);
-    const write = (value) => cookies.set(name, value, shielded({ expires, domain }));
-    return {
-        set(value) {
-            if (!domain) {
-                // the domain an earlier page found, tried once: a returning visitor's page view writes one cookie
-                domain = remembered();
-                if (domain && (write(value), cookies.get(name) == value))
-                    return;
-                domain = registrableDomain(cookies);
-            }
-            write(value);
-        },
-        /** Removes the cookie for the host and each parent domain, writing none: no probe, under a refusal. */
-        remove() {
-            const labels = location.hostname.split('.');
-            storage('removeItem');
-            remove();
-            if (domain)
-                remove(domain);
-            for (let i = labels.length - 1; i--;)
-                remove(labels.slice(i).join('.'));
-        },
-    };
-}
-/** Where the registrable domain found is kept: localStorage is per origin, so this is per host. */
-const DOMAIN_KEY = 'p13n:domain';
-/** localStorage's get, set or remove of DOMAIN_KEY; undefined where storage throws (the probe then runs). */
-function storage(method, value) {
-    try {
-        return localStorage[method](DOMAIN_KEY, value) || undefined;
+        const stored = settings.cookie ? readCookie(settings.cookie.name) : undefined;
+        return stored && stored != 'undefined' && stored.indexOf('\0') < 0 ? stored : undefined;
     }
     catch {
-        return undefined;
+        return undefined; // document.cookie throws in sandboxed frames: the id then lives in memory
     }
 }
-/** The stored domain when it is this host or a parent of it on a label boundary: not one left by another site. */
-const remembered = () => {
-    const domain = storage('getItem');
-    const host = location.hostname;
-    return domain && (host == domain || host.slice(-domain.length - 1) == '.' + domain) ? domain : undefined;
-};
 /**
- * The highest domain that accepts a cookie, found by trial writes from the top label down as td-js-sdk does
- * (`test` and `co.jp` are refused as public suffixes, `shop.test` is kept), and remembered: Firefox logs each
- * refused trial write to the console, so a browser probes a host once. Undefined on IP addresses and where no
- * write sticks: the cookie is then host-only, and nothing is remembered.
+ * The visitor's `td_client_id`, written to the cookie once consent allows; `initial` is the one the early snippet
+ * sent the first page view with. The cookie is the one td-js-sdk uses, and whoever writes it first names the
+ * visitor: td-js-sdk reads it once, as it loads, and writes its own id when it finds none. So this one follows the
+ * cookie: when what it reads as has changed since this last looked (another script wrote a new id there), that id
+ * is the visitor's from then on, rather than written over (which would split one page's events between two ids).
  */
-function registrableDomain(cookies) {
-    const host = location.hostname;
-    if (/^[\d.]+$|:/.test(host))
-        return;
-    const probe = '_p13n_probe';
-    const value = '' + Math.random();
-    const labels = host.split('.');
-    for (let i = labels.length; i--;) {
-        const domain = labels.slice(i).join('.');
-        cookies.set(probe, value, shielded({ domain }));
-        if (cookies.get(probe) == value) {
-            erase(cookies, probe, domain);
-            storage('setItem', domain);
-            return domain;
-        }
-    }
-    // a remembered domain that no longer takes the cookie is forgotten too
-    return storage('removeItem');
-}
-/** The visitor's `td_client_id` (see visitorId), written to the cookie once consent allows. */
-function createIdentity(settings) {
+function createIdentity(settings, initial) {
     const { cookie } = settings;
-    const jar = cookie && cookieJar(cookie.name, cookie.expires, cookie.domain);
-    let id = visitorId(settings, api.get);
+    let domain = cookie ? cookie.domain : undefined; // where the cookie goes: the config's, or the one found  // the cookie's id as last read, or as the snippet left it: a change of it is another script's write
+    let seen = initial || cookieId(settings);
+    let id = settings.clientId || seen || uuid();
+    const get = () => {
+        const now = settings.clientId ? seen : cookieId(settings);
+        if (now != seen && (seen = now))
+            id = now;
+        return id;
+    };
     /** Writes the id with a fresh expiry: once per page view. Where cookies are blocked it lives in memory only. */
     const save = () => {
         try {
-            if (jar)
-                jar.set(id);
+            if (cookie)
+                domain = storeCookie(cookie.name, get(), cookie.expires, domain);
+            // what the cookie reads as now: its first `_td`, which may be an older host-only one this write did not replace
+            seen = cookieId(settings);
         }
         catch { }
     };
     return {
-        get: () => id,
+        get,
         save,
         /** A new id (a logout); written to the cookie with `store`, kept in memory only without consent. */
         reset(store) {
+            get();
             id = uuid();
             if (store)
                 save();
@@ -645,9 +554,10 @@ function createIdentity(settings) {
         /** Consent refused: the cookie goes, and the id too, so a later consent starts with a new one. */
         forget() {
             id = uuid();
+            seen = undefined;
             try {
-                if (jar)
-                    jar.remove();
+                if (cookie)
+                    removeCookie(cookie.name, domain);
             }
             catch { }
         },
@@ -1052,9 +962,9 @@ function createPageViews(settings, hub, identity, consent, prehide, tracker, log
         const early = page && taken;
         if (early)
             taken = undefined;
-        const [id, body] = early
-            ? [early.uuid, early._body]
-            : buildEvent(identity.get(), context, time, [page && page.referrer != null ? { td_referrer: page.referrer } : null, settings.attributes, hub.attributes(), extra]);
+        const visitor = identity.get();
+        const layers = [page && page.referrer != null ? { td_referrer: page.referrer } : null, settings.attributes, hub.attributes(), extra];
+        let [id, body] = early ? [early.uuid, early._body] : buildEvent(visitor, context, time, layers);
         if (typeof body != 'string')
             return fail(body, id);
         // built when called, sent when allowed: a held event keeps its time and the page it happened on
@@ -1067,6 +977,10 @@ function createPageViews(settings, hub, identity, consent, prehide, tracker, log
             out();
             return fail(decision == 'dropped' ? problem('dropped', `more than ${MAX_HELD} calls waited for consent`) : problem('consent', 'consent is denied'), id);
         }
+        // held for consent while td-js-sdk named the visitor in the cookie: the event goes with the id the cookie has now
+        const named = early || identity.get() == visitor ? body : buildEvent(identity.get(), context, time, layers.concat({ uuid: id }))[1];
+        if (typeof named == 'string')
+            body = named;
         if (log)
             log('\u2192 POST', settings.url, mask(JSON.stringify(settings.headers)), JSON.parse(body));
         const sending = track
@@ -1302,8 +1216,8 @@ function openClient(config, hub, early) {
     // used only once `valid` says the config passed
     const settings = checked;
     const taken = takeOver(early);
-    // the early snippet's visitor id is the one its page view carried: the cookie gets it, with consent
-    const identity = createIdentity(valid ? (taken ? { ...settings, clientId: taken._id } : settings) : { cookie: false });
+    // the early snippet's visitor id is the one its page view carried (and the cookie got)
+    const identity = createIdentity(valid ? settings : { cookie: false }, taken && taken._id);
     const prehide = createPrehide(valid ? settings.prehide : undefined, valid ? settings.prehideTimeout : 0, settings.nonce);
     const log = settings.debug ? (...data) => console.log('p13n', ...data) : undefined;
     const tracker = createTracker(settings, hub.report, log);

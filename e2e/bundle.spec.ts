@@ -24,16 +24,21 @@ const read = (path: string) => readFileSync(new URL('../' + path, import.meta.ur
  * measured 9,022 B, then 9,016 B as the messages module's hash changed). Issue 17 took the rest (9,027 B: no
  * loss at a page exit through the proxy), and its CI failure moved it to 9046: a page left before the delivery
  * module is in trusts no outage an earlier page saw, and the core counts its own failed attempts (the core
- * measured 9,043 B).
+ * measured 9,043 B). Issue 24 brought it down to 8833, as measured: the core's own cookie reader and writer, which
+ * the early snippet shares, in place of js-cookie (-383 B when measured alone), paid for the page view's life as a
+ * piece of its own (core/pageview.ts, core/present.ts: +112 B) and the cookie followed as td-js-sdk writes it.
  */
-export const BUDGET_GZIP = 9046;
+export const BUDGET_GZIP = 8833;
 /** Issue 13's goal for the core. */
 export const GOAL_GZIP = 5632;
 /**
  * Bytes gzip -9 of the early snippet, dist/p13n-early-snippet.js, which every page's HTML carries: the config's
- * checks, the page fields, the body's JSON and the POST, all the core's own code (issue 14).
+ * checks, the page fields, the body's JSON and the POST, all the core's own code (issue 14: 2,743). Issue 24 moved it
+ * to 3,058 (+315): a new visitor's id is written to the cookie at once, on the registrable domain (the probe, the
+ * remembered domain, the cookie's encoding), so that td-js-sdk loading before the core finds it rather than make its
+ * own; the cookie writer is the core's, which replaced js-cookie there.
  */
-export const EARLY_BUDGET_GZIP = 2743;
+export const EARLY_BUDGET_GZIP = 3058;
 const EARLY = 'dist/p13n-early-snippet.js';
 
 const CORE = 'dist/p13n.min.js';
@@ -118,19 +123,19 @@ test('the early snippet is measured, holds only what its request needs, and the 
   expect(gzip).toBeLessThanOrEqual(EARLY_BUDGET_GZIP);
   expect(read(EARLY)).toContain("'https://YOUR-CDN/p13n.min.js'".replace(/'/g, '"'));
   expect(read('README.md')).toContain(read(EARLY).trim());
-  // no js-cookie, no rendering, no loader of modules: those wait for the core
+  // no rendering, no loader of modules, no cookie removal: those wait for the core
   expect((await inputsOf(EARLY)).sort()).toEqual(
     [
       ...['early', 'early-view'].map((name) => `src/snippets/${name}.ts`),
-      ...['config', 'consent', 'context', 'errors', 'event', 'payload', 'transport', 'visitor'].map((name) => `src/core/${name}.ts`),
+      ...['config', 'consent', 'context', 'cookie', 'errors', 'event', 'identity', 'payload', 'transport'].map((name) => `src/core/${name}.ts`),
     ].sort(),
   );
 });
 
-test('the core holds src/core/, the seam and js-cookie; each module its own folder and the seam, no core code', async () => {
+test('the core holds src/core/ and the seam; each module its own folder and the seam, no core code', async () => {
   test.setTimeout(180_000); // six builds through TypeScript
   const core = await inputsOf(CORE);
-  expect(core.filter((id) => !/^src\/core\/[a-z.]+\.ts$/.test(id)).sort()).toEqual(['node_modules/js-cookie/dist/js.cookie.mjs', 'src/seam.ts']);
+  expect(core.filter((id) => !/^src\/core\/[a-z.]+\.ts$/.test(id))).toEqual(['src/seam.ts']);
   for (const name of Object.keys(MODULES)) {
     const inputs = (await inputsOf(`dist/p13n-${name}.min.js`)).filter((id) => id != 'module-entry');
     // DOMPurify is the purify module's, and only its

@@ -30,13 +30,14 @@ const addCore = (tab: Tab) =>
 const pageViews = (posts: () => { body: Record<string, unknown> }[]) => posts().filter((entry) => entry.body.td_path == '/test');
 
 test.describe('the early snippet', () => {
-  test('its answer in before the core: the core renders it, emits it and writes the cookie, sending nothing again', async ({ open, emulator, posts }) => {
+  test('its answer in before the core: the snippet wrote the cookie; the core renders the answer, emits it and refreshes the cookie, sending nothing again', async ({ open, emulator, posts }) => {
     emulator.setFault({ status: 200, times: 1, body: OFFERS });
     const tab = await open({ head: LISTEN + earlySnippet(`p13n('init', ${config()})`, { tag: HELD }), body: SLOT });
     await expect.poll(() => posts().map((entry) => entry.status)).toEqual([200]);
     const [sent] = posts();
     expect(await live(tab)).toBe(false); // the request left, and was answered, with no bundle on the page
-    expect(await tdCookies(tab)).toEqual([]); // the cookie is the core's to write
+    // a new visitor's id is in the cookie at once, for td-js-sdk to find should it load before the core
+    expect((await tdCookies(tab)).map((cookie) => `${cookie.domain} ${cookie.value}`)).toEqual([`.shop.test ${sent.body.td_client_id}`]);
     await addCore(tab);
     await expect.poll(() => textOf(tab, '[data-p13n-offer="hero"] [data-p13n-attr="headline"]')).toBe('Early hello');
     expect(await isVisible(tab, '[data-p13n-offer="hero"]')).toBe(true);

@@ -10,9 +10,10 @@
  */
 import { test as base, expect, type Page } from '@playwright/test';
 import { readFileSync } from 'node:fs';
+import { selfSigned } from '../demo/cert.mjs';
 import { startServer } from '../demo/server.mjs';
 import { launchEngine } from './engines';
-import type { Engine, EngineBrowser, Tab } from './engines/tab';
+import { TEST_HOSTS, type Engine, type EngineBrowser, type Tab } from './engines/tab';
 
 export { expect };
 export type { Tab };
@@ -40,7 +41,12 @@ export interface PageOptions {
   /** Path on the site, default `/test`. */
   path?: string;
   host?: string;
+  /** Served over https (the tests' own certificate), the API too: a secure page, where `Secure` cookies stick. */
+  secure?: boolean;
 }
+
+/** The certificate of the server's https port, which every engine is told to accept: made once per worker. */
+const TLS = selfSigned(['localhost', ...TEST_HOSTS, ...TEST_HOSTS.map((host) => '*.' + host)]);
 
 export const test = base.extend<
   {
@@ -59,7 +65,7 @@ export const test = base.extend<
   engine: ['chromium', { option: true, scope: 'worker' }],
   server: [
     async ({}, use) => {
-      const server = await startServer({ port: 0 });
+      const server = await startServer({ port: 0, tls: TLS });
       await use(server);
       await server.close();
     },
@@ -67,7 +73,7 @@ export const test = base.extend<
   ],
   browserEngine: [
     async ({ engine, server }, use) => {
-      const browser = await launchEngine(engine, { port: server.port });
+      const browser = await launchEngine(engine, { port: server.port, tls: TLS });
       await use(browser);
       await browser.close();
     },
@@ -104,11 +110,11 @@ export const test = base.extend<
     await use(errors);
   },
   open: async ({ tab, server }, use) => {
-    await use(async ({ head = '', body = '', csp, path = '/test', host = 'www.shop.test' }) => {
-      const url = `http://${host}:${server.port}${path}`;
+    await use(async ({ head = '', body = '', csp, path = '/test', host = 'www.shop.test', secure = false }) => {
+      const url = secure ? `https://${host}:${server.securePort}${path}` : `http://${host}:${server.port}${path}`;
       server.pages.set(new URL(url).pathname, {
         headers: csp ? { 'Content-Security-Policy': csp } : {},
-        body: testPage(server, head, body),
+        body: testPage(server, head, body, secure),
       });
       await tab.goto(url);
       return tab;
@@ -116,11 +122,11 @@ export const test = base.extend<
   },
 });
 
-/** A test page's HTML: `{{TAG}}` is the built tag on this site, `{{API}}` the emulator. */
-export const testPage = (server: Server, head: string, body = '') =>
+/** A test page's HTML: `{{TAG}}` is the built tag on this site, `{{API}}` the emulator (over https for a `secure` page). */
+export const testPage = (server: Server, head: string, body = '', secure = false) =>
   `<!doctype html><html><head><meta charset="utf-8"><title>Test page</title>${head}</head><body>${body}</body></html>`
     .replace(/\{\{TAG\}\}/g, `/dist/p13n.min.js`)
-    .replace(/\{\{API\}\}/g, server.apiUrl);
+    .replace(/\{\{API\}\}/g, secure ? `https://localhost:${server.securePort}` : server.apiUrl);
 
 /**
  * A snippet file as a page pastes it, byte for byte: in an inline `<script>` (with `nonce`), loading the tag from

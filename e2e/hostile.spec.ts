@@ -384,7 +384,7 @@ test.describe('the tag inside pages it does not control', () => {
     expectRequest(pageview);
     await expect.poll(() => textOf(tab, '#welcome h2')).toBe(WELCOME);
     await expect.poll(() => isVisible(tab, '#evil')).toBe(false);
-    // soft, so the rest is still checked: the cookie is written through js-cookie, whose attributes are read with for-in
+    // soft, so the rest is still checked: a cookie writer that read its attributes with for-in would add the polluted ones
     expect.soft((await tdCookies(tab)).map((cookie) => `${cookie.domain} ${cookie.value}`), 'the _td cookie').toEqual([
       `.shop.test ${pageview.body.td_client_id}`,
     ]);

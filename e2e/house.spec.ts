@@ -50,10 +50,10 @@ function importsOf(file: string) {
  */
 const ALLOWED: Record<string, (target: string, file: string) => boolean> = {
   'core/': (target, file) =>
-    target == 'seam' || target == 'js-cookie' ||
+    target == 'seam' ||
     // the ES module's loader: each module a chunk of its own, loaded with import()
     (file == 'core/load.esm.ts' && /^modules\/[a-z]+$/.test(target)),
-  'snippets/': (target) => /^core\/(config|consent|context|event|transport|visitor)$/.test(target),
+  'snippets/': (target) => /^core\/(config|consent|context|cookie|event|identity|transport)$/.test(target),
   'modules/': (target, file) => target == 'seam' || (file == 'modules/purify/index.ts' && target == 'dompurify'),
   'bindings/': (target) => target == 'react' || target == 'vue',
   'proxy/': () => false,

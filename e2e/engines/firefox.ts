@@ -66,6 +66,8 @@ export async function launchFirefox(): Promise<EngineBrowser> {
     browser: 'firefox',
     executablePath: PROGRAMS.firefox,
     headless: true,
+    // the https pages (td-js-sdk's Secure cookie) are served with the tests' own self-signed certificate
+    acceptInsecureCerts: true,
     timeout: 60_000,
     protocolTimeout: 60_000,
     extraPrefsFirefox: {

@@ -76,9 +76,13 @@ export interface EngineBrowser {
   close(): Promise<void>;
 }
 
-/** Options every engine needs: the demo server's port, so host names such as www.shop.test reach it. */
+/**
+ * Options every engine needs: the demo server's port, so host names such as www.shop.test reach it, and the
+ * certificate its https port serves (which each engine is told to accept; WebKit's proxy serves it itself).
+ */
 export interface LaunchOptions {
   port: number;
+  tls: { key: string; cert: string };
 }
 
 /** The host names the tests load pages from; each engine maps them to the loopback interface its own way. */

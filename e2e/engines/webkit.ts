@@ -9,6 +9,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
+import https from 'node:https';
 import net, { type AddressInfo } from 'node:net';
 import { Builder, By, Key as Keys, Origin, type WebDriver } from 'selenium-webdriver';
 import { PROGRAMS } from './programs';
@@ -77,8 +78,8 @@ function startXvfb(): Promise<{ display: string; stop: () => void }> {
  * get the recorder and the init scripts, and a connection the server drops is dropped here too, as it would be
  * to a browser connected directly.
  */
-function startProxy(serverPort: number, inits: string[]): Promise<http.Server> {
-  const proxy = http.createServer((req, res) => {
+function startProxy(serverPort: number, inits: string[], tls: LaunchOptions['tls']): Promise<http.Server> {
+  const handle = (req: http.IncomingMessage, res: http.ServerResponse) => {
     const url = new URL(req.url!, 'http://' + req.headers.host);
     if (url.pathname.startsWith(HOOKS)) {
       const file = url.pathname.slice(HOOKS.length);
@@ -110,7 +111,17 @@ function startProxy(serverPort: number, inits: string[]): Promise<http.Server> {
     });
     upstream.on('error', () => res.destroy());
     req.pipe(upstream);
+  };
+  const proxy = http.createServer(handle);
+  // an https page (CONNECT through the proxy) is opened here with the tests' own certificate, which the session
+  // accepts, and then handled as any other request: the recorder and init scripts reach https pages too
+  const secure = https.createServer(tls, handle);
+  proxy.on('connect', (_req, socket: net.Socket, head: Buffer) => {
+    socket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+    if (head.length) socket.unshift(head);
+    secure.emit('connection', socket);
   });
+  proxy.on('close', () => secure.closeAllConnections());
   return new Promise((resolve) => proxy.listen(0, '127.0.0.1', () => resolve(proxy)));
 }
 
@@ -134,6 +145,7 @@ async function startSession(display: string, proxyPort: number) {
       .withCapabilities({
         browserName: 'MiniBrowser',
         'webkitgtk:browserOptions': { binary: PROGRAMS.miniBrowser, args: ['--automation', `--proxy=http://127.0.0.1:${proxyPort}`] },
+        acceptInsecureCerts: true,
       })
       .build();
     // a failed start rejects this later too, after the bound below has given up on it
@@ -249,7 +261,7 @@ function webkitTab(shared: Shared, handle: string, close: () => Promise<void>): 
   return tab;
 }
 
-export async function launchWebKit({ port }: LaunchOptions): Promise<EngineBrowser> {
+export async function launchWebKit({ port, tls }: LaunchOptions): Promise<EngineBrowser> {
   const xvfb = await startXvfb();
   let version = 'WebKitGTK';
   return {
@@ -258,7 +270,7 @@ export async function launchWebKit({ port }: LaunchOptions): Promise<EngineBrows
     },
     async newTab() {
       const inits: string[] = [];
-      const proxy = await startProxy(port, inits);
+      const proxy = await startProxy(port, inits, tls);
       try {
         const { session, quit } = await startSession(xvfb.display, (proxy.address() as AddressInfo).port);
         version = 'WebKitGTK ' + (await session.getCapabilities()).getBrowserVersion();

@@ -490,6 +490,32 @@ describe('consent', () => {
     expect(calls).toHaveLength(1);
   });
 
+  it("a held page view goes with the id td-js-sdk wrote to the cookie before consent came, its uuid and time kept", async () => {
+    const client = createClient({ ...CONFIG, consent: 'pending', attributes: { segment: 'vip' } });
+    await client.init();
+    await settle();
+    // td-js-sdk, loading now in signed mode, finds no _td, makes its id and writes it
+    document.cookie = '_td=42a508e2-d9b1-4baa-9eb2-6c3fb8bd5e16; path=/; domain=shop.test';
+    await client.consent('granted');
+    await settle();
+    expect(calls).toHaveLength(1);
+    const [view] = calls;
+    expect(view.body).toMatchObject({ td_client_id: '42a508e2-d9b1-4baa-9eb2-6c3fb8bd5e16', segment: 'vip', uuid: expect.stringMatching(UUID) });
+    expect(await client.clientId()).toBe('42a508e2-d9b1-4baa-9eb2-6c3fb8bd5e16');
+    expect(document.cookie).toBe('_td=42a508e2-d9b1-4baa-9eb2-6c3fb8bd5e16');
+    await client.track({ step: 1 });
+    expect(calls[1].body.td_client_id).toBe('42a508e2-d9b1-4baa-9eb2-6c3fb8bd5e16');
+  });
+
+  it('an id set as an attribute is the event\'s own: a cookie td-js-sdk wrote meanwhile does not replace it', async () => {
+    const client = createClient({ ...CONFIG, consent: 'pending', attributes: { td_client_id: 'crm-7' } });
+    await client.init();
+    document.cookie = '_td=42a508e2-d9b1-4baa-9eb2-6c3fb8bd5e16; path=/; domain=shop.test';
+    await client.consent('granted');
+    await settle();
+    expect(calls[0].body.td_client_id).toBe('crm-7');
+  });
+
   it('reset while pending makes a new id without writing the cookie', async () => {
     const client = createClient({ ...CONFIG, consent: 'pending', pageview: false });
     expect(await client.reset()).toEqual({ ok: true });

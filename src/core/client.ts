@@ -36,8 +36,8 @@ export function openClient(config: unknown, hub: Hub, early?: Early): [Client, b
   // used only once `valid` says the config passed
   const settings = checked as Settings;
   const taken = takeOver(early);
-  // the early snippet's visitor id is the one its page view carried: the cookie gets it, with consent
-  const identity = createIdentity(valid ? (taken ? { ...settings, clientId: taken._id } : settings) : { cookie: false });
+  // the early snippet's visitor id is the one its page view carried (and the cookie got)
+  const identity = createIdentity(valid ? settings : { cookie: false }, taken && taken._id);
   const prehide = createPrehide(valid ? settings.prehide : undefined, valid ? settings.prehideTimeout : 0, settings.nonce);
   const log = settings.debug ? (...data: unknown[]) => console.log('p13n', ...data) : undefined;
   const tracker = createTracker(settings, hub.report, log);

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { clearCookies, cookies } from './cookies.testing';
+import { blockCookies, clearCookies, cookies, realCookies, recordCookieWrites } from './cookies.testing';
 import { uuid } from './event';
 import { createIdentity } from './identity';
 
@@ -8,39 +8,12 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{1
 const SDK_ID = '42a508e2-d9b1-4baa-9eb2-6c3fb8bd5e16';
 const TD = { name: '_td', expires: 730 };
 
-/**
- * Records every string written to document.cookie, and lets it through unless it matches `refused` (as a browser
- * refuses a cookie's domain).
- */
-function recordCookieWrites(refused?: RegExp): string[] {
-  const writes: string[] = [];
-  let proto = Object.getPrototypeOf(document);
-  while (!Object.getOwnPropertyDescriptor(proto, 'cookie')) proto = Object.getPrototypeOf(proto);
-  const real = Object.getOwnPropertyDescriptor(proto, 'cookie')!;
-  Object.defineProperty(document, 'cookie', {
-    configurable: true,
-    get: () => real.get!.call(document),
-    set: (text: string) => {
-      writes.push(text);
-      if (!refused || !refused.test(text)) real.set!.call(document, text);
-    },
-  });
-  return writes;
-}
-/** Makes document.cookie throw on read and write, as in a sandboxed frame. */
-function blockCookies() {
-  const blocked = () => {
-    throw new DOMException('The document is sandboxed', 'SecurityError');
-  };
-  Object.defineProperty(document, 'cookie', { configurable: true, get: blocked, set: blocked });
-}
-
 beforeEach(() => {
   clearCookies();
   localStorage.removeItem('p13n:domain');
 });
 afterEach(() => {
-  Reflect.deleteProperty(document, 'cookie'); // undo recordCookieWrites / blockCookies
+  realCookies();
   clearCookies();
 });
 
@@ -153,6 +126,57 @@ describe('createIdentity', () => {
     expect(cookies()._td).toBe(id);
   });
 
+  describe('follows the cookie td-js-sdk writes', () => {
+    it('takes the id another script wrote after it looked, and writes that one, not its own', () => {
+      const identity = createIdentity({ cookie: TD });
+      const own = identity.get();
+      document.cookie = `_td=${SDK_ID}; path=/; domain=shop.test`;
+      expect(identity.get()).toBe(SDK_ID);
+      identity.save();
+      expect(identity.get()).toBe(SDK_ID);
+      expect(cookies()).toEqual({ _td: SDK_ID });
+      expect(own).not.toBe(SDK_ID);
+    });
+
+    it("starts from the early snippet's id, and takes td-js-sdk's should it have written the cookie since", () => {
+      document.cookie = 'other=1; path=/';
+      expect(createIdentity({ cookie: TD }, 'a5f0e7e2-0000-4000-8000-000000000001').get()).toBe('a5f0e7e2-0000-4000-8000-000000000001');
+      document.cookie = `_td=${SDK_ID}; path=/; domain=shop.test`;
+      expect(createIdentity({ cookie: TD }, 'a5f0e7e2-0000-4000-8000-000000000001').get()).toBe(SDK_ID);
+    });
+
+    it('keeps its own id beside an older host-only cookie that reads first: no flip-flop', () => {
+      document.cookie = `_td=${SDK_ID}; path=/`; // host-only, created first: document.cookie lists it first
+      const identity = createIdentity({ cookie: TD });
+      identity.reset(true); // a logout
+      const next = identity.get();
+      expect(next).not.toBe(SDK_ID);
+      for (let i = 0; i < 3; i++) expect(identity.get()).toBe(next);
+      identity.save();
+      expect(identity.get()).toBe(next);
+    });
+
+    it('never follows the cookie with an explicit clientId, and ignores a cookie that holds no id', () => {
+      const crm = createIdentity({ cookie: TD, clientId: 'crm-42' });
+      const plain = createIdentity({ cookie: TD });
+      const own = plain.get();
+      document.cookie = `_td=undefined; path=/; domain=shop.test`;
+      expect(plain.get()).toBe(own);
+      document.cookie = `_td=${SDK_ID}; path=/; domain=shop.test`;
+      expect(crm.get()).toBe('crm-42');
+    });
+
+    it('a reset without consent keeps the new id in memory, over the cookie it may not write', () => {
+      document.cookie = `_td=${SDK_ID}; path=/; domain=shop.test`;
+      const identity = createIdentity({ cookie: TD });
+      identity.reset(false);
+      const next = identity.get();
+      expect(next).not.toBe(SDK_ID);
+      expect(identity.get()).toBe(next);
+      expect(cookies()).toEqual({ _td: SDK_ID });
+    });
+  });
+
   it('with cookie: false keeps the id in memory and never writes a cookie', () => {
     document.cookie = 'other=1; path=/';
     const writes = recordCookieWrites();
@@ -220,7 +244,7 @@ describe('the registrable domain is probed once per browser', () => {
     createIdentity({ cookie: TD }).save();
     expect(probes(first).length).toBeGreaterThan(0);
     expect(localStorage.getItem('p13n:domain')).toBe('shop.test');
-    Reflect.deleteProperty(document, 'cookie');
+    realCookies();
 
     const writes = recordCookieWrites();
     const next = createIdentity({ cookie: TD });

@@ -1,115 +1,65 @@
-import Cookies from 'js-cookie';
 import type { Settings } from './config';
+import { readCookie, removeCookie, storeCookie } from './cookie';
 import { uuid } from './event';
-import { visitorId } from './visitor';
 
-type Attributes = Cookies.CookieAttributes;
+type IdSettings = Pick<Settings, 'cookie' | 'clientId'>;
 
-/**
- * js-cookie writes every enumerable key of its attributes into the cookie, inherited ones too: on a page whose
- * Object.prototype is polluted that adds attributes (a domain, `max-age=0`) or throws. Own undefined keys hide
- * the inherited ones, and js-cookie skips undefined.
- */
-export const shielded = (attributes: Attributes): Attributes => {
-  for (const key in attributes) if (!Object.prototype.hasOwnProperty.call(attributes, key)) attributes[key] = undefined;
-  return attributes;
-};
-
-/** js-cookie's own remove() adds `{ expires: -1 }`, whose inherited keys it copies too: this writes it shielded. */
-const erase = (cookies: Cookies.CookiesStatic, name: string, domain?: string) => cookies.set(name, '', shielded({ domain, expires: -1 }));
-
-/** The one place that touches cookies: js-cookie with the attributes every write needs. */
-export function cookieJar(name: string, expires: number, domain?: string) {
-  const cookies = Cookies.withAttributes({ path: '/', sameSite: 'Lax', secure: location.protocol == 'https:' });
-  const remove = (domain?: string) => erase(cookies, name, domain);
-  const write = (value: string) => cookies.set(name, value, shielded({ expires, domain }));
-  return {
-    set(value: string) {
-      if (!domain) {
-        // the domain an earlier page found, tried once: a returning visitor's page view writes one cookie
-        domain = remembered();
-        if (domain && (write(value), cookies.get(name) == value)) return;
-        domain = registrableDomain(cookies);
-      }
-      write(value);
-    },
-    /** Removes the cookie for the host and each parent domain, writing none: no probe, under a refusal. */
-    remove() {
-      const labels = location.hostname.split('.');
-      storage('removeItem');
-      remove();
-      if (domain) remove(domain);
-      for (let i = labels.length - 1; i--; ) remove(labels.slice(i).join('.'));
-    },
-  };
-}
-
-/** Where the registrable domain found is kept: localStorage is per origin, so this is per host. */
-export const DOMAIN_KEY = 'p13n:domain';
-/** localStorage's get, set or remove of DOMAIN_KEY; undefined where storage throws (the probe then runs). */
-function storage(method: 'getItem' | 'setItem' | 'removeItem', value?: string): string | undefined {
+/** The cookie's id, or undefined where there is none (td-js-sdk treats the literal 'undefined' and NUL as none). */
+function cookieId(settings: IdSettings): string | undefined {
   try {
-    return localStorage[method](DOMAIN_KEY, value!) || undefined;
+    const stored = settings.cookie ? readCookie(settings.cookie.name) : undefined;
+    return stored && stored != 'undefined' && stored.indexOf('\0') < 0 ? stored : undefined;
   } catch {
-    return undefined;
+    return undefined; // document.cookie throws in sandboxed frames: the id then lives in memory
   }
 }
-/** The stored domain when it is this host or a parent of it on a label boundary: not one left by another site. */
-const remembered = () => {
-  const domain = storage('getItem');
-  const host = location.hostname;
-  return domain && (host == domain || host.slice(-domain.length - 1) == '.' + domain) ? domain : undefined;
-};
 
 /**
- * The highest domain that accepts a cookie, found by trial writes from the top label down as td-js-sdk does
- * (`test` and `co.jp` are refused as public suffixes, `shop.test` is kept), and remembered: Firefox logs each
- * refused trial write to the console, so a browser probes a host once. Undefined on IP addresses and where no
- * write sticks: the cookie is then host-only, and nothing is remembered.
+ * `td_client_id` as a page finds it: the explicit one, else the cookie's (shared with td-js-sdk), else a new one.
+ * The early snippet's first page view and the core start from it alike.
  */
-function registrableDomain(cookies: Cookies.CookiesStatic): string | undefined {
-  const host = location.hostname;
-  if (/^[\d.]+$|:/.test(host)) return;
-  const probe = '_p13n_probe';
-  const value = '' + Math.random();
-  const labels = host.split('.');
-  for (let i = labels.length; i--; ) {
-    const domain = labels.slice(i).join('.');
-    cookies.set(probe, value, shielded({ domain }));
-    if (cookies.get(probe) == value) {
-      erase(cookies, probe, domain);
-      storage('setItem', domain);
-      return domain;
-    }
-  }
-  // a remembered domain that no longer takes the cookie is forgotten too
-  return storage('removeItem');
-}
+export const visitorId = (settings: IdSettings) => settings.clientId || cookieId(settings) || uuid();
 
-/** The visitor's `td_client_id` (see visitorId), written to the cookie once consent allows. */
-export function createIdentity(settings: Pick<Settings, 'cookie' | 'clientId'>) {
+/**
+ * The visitor's `td_client_id`, written to the cookie once consent allows; `initial` is the one the early snippet
+ * sent the first page view with. The cookie is the one td-js-sdk uses, and whoever writes it first names the
+ * visitor: td-js-sdk reads it once, as it loads, and writes its own id when it finds none. So this one follows the
+ * cookie: when what it reads as has changed since this last looked (another script wrote a new id there), that id
+ * is the visitor's from then on, rather than written over (which would split one page's events between two ids).
+ */
+export function createIdentity(settings: IdSettings, initial?: string) {
   const { cookie } = settings;
-  const jar = cookie && cookieJar(cookie.name, cookie.expires, cookie.domain);
-  let id = visitorId(settings, Cookies.get);
+  let domain = cookie ? cookie.domain : undefined; // where the cookie goes: the config's, or the one found  // the cookie's id as last read, or as the snippet left it: a change of it is another script's write
+  let seen = initial || cookieId(settings);
+  let id = settings.clientId || seen || uuid();
+  const get = () => {
+    const now = settings.clientId ? seen : cookieId(settings);
+    if (now != seen && (seen = now)) id = now;
+    return id;
+  };
   /** Writes the id with a fresh expiry: once per page view. Where cookies are blocked it lives in memory only. */
   const save = () => {
     try {
-      if (jar) jar.set(id);
+      if (cookie) domain = storeCookie(cookie.name, get(), cookie.expires, domain);
+      // what the cookie reads as now: its first `_td`, which may be an older host-only one this write did not replace
+      seen = cookieId(settings);
     } catch {}
   };
   return {
-    get: () => id,
+    get,
     save,
     /** A new id (a logout); written to the cookie with `store`, kept in memory only without consent. */
     reset(store: boolean) {
+      get();
       id = uuid();
       if (store) save();
     },
     /** Consent refused: the cookie goes, and the id too, so a later consent starts with a new one. */
     forget() {
       id = uuid();
+      seen = undefined;
       try {
-        if (jar) jar.remove();
+        if (cookie) removeCookie(cookie.name, domain);
       } catch {}
     },
   };

@@ -99,9 +99,9 @@ export function createPageViews(
     // the first page view, when the early snippet sent it: its very body, and its answer
     const early = page && taken;
     if (early) taken = undefined;
-    const [id, body] = early
-      ? [early.uuid, early._body]
-      : buildEvent(identity.get(), context, time, [page && page.referrer != null ? { td_referrer: page.referrer } : null, settings.attributes, hub.attributes(), extra]);
+    const visitor = identity.get();
+    const layers = [page && page.referrer != null ? { td_referrer: page.referrer } : null, settings.attributes, hub.attributes(), extra];
+    let [id, body] = early ? [early.uuid, early._body] : buildEvent(visitor, context, time, layers);
     if (typeof body != 'string') return fail(body, id);
     // built when called, sent when allowed: a held event keeps its time and the page it happened on
     const turn = line;
@@ -113,6 +113,9 @@ export function createPageViews(
       out();
       return fail(decision == 'dropped' ? problem('dropped', `more than ${MAX_HELD} calls waited for consent`) : problem('consent', 'consent is denied'), id);
     }
+    // held for consent while td-js-sdk named the visitor in the cookie: the event goes with the id the cookie has now
+    const named = early || identity.get() == visitor ? body : buildEvent(identity.get(), context, time, layers.concat({ uuid: id }))[1];
+    if (typeof named == 'string') body = named;
     if (log) log('\u2192 POST', settings.url, mask(JSON.stringify(settings.headers)), JSON.parse(body));
     const sending = track
       ? tracker.send(id, body, out)

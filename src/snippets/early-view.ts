@@ -5,9 +5,10 @@
  */
 import { readConfig } from '../core/config';
 import { gpcRefuses } from '../core/consent';
+import { readCookie, registrableDomain, writeCookie } from '../core/cookie';
 import { pageContext } from '../core/context';
 import { buildEvent } from '../core/event';
-import { readCookie, visitorId } from '../core/visitor';
+import { visitorId } from '../core/identity';
 import { exchange, type Answer } from '../core/transport';
 
 /**
@@ -33,8 +34,17 @@ export interface Early {
 export function sendEarly(config: unknown): Early | undefined {
   const settings = readConfig(config, location, true);
   if ('code' in settings || !settings.pageview || settings.consent != 'granted' || gpcRefuses(settings)) return;
-  const id = visitorId(settings, readCookie);
+  const id = visitorId(settings);
+  const { cookie } = settings;
   const [, body] = buildEvent(id, pageContext(), Date.now(), [settings.attributes]);
+  if (typeof body != 'string') return;
   // keepalive as an own property: a polluted Object.prototype.keepalive must not reach fetch
-  return typeof body == 'string' ? { c: config, b: body, i: id, r: exchange({ ...settings, body, keepalive: false }) } : undefined;
+  const early = { c: config, b: body, i: id, r: exchange({ ...settings, body, keepalive: false }) };
+  // a new visitor's id goes to the cookie at once, once the request is out: td-js-sdk, should its bundle run before
+  // the core's, finds it there and sends its events with it, rather than make an id of its own (the core refreshes a
+  // returning visitor's cookie itself)
+  try {
+    if (cookie && readCookie(cookie.name) != id) writeCookie(cookie.name, id, cookie.domain || registrableDomain(), cookie.expires);
+  } catch {} // cookies blocked: the core keeps the id in memory
+  return early;
 }

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { clearCookies } from '../core/cookies.testing';
+import { blockCookies, clearCookies, cookies, realCookies, recordCookieWrites } from '../core/cookies.testing';
 import { sendEarly, type Early } from './early-view';
-import { readCookie } from '../core/visitor';
+import { readCookie } from '../core/cookie';
 import type { P13n } from '../types';
 
 const KEY = '1/' + 'a'.repeat(40);
@@ -32,6 +32,7 @@ beforeEach(() => {
   }));
 });
 afterEach(() => {
+  realCookies();
   delete win.p13n;
   vi.unstubAllGlobals();
   vi.useRealTimers();
@@ -84,10 +85,36 @@ describe('sendEarly', () => {
     await expect(early.r).resolves.toEqual([200, JSON.stringify({ offers: OFFERS }), null]);
   });
 
-  it("makes a visitor id when there is no cookie, and writes none: that is the core's, with consent", () => {
+  it('makes a new visitor an id and writes it to the cookie at once, on the registrable domain, for td-js-sdk to find', () => {
+    const writes = recordCookieWrites();
     sendEarly(CONFIG);
-    expect(calls[0].body.td_client_id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4/);
-    expect(document.cookie).toBe('');
+    const id = calls[0].body.td_client_id;
+    expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4/);
+    expect(cookies()).toEqual({ _td: id });
+    const write = writes.filter((text) => text.startsWith('_td=')).pop()!;
+    expect(write).toMatch(new RegExp(`^_td=${id}; path=/; SameSite=Lax; expires=[^;]+; domain=shop\\.test$`));
+    const expires = Date.parse(/expires=([^;]+)/.exec(write)![1]);
+    expect(Math.abs(expires - (Date.now() + 730 * 864e5))).toBeLessThan(864e5);
+    // the domain is remembered, as the core remembers it: the core's own write on this page is one write
+    expect(localStorage.getItem('p13n:domain')).toBe('shop.test');
+  });
+
+  it("writes nothing for a returning visitor (the core refreshes the cookie, with consent), nor when it sends nothing", async () => {
+    document.cookie = '_td=a5f0e7e2-0000-4000-8000-000000000001; path=/';
+    const writes = recordCookieWrites();
+    sendEarly(CONFIG);
+    expect(calls[0].body.td_client_id).toBe('a5f0e7e2-0000-4000-8000-000000000001');
+    clearCookies();
+    writes.length = 0;
+    for (const config of [{ ...CONFIG, consent: 'pending' }, { ...CONFIG, pageview: false }, { ...CONFIG, cookie: false }]) sendEarly(config);
+    expect(writes).toEqual([]);
+    expect(calls).toHaveLength(2); // the returning visitor's, and cookie: false's
+  });
+
+  it('sends all the same where document.cookie throws', () => {
+    blockCookies();
+    expect(sendEarly(CONFIG)).toBeDefined();
+    expect(calls[0].body.td_client_id).toMatch(/^[0-9a-f]{8}-/);
   });
 
   it('uses clientId and a page uuid as the core does', () => {
@@ -146,18 +173,6 @@ describe('sendEarly', () => {
   });
 });
 
-describe('readCookie', () => {
-  it('reads as js-cookie does: the first of a name, quotes and escapes undone, a malformed one skipped', async () => {
-    const { default: Cookies } = await import('js-cookie');
-    document.cookie = 'other=1; path=/';
-    document.cookie = '_td=abc%20def; path=/';
-    document.cookie = 'quoted="a b"; path=/';
-    document.cookie = 'bad=%E0%A4%A; path=/';
-    document.cookie = 'eq=a=b; path=/';
-    for (const name of ['_td', 'quoted', 'bad', 'eq', 'missing', 'other']) expect(readCookie(name), name).toBe(Cookies.get(name));
-    expect(readCookie('_td')).toBe('abc def');
-  });
-});
 
 describe('the early snippet', () => {
   it('queues every call, as the plain stub does, and sends on the first init', async () => {

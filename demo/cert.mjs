@@ -1,6 +1,7 @@
-// A throwaway self-signed certificate, made at bench start with node:crypto alone, so a fresh clone needs no
-// openssl. Node can make keys and sign, but not write X.509, so the few DER structures a certificate needs are
-// written here. Chromium is then told to trust exactly this key (--ignore-certificate-errors-spki-list): the
+// A throwaway self-signed certificate, made at start with node:crypto alone, so a fresh clone needs no openssl: the
+// bench's HTTPS front (td-js-sdk hard-codes https) and the end-to-end tests' https pages (td-js-sdk's cookie is
+// Secure) use it. Node can make keys and sign, but not write X.509, so the few DER structures a certificate needs
+// are written here. The bench tells Chromium to trust exactly this key (--ignore-certificate-errors-spki-list): the
 // connection counts as valid, so its caches behave as in production, which --ignore-certificate-errors does not
 // promise (Chromium does not cache responses of a connection with a certificate error).
 import { createHash, generateKeyPairSync, sign } from 'node:crypto';
