@@ -4,18 +4,27 @@
  * `window.__recoverable` (every recoverable error: a hydration mismatch is one, #418 / #423 in production). With
  * `window.__waitForOffers`, it hydrates only once the tag's offers are in (a slow bundle, a fast answer), and in
  * the binding's store already: another root of the page (#probe) reads them first, so the hydration render finds
- * a store that is `ready`, and must render what the server did all the same.
+ * a store that is `ready`, and must render what the server did all the same. `window.__react` says which React
+ * the bundle holds, so a test built for React 18 cannot pass on 19.
  */
-import { createElement as h, useEffect } from 'react';
+import { createElement as h, useEffect, version } from 'react';
+import { version as domVersion } from 'react-dom';
 import { createRoot, hydrateRoot } from 'react-dom/client';
 import { BrowserRouter } from 'react-router';
 import { useOffers } from '../../src/bindings/react';
 import { App } from './react-app';
 
-type Page = { __log: string[]; __recoverable: string[]; __waitForOffers?: boolean; p13n: (...args: unknown[]) => unknown };
+type Page = {
+  __log: string[];
+  __recoverable: string[];
+  __react: { react: string; reactDom: string };
+  __waitForOffers?: boolean;
+  p13n: (...args: unknown[]) => unknown;
+};
 const page = window as unknown as Page;
 page.__log = page.__log || [];
 page.__recoverable = [];
+page.__react = { react: version, reactDom: domVersion };
 
 const Root = () => {
   useEffect(() => void page.__log.push('hydrated'), []);
