@@ -1,5 +1,5 @@
 import * as vue from 'vue';
-import { PropType, SlotsType, App, MaybeRefOrGetter, ComputedRef } from 'vue';
+import { PropType, VNode, SlotsType, App, MaybeRefOrGetter, ComputedRef } from 'vue';
 
 type EventName = 'offers' | 'error' | 'ready';
 /** Event attributes: any JSON-compatible object. Values JSON cannot carry are dropped. */
@@ -126,9 +126,9 @@ declare const Offer: vue.DefineComponent<vue.ExtractPropTypes<{
     };
     /** A client from `createClient`; read once, when the component is set up. */
     client: PropType<P13nClient>;
-}>, () => vue.VNode<vue.RendererNode, vue.RendererElement, {
+}>, () => VNode<vue.RendererNode, vue.RendererElement, {
     [key: string]: any;
-}>[], {}, {}, {}, vue.ComponentOptionsMixin, vue.ComponentOptionsMixin, {}, string, vue.PublicProps, Readonly<vue.ExtractPropTypes<{
+}> | undefined, {}, {}, {}, vue.ComponentOptionsMixin, vue.ComponentOptionsMixin, {}, string, vue.PublicProps, Readonly<vue.ExtractPropTypes<{
     name: {
         type: StringConstructor;
         required: true;

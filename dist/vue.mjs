@@ -1,4 +1,4 @@
-import { defineComponent, provide, computed, toValue, hasInjectionContext, inject, shallowRef, onMounted, onUnmounted } from 'vue';
+import { defineComponent, provide, computed, toValue, hasInjectionContext, inject, shallowRef, onMounted, onUnmounted, h, Fragment } from 'vue';
 
 /** Before any answer: what the server renders, and the first client render must match. */
 const LOADING = Object.freeze({ status: 'loading', offers: Object.freeze({}) });
@@ -148,12 +148,20 @@ const Offer = /*#__PURE__*/ defineComponent({
         const state = useOffer(() => props.name, props.client);
         return () => {
             const { status, offer, error } = state.value;
-            if (offer)
-                return slots.default && slots.default({ offer });
-            const slot = (status == 'loading' ? slots.loading : status == 'error' ? slots.error : undefined) || slots.fallback;
-            return slot && slot({ status, error });
+            const name = offer ? 'default' : status != 'ready' && slots[status] ? status : 'fallback';
+            const slot = slots[name];
+            return slot && slotFragment(name, slot(offer ? { offer } : { status, error }));
         };
     },
 });
+/**
+ * A slot's nodes in a fragment keyed by the slot, as Vue's own `renderSlot` keys them (`_` + name, or the branch
+ * key: https://github.com/vuejs/core/blob/main/packages/runtime-core/src/helpers/renderSlot.ts). A compiled slot's
+ * elements carry patch flags that name only what may change within that slot: patched into another slot's root of
+ * the same tag, Vue would update the new slot's bindings and keep the old one's static attributes (the loading
+ * slot's `class="skeleton"` on the offer, the fallback's `hidden`). Another key replaces the elements; the same
+ * slot again is patched in place. A fragment adds no element, and the server renders it as it rendered the array.
+ */
+const slotFragment = (name, content) => h(Fragment, { key: name + (content.key || '') }, content);
 
 export { Offer, p13n, provideP13n, useOffer, useOffers };

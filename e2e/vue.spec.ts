@@ -5,20 +5,32 @@
  * reports a hydration mismatch on the console ("Hydration ... mismatch" in development; "Hydration completed but
  * contains mismatches." in production, with details, as __VUE_PROD_HYDRATION_MISMATCH_DETAILS__ is set): none
  * may show. A route change (vue-router, the tag's `spa: true`) shows the new route's answer.
+ *
+ * A second app, a single-file component (e2e/apps/vue-sfc-banner.vue) built by Vite with @vitejs/plugin-vue for
+ * the browser and for the server, as a Vue app is: its `<Offer>` slots share a root tag, and the offer, once in,
+ * must replace the server's styled skeleton (or the hidden fallback) rather than inherit its attributes.
  */
 import { fileURLToPath } from 'node:url';
-import { config, expect, test, testPage, type Tab } from './fixtures';
-import { answer, offer, textOf } from './pages';
-import { bundle } from './apps/bundle';
+import { call, config, expect, test, testPage, type Tab } from './fixtures';
+import { answer, attributeOf, offer, textOf } from './pages';
+import { bundle, bundleCss, serverBundle } from './apps/bundle';
 import { renderShop } from './apps/vue-server';
+import type { BannerState } from './apps/vue-sfc-client';
 
 const ENTRY = fileURLToPath(new URL('./apps/vue-client.ts', import.meta.url));
+const SFC_ENTRY = fileURLToPath(new URL('./apps/vue-sfc-client.ts', import.meta.url));
+const SFC_SERVER = fileURLToPath(new URL('./apps/vue-sfc-server.ts', import.meta.url));
 const MODES = ['development', 'production'] as const;
 type Mode = (typeof MODES)[number];
+type SfcServer = typeof import('./apps/vue-sfc-server');
+
+/** The SFC app's server, per mode: built by Vite, as an SSR app's server is. */
+const sfcServers = new Map<Mode, SfcServer>();
 
 test.beforeAll(async () => {
   test.setTimeout(120_000);
-  await Promise.all(MODES.map((mode) => bundle(ENTRY, mode)));
+  await Promise.all(MODES.flatMap((mode) => [bundle(ENTRY, mode), bundle(SFC_ENTRY, mode)]));
+  for (const mode of MODES) sfcServers.set(mode, await serverBundle<SfcServer>(SFC_SERVER, mode));
 });
 
 type Server = Parameters<typeof testPage>[0];
@@ -37,6 +49,33 @@ async function openShop(tab: Tab, server: Server, mode: Mode, { path = '/vue/', 
   await tab.goto(`http://www.shop.test:${server.port}${path}`);
   return html;
 }
+
+/** Serves the SFC app's server HTML at /vue-sfc/, its stylesheet linked as an SSR app links it, and opens it. */
+async function openBanner(tab: Tab, server: Server, mode: Mode) {
+  server.pages.set('/vue-sfc-app.js', { headers: { 'Content-Type': 'text/javascript' }, body: await bundle(SFC_ENTRY, mode) });
+  server.pages.set('/vue-sfc-app.css', { headers: { 'Content-Type': 'text/css' }, body: await bundleCss(SFC_ENTRY, mode) });
+  const html = await sfcServers.get(mode)!.renderBanner();
+  server.pages.set('/vue-sfc/', {
+    headers: {},
+    body: testPage(
+      server,
+      `<link rel="stylesheet" href="/vue-sfc-app.css"><script src="{{TAG}}"></script><script>p13n('init', ${config()})</script>`,
+      `<div id="app">${html}</div><script type="module" src="/vue-sfc-app.js"></script>`,
+    ),
+  });
+  await tab.goto(`http://www.shop.test:${server.port}/vue-sfc/`);
+  return html;
+}
+
+/** The banner as a visitor sees it now (e2e/apps/vue-sfc-client.ts). */
+const bannerOf = (tab: Tab) => tab.evaluate(() => (window as unknown as { banner: () => BannerState }).banner());
+/** Waits until the banner shows `text`, hidden or not, and gives all of what it is then. */
+async function bannerShowing(tab: Tab, text: string, hidden = false) {
+  await expect.poll(() => bannerOf(tab)).toMatchObject({ text, hidden });
+  return bannerOf(tab);
+}
+const GREY = 'rgb(221, 221, 221)';
+const NO_BACKGROUND = 'rgba(0, 0, 0, 0)';
 
 /** What Vue said about hydration, or any of its warnings. */
 const vueWarnings = async (tab: Tab) => (await tab.console()).filter((line) => /hydrat|mismatch|\[Vue/i.test(line));
@@ -76,6 +115,32 @@ for (const mode of MODES) {
       const views = posts();
       expect(views).toHaveLength(2);
       expect(views[1].body).toMatchObject({ td_path: '/vue/sale' });
+      expect(await vueWarnings(tab)).toEqual([]);
+    });
+
+    test("a single-file component: the server's grey skeleton hydrates as is, then the offer replaces it, no skeleton left", async ({ tab, server, emulator }) => {
+      emulator.setFault(answer(HERO));
+      const html = await openBanner(tab, server, mode);
+      expect(html).toMatch(/<h2 id="banner" class="skeleton" aria-busy="true" data-v-\w+>Welcome, guest<\/h2>/);
+      await hydrated(tab);
+      expect(await tab.evaluate(() => (window as any).hydrated)).toEqual({ text: 'Welcome, guest', className: 'skeleton', hidden: false, background: GREY });
+      expect(await bannerShowing(tab, 'Spring sale')).toEqual({ text: 'Spring sale', className: '', hidden: false, background: NO_BACKGROUND });
+      expect(await attributeOf(tab, '#banner', 'aria-busy')).toBeNull();
+      expect(await vueWarnings(tab)).toEqual([]);
+    });
+
+    test('a single-file component: the hidden fallback of an answer without the offer, the offer of the next, the fallback again', async ({ tab, server, emulator }) => {
+      emulator.setFault(answer({}));
+      emulator.setFault(answer(HERO));
+      emulator.setFault(answer({}));
+      await openBanner(tab, server, mode);
+      await hydrated(tab);
+      expect(await bannerShowing(tab, 'Welcome, guest', true)).toEqual({ text: 'Welcome, guest', className: '', hidden: true, background: NO_BACKGROUND });
+      await call(tab, 'personalize');
+      expect(await bannerShowing(tab, 'Spring sale')).toEqual({ text: 'Spring sale', className: '', hidden: false, background: NO_BACKGROUND });
+      // a later answer withdraws the offer
+      await call(tab, 'personalize');
+      expect(await bannerShowing(tab, 'Welcome, guest', true)).toEqual({ text: 'Welcome, guest', className: '', hidden: true, background: NO_BACKGROUND });
       expect(await vueWarnings(tab)).toEqual([]);
     });
 

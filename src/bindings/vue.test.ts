@@ -1,6 +1,8 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import * as Vue from 'vue';
 import { createApp, createSSRApp, defineComponent, h, nextTick, ref } from 'vue';
 import { renderToString } from '@vue/server-renderer';
+import { compileTemplate, type BindingMetadata } from 'vue/compiler-sfc';
 import { Offer, p13n, provideP13n, useOffer, useOffers, type P13nClient } from './vue';
 import type { ErrorDetail, OffersDetail, OffersState } from '../types';
 
@@ -234,7 +236,8 @@ describe('Offer', () => {
     expect(root.innerHTML).toBe(html);
     client.offers({ hero: HERO });
     await nextTick();
-    expect(root.innerHTML).toBe('<main><!--[--><b>Spring sale</b><!--]--></main>');
+    // the server's fragment went with the loading slot: the offer's is the client's, with no comments around it
+    expect(root.innerHTML).toBe('<main><b>Spring sale</b></main>');
     expect([...warn.mock.calls, ...error.mock.calls].map(String).filter((text) => /hydration|mismatch/i.test(text))).toEqual([]);
   });
 
@@ -242,5 +245,164 @@ describe('Offer', () => {
     const html = await renderToString(createSSRApp({ render: () => h(Offer, { name: 'hero' }, { fallback: () => h('i', 'Default') }) }));
     expect(html).toBe('<!--[--><i>Default</i><!--]-->');
     expect((window as { p13n?: unknown }).p13n).toBeUndefined();
+  });
+});
+
+/**
+ * A component of `template`, compiled as @vitejs/plugin-vue compiles a single-file component's template for the
+ * browser (compiler-sfc's compileTemplate, given the `<script setup>` bindings `setup` returns): with the patch
+ * flags, cached static nodes and stable slots an app's bundle has, and that `h()` never carries. Compiled to a
+ * function rather than a module, so that the test can run it with this Vue.
+ */
+function compiled(template: string, setup: () => Record<string, unknown>) {
+  const bindings = Object.keys(setup());
+  const { code, errors } = compileTemplate({
+    source: template,
+    filename: 'Banner.vue',
+    id: 'banner',
+    compilerOptions: {
+      mode: 'function',
+      bindingMetadata: Object.fromEntries(bindings.map((name) => [name, 'setup-maybe-ref'])) as BindingMetadata,
+    },
+  });
+  if (errors.length) throw new Error(String(errors[0]));
+  return defineComponent({ setup, render: new Function('Vue', code)(Vue) });
+}
+
+describe('Offer in compiled templates', () => {
+  // the slots of the README's example, each root an <h2> that differs from the others in its static attributes
+  const SLOTS = {
+    loading: '<template #loading><h2 class="skeleton">Welcome, {{ user }}</h2></template>',
+    fallback: '<template #fallback><h2 hidden>Welcome, {{ user }}</h2></template>',
+    error: '<template #error="{ error }"><h2 class="error">No offer today ({{ error.code }})</h2></template>',
+    default: '<template #default="{ offer }"><h2>{{ offer.attributes.headline }}</h2></template>',
+  };
+  type Slot = keyof typeof SLOTS;
+
+  /** An SFC's `<Offer name="hero">` with `slots`, mounted: its root's markup is what a visitor sees. */
+  function banner(slots: Slot[] | string, user = ref('Ada')) {
+    const client = fakeClient();
+    const inner = typeof slots == 'string' ? slots : slots.map((slot) => SLOTS[slot]).join('');
+    const App = compiled(`<Offer name="hero" :client="client">${inner}</Offer>`, () => ({ Offer, client, user }));
+    return { client, ...mount(App) };
+  }
+
+  it('replaces the loading slot by the offer: no skeleton class left on it', async () => {
+    const { client, root } = banner(['loading', 'fallback', 'default']);
+    expect(root.innerHTML).toBe('<h2 class="skeleton">Welcome, Ada</h2>');
+    client.offers({ hero: HERO });
+    await nextTick();
+    expect(root.innerHTML).toBe('<h2>Spring sale</h2>');
+  });
+
+  it('replaces the fallback shown while loading by the offer: not left hidden', async () => {
+    const { client, root } = banner(['fallback', 'default']);
+    expect(root.innerHTML).toBe('<h2 hidden="">Welcome, Ada</h2>');
+    client.offers({ hero: HERO });
+    await nextTick();
+    expect(root.innerHTML).toBe('<h2>Spring sale</h2>');
+  });
+
+  it('replaces the loading slot by the fallback when the answer has no such offer', async () => {
+    const { client, root } = banner(['loading', 'fallback', 'default']);
+    client.offers({ other: HERO });
+    await nextTick();
+    expect(root.innerHTML).toBe('<h2 hidden="">Welcome, Ada</h2>');
+  });
+
+  it('replaces the error slot, or the fallback in its place, by the offer of a later answer', async () => {
+    for (const slots of [['error', 'fallback', 'default'], ['fallback', 'default']] as Slot[][]) {
+      const { client, root } = banner(slots);
+      client.error(3001);
+      await nextTick();
+      expect(root.innerHTML).toBe(slots.includes('error') ? '<h2 class="error">No offer today (3001)</h2>' : '<h2 hidden="">Welcome, Ada</h2>');
+      client.offers({ hero: HERO });
+      await nextTick();
+      expect(root.innerHTML).toBe('<h2>Spring sale</h2>');
+    }
+  });
+
+  it('replaces the offer by the fallback when a later answer withdraws it', async () => {
+    const { client, root } = banner(['loading', 'fallback', 'default']);
+    client.offers({ hero: HERO });
+    await nextTick();
+    client.offers({});
+    await nextTick();
+    expect(root.innerHTML).toBe('<h2 hidden="">Welcome, Ada</h2>');
+  });
+
+  it('replaces a static loading slot (cached by the compiler) by the offer', async () => {
+    const { client, root } = banner('<template #loading><h2 class="skeleton">Welcome</h2></template>' + SLOTS.default);
+    client.offers({ hero: HERO });
+    await nextTick();
+    expect(root.innerHTML).toBe('<h2>Spring sale</h2>');
+  });
+
+  it('replaces a slot whose root has dynamic bindings: only the offer\'s own attributes stay', async () => {
+    const { client, root } = banner(
+      '<template #loading><h2 class="skeleton" aria-busy="true" :title="user">Welcome</h2></template>' +
+        '<template #default="{ offer }"><h2 :title="offer.attributes.headline" :data-offer="offer.id">{{ offer.attributes.headline }}</h2></template>',
+    );
+    expect(root.innerHTML).toBe('<h2 class="skeleton" aria-busy="true" title="Ada">Welcome</h2>');
+    client.offers({ hero: { ...HERO, id: 'o1' } });
+    await nextTick();
+    expect(root.innerHTML).toBe('<h2 title="Spring sale" data-offer="o1">Spring sale</h2>');
+  });
+
+  it("replaces a conditional slot's branch by the other branch (v-if on the slot's template)", async () => {
+    const short = ref(true);
+    const client = fakeClient();
+    const App = compiled(
+      `<Offer name="hero" :client="client">
+        <template v-if="short" #default="{ offer }"><h2 class="short">{{ offer.attributes.headline }}</h2></template>
+        <template v-else #default="{ offer }"><h2>{{ offer.attributes.headline }}</h2></template>
+      </Offer>`,
+      () => ({ Offer, client, short }),
+    );
+    const { root } = mount(App);
+    client.offers({ hero: HERO });
+    await nextTick();
+    expect(root.innerHTML).toBe('<h2 class="short">Spring sale</h2>');
+    short.value = false;
+    await nextTick();
+    expect(root.innerHTML).toBe('<h2>Spring sale</h2>');
+  });
+
+  it('patches the same slot in place: a new offer, or a new binding, keeps the element', async () => {
+    const user = ref('Ada');
+    const { client, root } = banner(['loading', 'default'], user);
+    const skeleton = root.firstElementChild;
+    user.value = 'Bea';
+    await nextTick();
+    expect(root.firstElementChild).toBe(skeleton);
+    expect(root.innerHTML).toBe('<h2 class="skeleton">Welcome, Bea</h2>');
+    client.offers({ hero: HERO });
+    await nextTick();
+    const headline = root.firstElementChild;
+    client.offers({ hero: { attributes: { headline: 'Summer sale' } } });
+    await nextTick();
+    expect(root.firstElementChild).toBe(headline);
+    expect(root.innerHTML).toBe('<h2>Summer sale</h2>');
+  });
+
+  it('renders the loading slot on the server, hydrates it without a mismatch, then replaces it by the offer', async () => {
+    const client = fakeClient();
+    const App = compiled(`<main><Offer name="hero" :client="client">${SLOTS.loading}${SLOTS.default}</Offer></main>`, () => ({ Offer, client, user: 'Ada' }));
+    const html = await renderToString(createSSRApp(App));
+    expect(html).toBe('<main><!--[--><h2 class="skeleton">Welcome, Ada</h2><!--]--></main>');
+
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    const error = vi.spyOn(console, 'error').mockImplementation(() => {});
+    const root = document.createElement('div');
+    root.innerHTML = html;
+    document.body.appendChild(root);
+    const app = createSSRApp(App);
+    app.mount(root);
+    mounted.push(app);
+    expect(root.innerHTML).toBe(html);
+    client.offers({ hero: HERO });
+    await nextTick();
+    expect(root.innerHTML).toBe('<main><h2>Spring sale</h2></main>');
+    expect([...warn.mock.calls, ...error.mock.calls].map(String).filter((text) => /hydration|mismatch/i.test(text))).toEqual([]);
   });
 });

@@ -14,6 +14,8 @@
 import {
   computed,
   defineComponent,
+  Fragment,
+  h,
   hasInjectionContext,
   inject,
   onMounted,
@@ -26,6 +28,7 @@ import {
   type MaybeRefOrGetter,
   type PropType,
   type SlotsType,
+  type VNode,
 } from 'vue';
 import { LOADING, offerIn, offersSource } from './source';
 import type { Offer as OfferData, OfferState, OffersState, P13nClient, P13nError } from '../types';
@@ -94,9 +97,22 @@ export const Offer = /*#__PURE__*/ defineComponent({
     const state = useOffer(() => props.name, props.client);
     return () => {
       const { status, offer, error } = state.value;
-      if (offer) return slots.default && slots.default({ offer });
-      const slot = (status == 'loading' ? slots.loading : status == 'error' ? slots.error : undefined) || slots.fallback;
-      return slot && slot({ status, error } as never);
+      const name = offer ? 'default' : status != 'ready' && slots[status] ? status : 'fallback';
+      const slot = slots[name] as ((props: object) => SlotContent) | undefined;
+      return slot && slotFragment(name, slot(offer ? { offer } : { status, error }));
     };
   },
 });
+
+/** What a slot gives: its nodes, with the branch key of a conditional slot (`v-if` on a `<template #name>`). */
+type SlotContent = VNode[] & { key?: string };
+
+/**
+ * A slot's nodes in a fragment keyed by the slot, as Vue's own `renderSlot` keys them (`_` + name, or the branch
+ * key: https://github.com/vuejs/core/blob/main/packages/runtime-core/src/helpers/renderSlot.ts). A compiled slot's
+ * elements carry patch flags that name only what may change within that slot: patched into another slot's root of
+ * the same tag, Vue would update the new slot's bindings and keep the old one's static attributes (the loading
+ * slot's `class="skeleton"` on the offer, the fallback's `hidden`). Another key replaces the elements; the same
+ * slot again is patched in place. A fragment adds no element, and the server renders it as it rendered the array.
+ */
+const slotFragment = (name: string, content: SlotContent) => h(Fragment, { key: name + (content.key || '') }, content);
