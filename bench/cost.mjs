@@ -2,6 +2,7 @@
 // issuing the request, with and without CPU throttling.
 import { brotliCompressSync, gzipSync, constants } from 'node:zlib';
 import { emptyScriptPage, floorPage, p13nPage, tdPage } from './pages.mjs';
+import { ratioInterval, random, shuffled } from './interval.mjs';
 import { busy, heapAfterGC, metrics, sleep, until } from './measure.mjs';
 
 /** Raw, gzip -9 and brotli (quality 11, as CDNs serve static files) bytes of a file's contents. */
@@ -72,28 +73,42 @@ export async function loadOnce({ browser, fast }, name, { throttle = 1, heap = f
   }
 }
 
+/** The ratios the main-thread table is read for: each of p13n-tag's pages against td-js-sdk's. */
+export const COMPARED = [['p13n', 'td'], ['p13nAttr', 'td'], ['early', 'td']];
+/** An interval within ±5% of its ratio: a 10% change then shows as intervals that do not overlap. */
+export const TARGET_HALF_WIDTH = 0.05;
+
+/** Whether every ratio of COMPARED is known to TARGET_HALF_WIDTH from the rounds of `runs`. */
+export const precise = (runs) => COMPARED.every(([a, b]) => ratioInterval(runs, a, b).halfWidth <= TARGET_HALF_WIDTH);
+
 /**
  * Main-thread time until the request is issued, in the Chromium without Playwright (`bare`, see bare.mjs), so no
  * DevTools instrumentation inflates either tag. The API holds every POST unanswered (the emulator's `hang`
  * fault), so once the POST has reached the server nothing the tag does later (reading the answer, rendering) can
  * add to it: the time measured is the page's whole main-thread time (Performance.getMetrics, thread CPU time)
- * over its window (WINDOW_MS, see loadOnce), and the same for the page with an empty async script (`none`) is
- * subtracted in the report. The JS heap after a full GC, at that point, is "heap after init". `loads` per page
- * and throttling rate (`{ 1: 20, 4: 10 }`), or one number for all.
+ * over its window (WINDOW_MS, see loadOnce). A round loads every page once, in an order shuffled per round, the
+ * page with an empty async script (`none`) among them, which the report subtracts round by round (interval.mjs).
+ * Rounds go on from `min` until every ratio of COMPARED is known to ±TARGET_HALF_WIDTH (95% bootstrap interval),
+ * or until `max`. The JS heap after a full GC, at that point, is "heap after init". `plan`: per throttling rate,
+ * `{ min, max }` rounds (`{ 1: { min: 20, max: 160 }, 4: ... }`), or one number of rounds for all.
  */
-export async function measureMainThread({ bare, fast }, loads, throttles = [1, 4]) {
+export async function measureMainThread({ bare, fast }, plan, throttles = [1, 4], progress = () => {}) {
   fast.server.emulator.setFault({ hang: true });
   const results = {};
   try {
     for (const throttle of throttles) {
       const runs = (results[throttle] = Object.fromEntries(Object.keys(PAGES).map((name) => [name, []])));
-      const count = typeof loads === 'number' ? loads : loads[throttle];
+      const { min, max } = typeof plan === 'number' ? { min: plan, max: plan } : plan[throttle];
+      const next = random(throttle);
       // one round more than counted: the very first loads of a browser pay one-time costs
-      for (let round = -1; round < count; round++) {
-        for (const name of Object.keys(PAGES)) {
+      for (let round = -1; round < max; round++) {
+        for (const name of shuffled(Object.keys(PAGES), next)) {
           const run = await loadOnce({ browser: bare, fast }, name, { throttle, heap: throttle === 1 });
           if (round >= 0) runs[name].push(run);
         }
+        const done = round + 1;
+        if (done >= min && (done == max || precise(runs))) break;
+        if (done >= min && done % 10 == 0) progress(`${throttle}x: ${done} rounds, not yet within ±${TARGET_HALF_WIDTH * 100}%`);
       }
     }
   } finally {

@@ -1,5 +1,7 @@
 // Turns the measurements into Markdown tables: printed as they are (aligned, so they read well in a terminal)
 // and written to bench/RESULTS.md. Medians, with the 25th-75th percentiles where the spread matters.
+import { COMPARED, TARGET_HALF_WIDTH } from './cost.mjs';
+import { paired, ratioInterval } from './interval.mjs';
 import { median, quantile } from './measure.mjs';
 
 const group = (n) => Math.round(n).toLocaleString('en-US');
@@ -37,25 +39,47 @@ export function bytesSection(sizes) {
   return table(['bundle bytes', 'p13n-tag', 'td-js-sdk', 'p13n / td'], rows);
 }
 
-/** Main-thread time until the request is issued and heap after init, both less the page without a tag. */
+/** A ratio and its 95% interval (interval.mjs): `0.49× (0.45–0.53)`. */
+export const withInterval = ({ ratio, low, high }) => `${ratio.toFixed(2)}× (${low.toFixed(2)}–${high.toFixed(2)})`;
+
+/** Page `name`'s cost in `runs`: the median over rounds of its load less that round's page without a tag. */
+const pairedMedian = (runs, name, key) => (runs[name] ? median(paired(runs, name, key)) : NaN);
+
+/**
+ * Main-thread time until the request is issued and heap after init, each page's less the page without a tag of the
+ * same round; the ratios to td-js-sdk with their 95% intervals.
+ */
 export function costSection(cost) {
   const rows = [];
   for (const [throttle, runs] of Object.entries(cost)) {
-    const base = (key) => median(pick(runs.none, key));
-    const net = (name, key) => (runs[name] ? median(pick(runs[name], key)) - base(key) : NaN);
     const cpu = throttle === '1' ? 'no throttling' : `${throttle}x CPU throttling`;
     const count = runs.p13n.length;
     for (const [key, label] of [['task', 'main thread, all tasks (TaskDuration)'], ['script', 'of which ScriptDuration (no promise callbacks)']]) {
-      const [p13n, attr, early, td, floor] = ['p13n', 'p13nAttr', 'early', 'td', 'floor'].map((name) => net(name, key));
-      rows.push([`${label}, ${cpu} (${count} loads)`, fmt.ms(p13n), fmt.ms(attr), fmt.ms(early), fmt.ms(td), fmt.ratio(p13n, td), fmt.ratio(attr, td), fmt.ratio(early, td), fmt.ms(floor), fmt.ms(base(key))]);
+      const [p13n, attr, early, td, floor] = ['p13n', 'p13nAttr', 'early', 'td', 'floor'].map((name) => pairedMedian(runs, name, key));
+      const ratios = COMPARED.map(([a, b]) => withInterval(ratioInterval(runs, a, b, key)));
+      rows.push([`${label}, ${cpu} (${count} rounds)`, fmt.ms(p13n), fmt.ms(attr), fmt.ms(early), fmt.ms(td), ...ratios, fmt.ms(floor), fmt.ms(median(pick(runs.none, key)))]);
     }
     if (throttle === '1') {
-      const [p13n, attr, early, td, floor] = ['p13n', 'p13nAttr', 'early', 'td', 'floor'].map((name) => net(name, 'heap'));
-      rows.push(['JS heap after init, after GC', fmt.kib(p13n), fmt.kib(attr), fmt.kib(early), fmt.kib(td), fmt.ratio(p13n, td), fmt.ratio(attr, td), fmt.ratio(early, td), fmt.kib(floor), fmt.kib(base('heap'))]);
+      const [p13n, attr, early, td, floor] = ['p13n', 'p13nAttr', 'early', 'td', 'floor'].map((name) => pairedMedian(runs, name, 'heap'));
+      rows.push(['JS heap after init, after GC', fmt.kib(p13n), fmt.kib(attr), fmt.kib(early), fmt.kib(td), fmt.ratio(p13n, td), fmt.ratio(attr, td), fmt.ratio(early, td), fmt.kib(floor), fmt.kib(median(pick(runs.none, 'heap')))]);
     }
   }
-  const head = ['until the request is issued (median, less a page without a tag)', 'p13n-tag (snippet)', 'p13n-tag (data-p13n-init)'];
-  return table([...head, 'early snippet, until its request (bundle held back)', 'td-js-sdk', 'snippet / td', 'data-p13n-init / td', 'early until its request / td', 'floor (bench/floor.js)', 'page without a tag (empty async script)'], rows);
+  const head = ['until the request is issued (median over rounds, less the same round\'s page without a tag)', 'p13n-tag (snippet)', 'p13n-tag (data-p13n-init)'];
+  return table([...head, 'early snippet, until its request (bundle held back)', 'td-js-sdk', 'snippet / td (95% interval)', 'data-p13n-init / td (95% interval)', 'early until its request / td (95% interval)', 'floor (bench/floor.js)', 'page without a tag (empty async script)'], rows);
+}
+
+/** How precise the main-thread ratios are: per throttling rate, the rounds taken and the widest interval, against the target. */
+export function precisionNote(cost) {
+  return Object.entries(cost)
+    .map(([throttle, runs]) => {
+      const widest = Math.max(...COMPARED.map(([a, b]) => ratioInterval(runs, a, b).halfWidth));
+      const cpu = throttle === '1' ? 'Without throttling' : `Under ${throttle}x CPU throttling`;
+      const verdict = widest <= TARGET_HALF_WIDTH
+        ? `within the target of ±${TARGET_HALF_WIDTH * 100}%: a change of 10% shows`
+        : `**not** within the target of ±${TARGET_HALF_WIDTH * 100}%: a change of 10% does not show at this rate, only one of about ${Math.ceil(widest * 200)}% does`;
+      return `${cpu}, ${runs.p13n.length} rounds left the widest of the three TaskDuration ratios at ±${(widest * 100).toFixed(1)}%, ${verdict}.`;
+    })
+    .join(' ');
 }
 
 /** Time to offers and requests per page view, cold (fresh context), for both tags. */
@@ -211,7 +235,7 @@ export function earlyFindings(network, cost, rttMs) {
   const td = at('td', 'offers');
   const snippetRun = at('early', 'request', 'head');
   const fetchRun = at('fetchOnly', 'request', 'head');
-  const mainThread = median(pick(cost[1].early, 'task')) - median(pick(cost[1].none, 'task'));
+  const mainThread = pairedMedian(cost[1], 'early', 'task');
   const cdnConnections = median(network.earlyCdnPreconnect.map((run) => run.stats.connections.cdn));
   const over = (key) => earlyRow(network, EARLY_ROWS.find((row) => row.key === key), rttMs).over;
   const [direct, proxy] = [over('fetchOnly'), over('fetchOnlyProxy')];
@@ -323,13 +347,13 @@ export function spaRoutesSection(routes, titleAfterMs) {
 
 /** The headline numbers of every table, both tags side by side. */
 export function summarySection({ sizes, cost, network }) {
-  const net = (throttle, name, key) => median(pick(cost[throttle][name], key)) - median(pick(cost[throttle].none, key));
+  const net = (throttle, name, key) => pairedMedian(cost[throttle], name, key);
   const at = (runs, key, from) => median(runs.map((run) => run[key] - (from ? run[from] : 0)));
   const row = (label, p13n, td, format) => [label, format(p13n), format(td), fmt.ratio(p13n, td)];
-  return table(['at a glance (medians)', 'p13n-tag', 'td-js-sdk', 'p13n / td'], [
+  return table(['at a glance (medians; main thread: 95% interval)', 'p13n-tag', 'td-js-sdk', 'p13n / td'], [
     row('bundle, gzip -9', sizes.p13n.gzip, sizes.td.gzip, fmt.bytes),
-    row('main thread until the request, no throttling', net(1, 'p13n', 'task'), net(1, 'td', 'task'), fmt.ms),
-    row('main thread until the request, 4x CPU throttling', net(4, 'p13n', 'task'), net(4, 'td', 'task'), fmt.ms),
+    [...row('main thread until the request, no throttling', net(1, 'p13n', 'task'), net(1, 'td', 'task'), fmt.ms).slice(0, 3), withInterval(ratioInterval(cost[1], 'p13n', 'td'))],
+    [...row('main thread until the request, 4x CPU throttling', net(4, 'p13n', 'task'), net(4, 'td', 'task'), fmt.ms).slice(0, 3), withInterval(ratioInterval(cost[4], 'p13n', 'td'))],
     row('JS heap after init', net(1, 'p13n', 'heap'), net(1, 'td', 'heap'), fmt.kib),
     row('cold page view: navigation → offers in page code', at(network.p13n, 'offers'), at(network.td, 'offers'), fmt.ms),
     row('cold page view: request issued → offers', at(network.p13n, 'offers', 'request'), at(network.td, 'offers', 'request'), fmt.ms),
@@ -357,14 +381,15 @@ export function document(results, meta) {
 Measured ${meta.date} in ${meta.seconds} s (load average ${meta.load.map((n) => n.toFixed(1)).join(' → ')}) on
 ${meta.machine}; Chromium ${chromium} (headless).
 p13n-tag: ${meta.tag}.
-Page loads: ${meta.loads} per measurement (medians), but ${meta.earlyLoads} for each of the early snippet's new rows
-and ${meta.costLoads[4]} per page under 4x CPU throttling (whose window is 1.6 s a load, see the main-thread table);
+Page loads: ${meta.loads} per measurement (medians), but ${meta.earlyLoads} for each of the early snippet's new rows;
+main thread: rounds of one load of each page, ${meta.costRounds[1].min} to ${meta.costRounds[1].max} without throttling and ${meta.costRounds[4].min} to ${meta.costRounds[4].max} under 4x CPU
+throttling (whose window is 1.6 s a load), until every ratio is known to ±5% (see the main-thread table);
 ${meta.scalingLoads} per scaling run; outbox ${meta.outboxLoads} each, one for 1000 events; single-page app: one run
 of ${meta.spaRoutes} route changes.
 
 Reproduce: \`npm ci && npm run bench\` (builds dist/ first, then \`node bench/run.mjs\`; Chromium from
-\`CHROMIUM_PATH\`, default \`/usr/bin/chromium\`). \`BENCH_LOADS\`, \`BENCH_EARLY_LOADS\`, \`BENCH_SCALING_LOADS\` and
-\`BENCH_SPA_ROUTES\` make a quicker, rougher run.
+\`CHROMIUM_PATH\`, default \`/usr/bin/chromium\`). \`BENCH_LOADS\`, \`BENCH_MAX_ROUNDS\`, \`BENCH_EARLY_LOADS\`,
+\`BENCH_SCALING_LOADS\` and \`BENCH_SPA_ROUTES\` make a quicker, rougher run.
 
 ${summarySection(results)}
 
@@ -444,6 +469,14 @@ runs synchronously, so ScriptDuration undercounts p13n-tag and is shown only to 
 JSHeapUsedSize after HeapProfiler.collectGarbage, at the same point. **The floor** is \`bench/floor.js\`, loaded
 async as a tag is: about 20 lines that read the \`_td\` cookie, build the body and post it, with none of a tag's
 checks, retries, consent or rendering; what is left between it and p13n-tag is the price of those.
+
+**Each ratio has its 95% interval.** A round loads every page once, in an order shuffled per round; each page's
+cost in a round is its load less the same round's page without a tag (paired: what drifts over a run cancels), a
+page's figure is the median over rounds, and a ratio of two pages the ratio of those medians; its interval is a
+bootstrap over rounds (rounds drawn with replacement, the ratio worked out again 2,000 times, the 2.5th and 97.5th
+percentiles; \`bench/interval.mjs\`, seeded, so the same measurements give the same intervals). Rounds go on
+until the three ratios to td-js-sdk are each known to ±${TARGET_HALF_WIDTH * 100}% (intervals that a change of 10% would not
+overlap), or a most rounds. ${precisionNote(cost)}
 
 ${costSection(cost)}
 
@@ -558,8 +591,9 @@ ${spaRoutesSection(results.spaRoutes, meta.spaTitleAfterMs)}
 - The scaling tables run under Playwright, whose Runtime domain makes a tag's scripts dearer to compile and run
   (5-8 ms a tag at 1x, see the main-thread table); their differences between cases are what they show. The
   main-thread and time-to-offers tables run in the bare Chromium and do not pay it.
-- Under 4x CPU throttling the window is ${(meta.windowMs * 4 / 1000).toFixed(1)} s, and the page without a tag varies by tens of ms from one
-  load to the next (whether a GC or other idle work falls in the window): with ${meta.costLoads[4]} loads, the 4x
-  differences move by tens of ms between runs; compare the 1x rows first.
+- Under 4x CPU throttling every page's main-thread time varies by tens of ms from one load to the next (an
+  interquartile range of 12-20 ms on 50-100 ms; a window of 0.7 s rather than ${(meta.windowMs * 4 / 1000).toFixed(1)} s spread as much, so it is
+  not idle work falling in the window): the 4x ratios' intervals stay wide (see the main-thread table); compare the
+  1x rows, whose intervals are narrow, first.
 `;
 }
