@@ -117,12 +117,26 @@ export function createEmulator({ tokens = [], rules = [], latencyMs = 0, logLimi
     return true;
   }
 
-  async function api(req, res, path) {
-    // CORS first, on every answer: the browser must be able to read errors, and Retry-After.
+  /** A request to answer and log: CORS first, on every answer (the browser must be able to read errors), and its entry. */
+  function arrival(req, res, path) {
     res.setHeader('Access-Control-Allow-Origin', req.headers.origin || '*');
     res.setHeader('Vary', 'Origin');
+    return { t: Date.now(), method: req.method, path, headers: { ...req.headers }, body: '', status: null, response: null };
+  }
+
+  /** Reads the request's body into its entry (parsed when it is JSON), logs the entry, and returns what was parsed. */
+  async function logBody(req, entry) {
+    const raw = await readBody(req);
+    const event = raw === null ? undefined : tryJson(raw);
+    entry.body = raw === null ? '(body over 1 MiB, not kept)' : event === undefined ? raw : event;
+    record(entry);
+    return event;
+  }
+
+  async function api(req, res, path) {
+    const entry = arrival(req, res, path);
+    // and Retry-After, on every answer
     res.setHeader('Access-Control-Expose-Headers', 'Retry-After');
-    const entry = { t: Date.now(), method: req.method, path, headers: { ...req.headers }, body: '', status: null, response: null };
 
     if (req.method === 'OPTIONS') {
       // Answered before any auth check: a preflight never carries the credentials.
@@ -130,10 +144,7 @@ export function createEmulator({ tokens = [], rules = [], latencyMs = 0, logLimi
       await sleep(latencyMs);
       return finish(entry, res, 204, '', PREFLIGHT);
     }
-    const raw = await readBody(req);
-    const event = raw === null ? undefined : tryJson(raw);
-    entry.body = raw === null ? '(body over 1 MiB, not kept)' : event === undefined ? raw : event;
-    record(entry);
+    const event = await logBody(req, entry);
     await sleep(latencyMs);
 
     const route = API_PATH.exec(path);
@@ -194,18 +205,14 @@ export function createEmulator({ tokens = [], rules = [], latencyMs = 0, logLimi
    * credentials and headers of its own, so CORS answers as TD's collector must.
    */
   async function ingest(req, res, path) {
-    res.setHeader('Access-Control-Allow-Origin', req.headers.origin || '*');
+    const entry = arrival(req, res, path);
     res.setHeader('Access-Control-Allow-Credentials', 'true');
-    res.setHeader('Vary', 'Origin');
-    const entry = { t: Date.now(), method: req.method, path, headers: { ...req.headers }, body: '', status: null, response: null };
     if (req.method === 'OPTIONS') {
       record(entry);
       const headers = req.headers['access-control-request-headers'] || '';
       return finish(entry, res, 204, '', { 'Access-Control-Allow-Methods': 'POST, OPTIONS', 'Access-Control-Allow-Headers': headers });
     }
-    const raw = await readBody(req);
-    entry.body = raw === null ? '(body over 1 MiB, not kept)' : (tryJson(raw) ?? raw);
-    record(entry);
+    await logBody(req, entry);
     finish(entry, res, 200, {}, { 'Content-Type': 'application/json' });
   }
 

@@ -527,6 +527,8 @@ function createIdentity(settings, initial) {
     let id = settings.clientId || seen || uuid();
     const get = () => {
         const now = settings.clientId ? seen : cookieId(settings);
+        // what the cookie reads as has changed: an id there is another script's, and the visitor's from now on (a
+        // cookie gone leaves the id as it is)
         if (now != seen && (seen = now))
             id = now;
         return id;

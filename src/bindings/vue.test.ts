@@ -225,20 +225,13 @@ describe('Offer', () => {
     expect(html).toBe('<main><!--[--><i>Loading</i><!--]--></main>'); // a slot's fragment
     expect(client.on).not.toHaveBeenCalled();
 
-    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
-    const error = vi.spyOn(console, 'error').mockImplementation(() => {});
-    const root = document.createElement('div');
-    root.innerHTML = html;
-    document.body.appendChild(root);
-    const app = createSSRApp(App);
-    app.mount(root);
-    mounted.push(app);
+    const { root, problems } = hydrate(App, html);
     expect(root.innerHTML).toBe(html);
     client.offers({ hero: HERO });
     await nextTick();
     // the server's fragment went with the loading slot: the offer's is the client's, with no comments around it
     expect(root.innerHTML).toBe('<main><b>Spring sale</b></main>');
-    expect([...warn.mock.calls, ...error.mock.calls].map(String).filter((text) => /hydration|mismatch/i.test(text))).toEqual([]);
+    expect(problems()).toEqual([]);
   });
 
   it('renders the fallback on the server with the page tag, touching no window.p13n', async () => {
@@ -254,6 +247,19 @@ describe('Offer', () => {
  * flags, cached static nodes and stable slots an app's bundle has, and that `h()` never carries. Compiled to a
  * function rather than a module, so that the test can run it with this Vue.
  */
+/** Hydrates `html`, as a server rendered it, with `App`; `problems()` are the hydration warnings and errors Vue logged. */
+function hydrate(App: Parameters<typeof createSSRApp>[0], html: string) {
+  const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+  const error = vi.spyOn(console, 'error').mockImplementation(() => {});
+  const root = document.createElement('div');
+  root.innerHTML = html;
+  document.body.appendChild(root);
+  const app = createSSRApp(App);
+  app.mount(root);
+  mounted.push(app);
+  return { root, problems: () => [...warn.mock.calls, ...error.mock.calls].map(String).filter((text) => /hydration|mismatch/i.test(text)) };
+}
+
 function compiled(template: string, setup: () => Record<string, unknown>) {
   const bindings = Object.keys(setup());
   const { code, errors } = compileTemplate({
@@ -391,18 +397,11 @@ describe('Offer in compiled templates', () => {
     const html = await renderToString(createSSRApp(App));
     expect(html).toBe('<main><!--[--><h2 class="skeleton">Welcome, Ada</h2><!--]--></main>');
 
-    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
-    const error = vi.spyOn(console, 'error').mockImplementation(() => {});
-    const root = document.createElement('div');
-    root.innerHTML = html;
-    document.body.appendChild(root);
-    const app = createSSRApp(App);
-    app.mount(root);
-    mounted.push(app);
+    const { root, problems } = hydrate(App, html);
     expect(root.innerHTML).toBe(html);
     client.offers({ hero: HERO });
     await nextTick();
     expect(root.innerHTML).toBe('<main><h2>Spring sale</h2></main>');
-    expect([...warn.mock.calls, ...error.mock.calls].map(String).filter((text) => /hydration|mismatch/i.test(text))).toEqual([]);
+    expect(problems()).toEqual([]);
   });
 });
