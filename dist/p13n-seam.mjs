@@ -1,3 +1,8 @@
+/**
+ * Where the measure module keeps the offers a visitor saw, for the core to name in `track` events: a JSON list of
+ * `[name, until]` (ms), most recent first, one per offer, at most 10.
+ */
+const exposuresKey = (settings) => 'p13n:seen:' + settings.url;
 /** The offer attribute that holds TD's in-browser content, a JSON string. */
 const MESSAGE_KEY = 'td_in_browser.message_json';
 /** Where the `track` events of one endpoint and table are stored. */
@@ -14,4 +19,4 @@ const LEASE_MS = 30000;
  */
 const SLOW_MS = 2000;
 
-export { LEASE_MS as L, MESSAGE_KEY as M, SLOW_MS as S, outboxKey as o };
+export { LEASE_MS as L, MESSAGE_KEY as M, SLOW_MS as S, exposuresKey as e, outboxKey as o };

@@ -42,6 +42,15 @@ interface Config {
     /** Render TD's in-browser content (`td_in_browser.message_json`). Default true. */
     messages?: boolean;
     debug?: boolean;
+    /**
+     * Record viewable impressions, clicks and dismissals of the offers shown, and name the offers seen in later
+     * `track` events (`p13n_exposures`). Default false: it adds requests to the real-time API.
+     */
+    measure?: boolean;
+    /** The fraction of visitors, by a stable hash of `td_client_id`, kept in a control group shown no offer. Default 0. */
+    holdout?: number;
+    /** Days a viewable impression is named in later `track` events' `p13n_exposures`. Default 7. */
+    attribution?: number;
 }
 /**
  * Why a call failed. `code` is the API's own number when its error body carried one (3001, 2003, 9999 ...),
@@ -68,6 +77,7 @@ type Result = {
     status: number;
     offers: Offers;
     uuid: string;
+    holdout?: true;
 } | {
     ok: false;
     error: P13nError;
@@ -89,6 +99,11 @@ interface OffersDetail {
     status: number;
     /** True when these offers came from the `cache` at a repeat view; the fresh answer follows. */
     cached?: true;
+    /**
+     * True when a holdout withheld offers of this answer (the visitor's control group, or an offer's `p13n_holdout`):
+     * page code must not render them itself, or the control group is shown what it must not see.
+     */
+    holdout?: true;
 }
 interface ErrorDetail {
     error: P13nError;

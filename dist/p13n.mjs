@@ -1,4 +1,4 @@
-import { M as MESSAGE_KEY, o as outboxKey, S as SLOW_MS, L as LEASE_MS } from './p13n-seam.mjs';
+import { M as MESSAGE_KEY, e as exposuresKey, o as outboxKey, S as SLOW_MS, L as LEASE_MS } from './p13n-seam.mjs';
 
 /** The README's table of errors: every message of the tag's own points there. */
 const ERRORS_URL = 'https://www.npmjs.com/package/p13n-tag#errors';
@@ -57,6 +57,10 @@ const RULES = {
     onError: FUNCTION,
     messages: BOOLEAN,
     debug: BOOLEAN,
+    measure: BOOLEAN,
+    // a share of the visitors, below all of them
+    holdout: (share) => isNumber(0)(share) && share < 1,
+    attribution: isNumber(1e-9),
 };
 /** Text for anything thrown: the checks throw strings; page code may throw a Symbol or an object with no toString. */
 function reason(thrown) {
@@ -86,7 +90,7 @@ function readConfig(input, page = location, quiet) {
         if (!isObject(input))
             throw 'config is not an object';
         // no prototype: a polluted Object.prototype cannot supply a setting
-        const config = Object.assign(Object.create(null), { attributes: {}, pageview: true, timeout: 3000, consent: 'granted', prehideTimeout: 1500 });
+        const config = Object.assign(Object.create(null), { attributes: {}, pageview: true, timeout: 3000, consent: 'granted', prehideTimeout: 1500, attribution: 7 });
         for (const key of Object.keys(input)) {
             if (RULES.hasOwnProperty(key))
                 check(key, (config[key] = input[key]));
@@ -475,21 +479,37 @@ function removeCookie(name, domain) {
         remove(labels.slice(i).join('.'));
 }
 
+/**
+ * A number in [0, 1) drawn from `text`, the same in every browser, on every page and in every version: FNV-1a's
+ * 32 bits. The holdout draws from the visitor's `td_client_id` (the id td-js-sdk sees too), so a visitor stays in
+ * one group; an offer's own holdout draws from the id and the offer's name.
+ */
+function fraction(text) {
+    let hash = 2166136261;
+    for (let i = 0; i < text.length; i++)
+        hash = Math.imul(hash ^ text.charCodeAt(i), 16777619);
+    return (hash >>> 0) / 2 ** 32;
+}
+/** The group of visitor `id` for a holdout of `share`: `holdout` for that share of the visitors, else `treated`. */
+const groupOf = (id, share) => (fraction(id) < share ? 'holdout' : 'treated');
+
 /** Bytes an event may have: what one keepalive request can carry (64 KiB a page), less room for headers. */
 const MAX_EVENT_BYTES = 60 * 1024;
 /** A v4 UUID from `crypto.getRandomValues`: plain-http pages have no `crypto.randomUUID`. */
 const uuid = () => '10000000-1000-4000-8000-100000000000'.replace(/[018]/g, (c) => (+c ^ (crypto.getRandomValues(new Uint8Array(1))[0] & (15 >> (+c / 4)))).toString(16));
 /**
  * One request's body: the visitor, the page as it was, the moment, a fresh uuid, then `layers` (the config's
- * attributes, the page's; later ones win). Returns its uuid and its JSON, or why there is none. A uuid of the
- * page's own (an order id, say) is the event's idempotency key. The core and the early snippet both build their
- * page views here, so the snippet sends the very body the core would.
+ * attributes, the page's; later ones win), and with a `holdout` the visitor's group, which no attribute overrides.
+ * Returns its uuid and its JSON, or why there is none. A uuid of the page's own (an order id, say) is the event's
+ * idempotency key. The core and the early snippet both build their page views here, so the snippet sends the very
+ * body the core would.
  */
-function buildEvent(clientId, context, time, layers) {
+function buildEvent(clientId, context, time, layers, holdout) {
     let id = uuid();
     let body;
     try {
-        const event = merge([{ td_client_id: clientId }, context, { time: Math.floor(time / 1000), uuid: id }, ...layers]);
+        const group = holdout ? { p13n_group: groupOf(clientId, holdout) } : null;
+        const event = merge([{ td_client_id: clientId }, context, { time: Math.floor(time / 1000), uuid: id }, ...layers, group]);
         if (typeof event.uuid == 'string' && event.uuid)
             id = event.uuid;
         else
@@ -572,6 +592,7 @@ const MODULES = {
     debug: () => import('./p13n-debug.mjs'),
     messages: () => import('./p13n-messages.mjs'),
     purify: () => import('./p13n-purify.mjs'),
+    measure: () => import('./p13n-measure.mjs'),
 };
 /** Loads module `name` (a nonce and a hash are the bundler's and the page's business here). */
 const load = (name, _nonce, _hash) => MODULES[name]().then((module) => module.default);
@@ -929,6 +950,7 @@ function createPageViews(settings, hub, identity, consent, prehide, tracker, log
     // settles once the last call's request is on its way: calls reach fetch in the order they were made, so a
     // track (stored first) is sent before a personalize made after it
     let line = Promise.resolve();
+    let measuring; // the measure module loading, or in
     let views = 0; // page views started
     let shown = 0; // the latest page view whose answer is in
     const latest = () => shown == views;
@@ -947,8 +969,10 @@ function createPageViews(settings, hub, identity, consent, prehide, tracker, log
         const cached = cache && consent.get() == 'granted' && cache.get(path);
         if (cached) {
             shown = current;
-            presenter._present(cached.offers, true, latest, true);
-            events.emit('offers', { offers: cached.offers, names: Object.keys(cached.offers), uuid: cached.uuid, status: cached.status, cached: true });
+            given(cached.offers, cached.uuid, true).then(([offers, holdout]) => {
+                presenter._present(offers, true, latest, true);
+                emit(offers, cached.uuid, cached.status, holdout, true);
+            });
         }
         const page = { current, path, referrer };
         if (!titled)
@@ -965,8 +989,8 @@ function createPageViews(settings, hub, identity, consent, prehide, tracker, log
         if (early)
             taken = undefined;
         const visitor = identity.get();
-        const layers = [page && page.referrer != null ? { td_referrer: page.referrer } : null, settings.attributes, hub.attributes(), extra];
-        let [id, body] = early ? [early.uuid, early._body] : buildEvent(visitor, context, time, layers);
+        const layers = [page && page.referrer != null ? { td_referrer: page.referrer } : null, settings.attributes, hub.attributes(), track && settings.measure ? exposures() : null, extra];
+        let [id, body] = early ? [early.uuid, early._body] : buildEvent(visitor, context, time, layers, settings.holdout);
         if (typeof body != 'string')
             return fail(body, id);
         // built when called, sent when allowed: a held event keeps its time and the page it happened on
@@ -980,7 +1004,7 @@ function createPageViews(settings, hub, identity, consent, prehide, tracker, log
             return fail(decision == 'dropped' ? problem('dropped', `more than ${MAX_HELD} calls waited for consent`) : problem('consent', 'consent is denied'), id);
         }
         // held for consent while td-js-sdk named the visitor in the cookie: the event goes with the id the cookie has now
-        const named = early || identity.get() == visitor ? body : buildEvent(identity.get(), context, time, layers.concat({ uuid: id }))[1];
+        const named = early || identity.get() == visitor ? body : buildEvent(identity.get(), context, time, layers.concat({ uuid: id }), settings.holdout)[1];
         if (typeof named == 'string')
             body = named;
         if (log)
@@ -994,24 +1018,55 @@ function createPageViews(settings, hub, identity, consent, prehide, tracker, log
         const reply = await sending.finally(out);
         // a visitor who said no while it was out gets nothing personal from it: nothing shown, nothing cached
         const allowed = consent.get() != 'denied';
+        let [offers, holdout] = [reply.ok ? reply.offers : {}];
+        if (reply.ok && allowed && !track)
+            [offers, holdout] = await given(offers, id, !!page);
         // an answer to a page view that a newer one has overtaken would show the wrong page's offers
         if (!track && (!page || page.current == views)) {
             shown = views;
             // slots first, so handlers of p13n:offers see the page as rendered
             if (reply.ok && allowed)
-                presenter._present(reply.offers, !!page, latest);
+                presenter._present(offers, !!page, latest);
             else
                 prehide.reveal();
         }
         if (!reply.ok)
             return fail(reply.error, id);
-        const { status, offers } = reply;
+        const { status } = reply;
         if (track)
             return { ok: true, status, offers: {}, uuid: id };
         if (page && cache && allowed)
-            cache.put(page.path, { offers, status, uuid: id });
-        events.emit('offers', { offers, names: Object.keys(offers), uuid: id, status });
-        return { ok: true, status, offers, uuid: id };
+            cache.put(page.path, { offers: reply.offers, status, uuid: id });
+        emit(offers, id, status, holdout);
+        return holdout ? { ok: true, status, offers, uuid: id, holdout } : { ok: true, status, offers, uuid: id };
+    }
+    /** `p13n:offers`, and the config's and the handlers' callbacks. */
+    const emit = (offers, uuid, status, holdout, cached) => events.emit('offers', Object.assign({ offers, names: Object.keys(offers), uuid, status }, holdout && { holdout }, cached && { cached }));
+    /**
+     * What the page is given of an answer's `offers` (the request's `uuid`, a page view's when `view`): nothing in
+     * the holdout's control group (the places keep what they show by default), else what the measure module leaves
+     * (an offer's own holdout, a frequency cap); with `true` when a holdout withheld offers. The module, loaded by
+     * the first answer when measuring or holding out, watches what is shown from then on.
+     */
+    async function given(offers, uuid, view) {
+        if (!settings.measure && !settings.holdout)
+            return [offers];
+        const control = !!settings.holdout && groupOf(identity.get(), settings.holdout) == 'holdout';
+        measuring =
+            measuring ||
+                load('measure', settings.nonce).then((create) => create({ track: (attributes) => request(attributes, true), clientId: identity.get, fraction }, settings), (why) => report(problem('module', why)));
+        const module = await measuring;
+        return module ? module.answer(offers, uuid, view, control) : control ? [{}, true] : [offers];
+    }
+    /** The offers this visitor saw within `attribution` days, most recent first, as the measure module keeps them. */
+    function exposures() {
+        try {
+            const names = JSON.parse(localStorage.getItem(exposuresKey(settings))).filter((seen) => seen[1] > Date.now()).map((seen) => seen[0]);
+            return names.length ? { p13n_exposures: names } : null;
+        }
+        catch {
+            return null; // none kept, or storage refused
+        }
     }
     return {
         _view: view,
@@ -1027,6 +1082,8 @@ function createPageViews(settings, hub, identity, consent, prehide, tracker, log
                 cache.clear();
             if (denied)
                 presenter._clear();
+            if (denied && measuring)
+                measuring.then((module) => module && module.clear());
         },
     };
 }

@@ -29,6 +29,7 @@ type Result = {
     status: number;
     offers: Offers;
     uuid: string;
+    holdout?: true;
 } | {
     ok: false;
     error: P13nError;
@@ -50,6 +51,11 @@ interface OffersDetail {
     status: number;
     /** True when these offers came from the `cache` at a repeat view; the fresh answer follows. */
     cached?: true;
+    /**
+     * True when a holdout withheld offers of this answer (the visitor's control group, or an offer's `p13n_holdout`):
+     * page code must not render them itself, or the control group is shown what it must not see.
+     */
+    holdout?: true;
 }
 interface ErrorDetail {
     error: P13nError;

@@ -5,12 +5,13 @@
  * they need of it comes in the `Kit`, so no byte is in two files.
  */
 import type { Settings } from './core/config';
-import type { P13nError } from './types';
+import type { Attributes, P13nError } from './types';
 import type { failure, keepalive } from './core/transport';
 import type createDelivery from './modules/delivery';
 import type explain from './modules/debug';
 import type watchRoutes from './modules/spa';
 import type createMessages from './modules/messages';
+import type createMeasure from './modules/measure';
 import type purify from './modules/purify';
 
 /** The core's own functions a module may use. */
@@ -31,6 +32,8 @@ export interface Modules {
   messages: typeof createMessages;
   /** DOMPurify, the messages module's sanitizer where the browser has no `Element.setHTML`. */
   purify: typeof purify;
+  /** Viewable impressions, clicks, dismissals, holdouts and caps: loaded by the first answer with `measure` or `holdout`. */
+  measure: typeof createMeasure;
 }
 export type ModuleName = keyof Modules;
 
@@ -43,6 +46,22 @@ export interface MessageKit {
   /** Tells the page of a message that could not be shown: an `error` event (code `'message'`, or `'module'`). */
   report(error: P13nError): void;
 }
+
+/** What the measure module is given. */
+export interface MeasureKit {
+  /** Sends a measurement event as `track` sends it: with consent, through the outbox, keepalive and any proxy. */
+  track(attributes: Attributes): unknown;
+  /** The visitor's `td_client_id` now: the groups and an offer's own holdout draw from it. */
+  clientId(): string;
+  /** The core's draw of a number in [0, 1) from text (core/group.ts), as the visitor's group is drawn. */
+  fraction(text: string): number;
+}
+
+/**
+ * Where the measure module keeps the offers a visitor saw, for the core to name in `track` events: a JSON list of
+ * `[name, until]` (ms), most recent first, one per offer, at most 10.
+ */
+export const exposuresKey = (settings: Pick<Settings, 'url'>) => 'p13n:seen:' + settings.url;
 
 /** The offer attribute that holds TD's in-browser content, a JSON string. */
 export const MESSAGE_KEY = 'td_in_browser.message_json';

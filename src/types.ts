@@ -44,6 +44,15 @@ export interface Config {
   /** Render TD's in-browser content (`td_in_browser.message_json`). Default true. */
   messages?: boolean;
   debug?: boolean;
+  /**
+   * Record viewable impressions, clicks and dismissals of the offers shown, and name the offers seen in later
+   * `track` events (`p13n_exposures`). Default false: it adds requests to the real-time API.
+   */
+  measure?: boolean;
+  /** The fraction of visitors, by a stable hash of `td_client_id`, kept in a control group shown no offer. Default 0. */
+  holdout?: number;
+  /** Days a viewable impression is named in later `track` events' `p13n_exposures`. Default 7. */
+  attribution?: number;
 }
 
 /**
@@ -67,7 +76,7 @@ export interface Offer {
 export type Offers = Record<string, Offer>;
 
 export type Result =
-  | { ok: true; status: number; offers: Offers; uuid: string }
+  | { ok: true; status: number; offers: Offers; uuid: string; holdout?: true }
   | { ok: false; error: P13nError; offers: Offers; uuid?: string };
 
 export interface Outcome {
@@ -86,6 +95,11 @@ export interface OffersDetail {
   status: number;
   /** True when these offers came from the `cache` at a repeat view; the fresh answer follows. */
   cached?: true;
+  /**
+   * True when a holdout withheld offers of this answer (the visitor's control group, or an offer's `p13n_holdout`):
+   * page code must not render them itself, or the control group is shown what it must not see.
+   */
+  holdout?: true;
 }
 export interface ErrorDetail {
   error: P13nError;

@@ -3,7 +3,7 @@ import type { Config, CookieOptions, P13nError } from '../types';
 
 /** A config that passed every rule, with defaults filled in and the request's URL and headers worked out. */
 export type Settings = Config &
-  Required<Pick<Config, 'attributes' | 'pageview' | 'timeout' | 'consent' | 'prehideTimeout'>> & {
+  Required<Pick<Config, 'attributes' | 'pageview' | 'timeout' | 'consent' | 'prehideTimeout' | 'attribution'>> & {
     url: string;
     headers: Record<string, string>;
     /** fetch's credentials: a proxy on the page's origin gets the page's own, so the POST rides its connection. */
@@ -60,6 +60,10 @@ const RULES: Record<string, (value: any) => unknown> = {
   onError: FUNCTION,
   messages: BOOLEAN,
   debug: BOOLEAN,
+  measure: BOOLEAN,
+  // a share of the visitors, below all of them
+  holdout: (share) => isNumber(0)(share) && share < 1,
+  attribution: isNumber(1e-9),
 };
 
 /** Text for anything thrown: the checks throw strings; page code may throw a Symbol or an object with no toString. */
@@ -88,7 +92,7 @@ export function readConfig(input: unknown, page: Location = location, quiet?: bo
   try {
     if (!isObject(input)) throw 'config is not an object';
     // no prototype: a polluted Object.prototype cannot supply a setting
-    const config: Settings = Object.assign(Object.create(null), { attributes: {}, pageview: true, timeout: 3000, consent: 'granted', prehideTimeout: 1500 });
+    const config: Settings = Object.assign(Object.create(null), { attributes: {}, pageview: true, timeout: 3000, consent: 'granted', prehideTimeout: 1500, attribution: 7 });
     for (const key of Object.keys(input)) {
       if (RULES.hasOwnProperty(key)) check(key, (config[key as 'spa'] = input[key]));
       else warn(`config.${key} is not a setting, ignored`);

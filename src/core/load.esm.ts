@@ -10,6 +10,7 @@ const MODULES: { [N in ModuleName]: () => Promise<{ default: Modules[N] }> } = {
   debug: () => import('../modules/debug'),
   messages: () => import('../modules/messages'),
   purify: () => import('../modules/purify'),
+  measure: () => import('../modules/measure'),
 };
 
 /** Loads module `name` (a nonce and a hash are the bundler's and the page's business here). */

@@ -10,8 +10,11 @@ import type { Prehide } from './prehide';
 import { createPresenter } from './present';
 import type { Tracker } from './track';
 import { post, type Answer } from './transport';
+import { fraction, groupOf } from './group';
+import { load } from './load';
+import { exposuresKey, type Modules } from '../seam';
 import type { Early } from '../snippets/early-view';
-import type { Attributes, P13nError, Result } from '../types';
+import type { Attributes, Offers, P13nError, Result } from '../types';
 
 // masks the 40-hex key and the 32-hex token secret in anything logged
 const mask = (text: string) => text.replace(/[0-9a-f]{32,}/gi, '****');
@@ -64,6 +67,7 @@ export function createPageViews(
   // settles once the last call's request is on its way: calls reach fetch in the order they were made, so a
   // track (stored first) is sent before a personalize made after it
   let line: Promise<unknown> = Promise.resolve();
+  let measuring: Promise<ReturnType<Modules['measure']> | void> | undefined; // the measure module loading, or in
   let views = 0; // page views started
   let shown = 0; // the latest page view whose answer is in
   const latest = () => shown == views;
@@ -84,8 +88,10 @@ export function createPageViews(
     const cached = cache && consent.get() == 'granted' && cache.get(path);
     if (cached) {
       shown = current;
-      presenter._present(cached.offers, true, latest, true);
-      events.emit('offers', { offers: cached.offers, names: Object.keys(cached.offers), uuid: cached.uuid, status: cached.status, cached: true });
+      given(cached.offers, cached.uuid, true).then(([offers, holdout]) => {
+        presenter._present(offers, true, latest, true);
+        emit(offers, cached.uuid, cached.status, holdout, true);
+      });
     }
     const page = { current, path, referrer };
     if (!titled) return request(undefined, false, page);
@@ -100,8 +106,8 @@ export function createPageViews(
     const early = page && taken;
     if (early) taken = undefined;
     const visitor = identity.get();
-    const layers = [page && page.referrer != null ? { td_referrer: page.referrer } : null, settings.attributes, hub.attributes(), extra];
-    let [id, body] = early ? [early.uuid, early._body] : buildEvent(visitor, context, time, layers);
+    const layers = [page && page.referrer != null ? { td_referrer: page.referrer } : null, settings.attributes, hub.attributes(), track && settings.measure ? exposures() : null, extra];
+    let [id, body] = early ? [early.uuid, early._body] : buildEvent(visitor, context, time, layers, settings.holdout);
     if (typeof body != 'string') return fail(body, id);
     // built when called, sent when allowed: a held event keeps its time and the page it happened on
     const turn = line;
@@ -114,7 +120,7 @@ export function createPageViews(
       return fail(decision == 'dropped' ? problem('dropped', `more than ${MAX_HELD} calls waited for consent`) : problem('consent', 'consent is denied'), id);
     }
     // held for consent while td-js-sdk named the visitor in the cookie: the event goes with the id the cookie has now
-    const named = early || identity.get() == visitor ? body : buildEvent(identity.get(), context, time, layers.concat({ uuid: id }))[1];
+    const named = early || identity.get() == visitor ? body : buildEvent(identity.get(), context, time, layers.concat({ uuid: id }), settings.holdout)[1];
     if (typeof named == 'string') body = named;
     if (log) log('\u2192 POST', settings.url, mask(JSON.stringify(settings.headers)), JSON.parse(body));
     const sending = track
@@ -125,19 +131,54 @@ export function createPageViews(
     const reply = await sending.finally(out);
     // a visitor who said no while it was out gets nothing personal from it: nothing shown, nothing cached
     const allowed = consent.get() != 'denied';
+    let [offers, holdout]: [Offers, true?] = [reply.ok ? reply.offers : {}];
+    if (reply.ok && allowed && !track) [offers, holdout] = await given(offers, id, !!page);
     // an answer to a page view that a newer one has overtaken would show the wrong page's offers
     if (!track && (!page || page.current == views)) {
       shown = views;
       // slots first, so handlers of p13n:offers see the page as rendered
-      if (reply.ok && allowed) presenter._present(reply.offers, !!page, latest);
+      if (reply.ok && allowed) presenter._present(offers, !!page, latest);
       else prehide.reveal();
     }
     if (!reply.ok) return fail(reply.error, id);
-    const { status, offers } = reply;
+    const { status } = reply;
     if (track) return { ok: true, status, offers: {}, uuid: id };
-    if (page && cache && allowed) cache.put(page.path, { offers, status, uuid: id });
-    events.emit('offers', { offers, names: Object.keys(offers), uuid: id, status });
-    return { ok: true, status, offers, uuid: id };
+    if (page && cache && allowed) cache.put(page.path, { offers: reply.offers, status, uuid: id });
+    emit(offers, id, status, holdout);
+    return holdout ? { ok: true, status, offers, uuid: id, holdout } : { ok: true, status, offers, uuid: id };
+  }
+
+  /** `p13n:offers`, and the config's and the handlers' callbacks. */
+  const emit = (offers: Offers, uuid: string, status: number, holdout?: true, cached?: true) =>
+    events.emit('offers', Object.assign({ offers, names: Object.keys(offers), uuid, status }, holdout && { holdout }, cached && { cached }));
+
+  /**
+   * What the page is given of an answer's `offers` (the request's `uuid`, a page view's when `view`): nothing in
+   * the holdout's control group (the places keep what they show by default), else what the measure module leaves
+   * (an offer's own holdout, a frequency cap); with `true` when a holdout withheld offers. The module, loaded by
+   * the first answer when measuring or holding out, watches what is shown from then on.
+   */
+  async function given(offers: Offers, uuid: string, view: boolean): Promise<[Offers, true?]> {
+    if (!settings.measure && !settings.holdout) return [offers];
+    const control = !!settings.holdout && groupOf(identity.get(), settings.holdout) == 'holdout';
+    measuring =
+      measuring ||
+      load('measure', settings.nonce).then(
+        (create) => create({ track: (attributes) => request(attributes, true), clientId: identity.get, fraction }, settings),
+        (why) => report(problem('module', why)),
+      );
+    const module = await measuring;
+    return module ? module.answer(offers, uuid, view, control) : control ? [{}, true] : [offers];
+  }
+
+  /** The offers this visitor saw within `attribution` days, most recent first, as the measure module keeps them. */
+  function exposures() {
+    try {
+      const names = JSON.parse(localStorage.getItem(exposuresKey(settings))!).filter((seen: [string, number]) => seen[1] > Date.now()).map((seen: [string]) => seen[0]);
+      return names.length ? { p13n_exposures: names } : null;
+    } catch {
+      return null; // none kept, or storage refused
+    }
   }
 
   return {
@@ -152,6 +193,7 @@ export function createPageViews(
     _forget(denied?: boolean) {
       if (cache) cache.clear();
       if (denied) presenter._clear();
+      if (denied && measuring) measuring.then((module) => module && module.clear());
     },
   };
 }

@@ -36,7 +36,7 @@ export function sendEarly(config: unknown): Early | undefined {
   if ('code' in settings || !settings.pageview || settings.consent != 'granted' || gpcRefuses(settings)) return;
   const id = visitorId(settings);
   const { cookie } = settings;
-  const [, body] = buildEvent(id, pageContext(), Date.now(), [settings.attributes]);
+  const [, body] = buildEvent(id, pageContext(), Date.now(), [settings.attributes], settings.holdout);
   if (typeof body != 'string') return;
   // keepalive as an own property: a polluted Object.prototype.keepalive must not reach fetch
   const early = { c: config, b: body, i: id, r: exchange({ ...settings, body, keepalive: false }) };

@@ -30,6 +30,9 @@ const KEYS: Record<string, string> = {
   onError: 'a function',
   messages: "true or false: false leaves TD's in-browser content (td_in_browser.message_json) to the page",
   debug: 'true or false',
+  measure: 'true or false: true records viewable impressions, clicks and dismissals of the offers shown',
+  holdout: 'a number from 0 to below 1: the share of visitors kept in a control group that is shown no offer',
+  attribution: 'a number of days, above 0: how long a viewable impression is named in later track events',
 };
 /** What each command takes. */
 const COMMANDS: Record<string, string> = {
