@@ -271,15 +271,17 @@ function createMeasure(kit, settings) {
     }
     return {
         /**
-         * An answer's `offers` (the request's `uuid`; a page view's when `view`), before the page is shown them, for a
-         * visitor in the control group or not: what the page is shown (nothing in the control group; an offer held out
+         * An answer's `offers` (the request's `uuid`; a page view's when `view`), before the page is shown them: what
+         * the page is shown (nothing in the control group; an offer held out
          * by its `p13n_holdout`, or past its `p13n_cap`, taken out), and `true` when a holdout withheld offers.
          */
-        answer(offers, uuid, view, control) {
+        answer(offers, uuid, view) {
             const visible = {};
             const now = new Map();
             held = new Set();
             const id = kit.clientId();
+            // the visitor's group, drawn as the core draws the p13n_group of its requests
+            const control = !!settings.holdout && kit.fraction(id) < settings.holdout;
             for (const name of Object.keys(offers)) {
                 const attributes = (offers[name] && offers[name].attributes) || {};
                 const share = attributes.p13n_holdout;

@@ -90,7 +90,7 @@ function readConfig(input, page = location, quiet) {
         if (!isObject(input))
             throw 'config is not an object';
         // no prototype: a polluted Object.prototype cannot supply a setting
-        const config = Object.assign(Object.create(null), { attributes: {}, pageview: true, timeout: 3000, consent: 'granted', prehideTimeout: 1500, attribution: 7 });
+        const config = Object.assign(Object.create(null), { attributes: {}, pageview: true, timeout: 3000, consent: 'granted', prehideTimeout: 1500 });
         for (const key of Object.keys(input)) {
             if (RULES.hasOwnProperty(key))
                 check(key, (config[key] = input[key]));
@@ -593,77 +593,10 @@ const MODULES = {
     messages: () => import('./p13n-messages.mjs'),
     purify: () => import('./p13n-purify.mjs'),
     measure: () => import('./p13n-measure.mjs'),
+    cache: () => import('./p13n-cache.mjs'),
 };
 /** Loads module `name` (a nonce and a hash are the bundler's and the page's business here). */
 const load = (name, _nonce, _hash) => MODULES[name]().then((module) => module.default);
-
-/** Paths kept: the pages a visitor comes back to, at a few KB each. */
-const MAX_PATHS = 20;
-/**
- * The offers cache (`cache: { ttl }`): the last page-view answer per path, kept `ttl` seconds in `localStorage`
- * under `key` (or in memory where storage throws), at most MAX_PATHS paths, the oldest dropped first. A repeat
- * view renders from it at once, while the fresh answer, which wins, is on its way.
- */
-function createCache(key, ttl) {
-    let memory = {};
-    let stored = true; // false from the first time storage throws: then the cache lives in memory
-    /** The entry at `path` when it is whole and fresh, read from own properties only: storage is page-writable. */
-    const entry = (all, path, now) => {
-        const value = own$1(all, path);
-        const t = own$1(value, 't');
-        const answer = { t, offers: own$1(value, 'offers'), status: own$1(value, 'status'), uuid: own$1(value, 'uuid') };
-        const whole = typeof t == 'number' && isObject(answer.offers) && typeof answer.status == 'number' && typeof answer.uuid == 'string';
-        return whole && now >= t && now - t < ttl * 1000 ? answer : undefined;
-    };
-    const read = () => {
-        let text = null;
-        try {
-            text = stored ? localStorage.getItem(key) : null;
-        }
-        catch {
-            stored = false;
-        }
-        if (!stored)
-            return memory;
-        try {
-            const saved = JSON.parse(text || '{}');
-            return (memory = isObject(saved) ? saved : {});
-        }
-        catch {
-            return (memory = {}); // not ours, or damaged: the next put writes over it
-        }
-    };
-    return {
-        get: (path) => entry(read(), path, Date.now()),
-        put(path, answer) {
-            const now = Date.now();
-            const all = read();
-            const kept = Object.create(null);
-            kept[path] = { t: now, offers: answer.offers, status: answer.status, uuid: answer.uuid };
-            Object.keys(all)
-                .map((other) => [other, entry(all, other, now)])
-                .filter(([other, cached]) => cached && other != path)
-                .sort((a, b) => b[1].t - a[1].t)
-                .slice(0, MAX_PATHS - 1)
-                .forEach(([other, cached]) => (kept[other] = cached));
-            memory = kept;
-            try {
-                if (stored)
-                    localStorage.setItem(key, toJSON(kept));
-            }
-            catch {
-                stored = false;
-            }
-        },
-        clear() {
-            memory = {};
-            try {
-                localStorage.removeItem(key);
-            }
-            catch { }
-        },
-    };
-}
 
 const SLOT = '[data-p13n-offer]';
 /** A region whose slots the tag leaves alone: a client framework renders it, and would find markup it did not write. */
@@ -945,12 +878,12 @@ function takeOver(early) {
  */
 function createPageViews(settings, hub, identity, consent, prehide, tracker, log, taken) {
     const presenter = createPresenter(settings, prehide, hub.report);
-    const cache = settings.cache ? createCache('p13n:cache:' + settings.url, settings.cache.ttl) : undefined;
     const { events, report } = hub;
     // settles once the last call's request is on its way: calls reach fetch in the order they were made, so a
     // track (stored first) is sent before a personalize made after it
     let line = Promise.resolve();
     let measuring; // the measure module loading, or in
+    let caching; // the cache module loading, or in
     let views = 0; // page views started
     let shown = 0; // the latest page view whose answer is in
     const latest = () => shown == views;
@@ -966,14 +899,18 @@ function createPageViews(settings, hub, identity, consent, prehide, tracker, log
         const current = ++views;
         // the early snippet's page view is of the page it saw, though an app may have moved since
         const path = taken ? taken.td_path : location.pathname;
-        const cached = cache && consent.get() == 'granted' && cache.get(path);
-        if (cached) {
-            shown = current;
-            given(cached.offers, cached.uuid, true).then(([offers, holdout]) => {
-                presenter._present(offers, true, latest, true);
-                emit(offers, cached.uuid, cached.status, holdout, true);
+        if (consent.get() == 'granted')
+            cache((stored) => {
+                const cached = stored.get(path);
+                // shown as soon as the cache module is in, unless the fresh answer came first
+                if (!cached || shown >= current)
+                    return;
+                shown = current;
+                given(cached.offers, cached.uuid, true).then(([offers, holdout]) => {
+                    presenter._present(offers, true, latest, true);
+                    emit(offers, cached.uuid, cached.status, holdout, true);
+                });
             });
-        }
         const page = { current, path, referrer };
         if (!titled)
             return request(undefined, false, page);
@@ -1035,38 +972,46 @@ function createPageViews(settings, hub, identity, consent, prehide, tracker, log
         const { status } = reply;
         if (track)
             return { ok: true, status, offers: {}, uuid: id };
-        if (page && cache && allowed)
-            cache.put(page.path, { offers: reply.offers, status, uuid: id });
+        if (page && allowed)
+            cache((stored) => stored.put(page.path, { offers: reply.offers, status, uuid: id }));
         emit(offers, id, status, holdout);
-        return holdout ? { ok: true, status, offers, uuid: id, holdout } : { ok: true, status, offers, uuid: id };
+        return { ok: true, status, offers, uuid: id, holdout };
     }
-    /** `p13n:offers`, and the config's and the handlers' callbacks. */
-    const emit = (offers, uuid, status, holdout, cached) => events.emit('offers', Object.assign({ offers, names: Object.keys(offers), uuid, status }, holdout && { holdout }, cached && { cached }));
+    /** `p13n:offers`, and the config's and the handlers' callbacks (`cached`, `holdout`: undefined unless so). */
+    const emit = (offers, uuid, status, holdout, cached) => events.emit('offers', { offers, names: Object.keys(offers), uuid, status, cached, holdout });
     /**
-     * What the page is given of an answer's `offers` (the request's `uuid`, a page view's when `view`): nothing in
-     * the holdout's control group (the places keep what they show by default), else what the measure module leaves
-     * (an offer's own holdout, a frequency cap); with `true` when a holdout withheld offers. The module, loaded by
-     * the first answer when measuring or holding out, watches what is shown from then on.
+     * What the page is given of an answer's `offers` (the request's `uuid`, a page view's when `view`), with `true`
+     * when a holdout withheld offers: what the measure module leaves (nothing in the control group, whose places keep
+     * what they show by default; an offer's own holdout and its frequency cap taken out). The module, loaded by the
+     * first answer when measuring or holding out, watches what is shown from then on. Should it not load, the page is
+     * given the answer as it is (the `module` error says so).
      */
     async function given(offers, uuid, view) {
         if (!settings.measure && !settings.holdout)
             return [offers];
-        const control = !!settings.holdout && groupOf(identity.get(), settings.holdout) == 'holdout';
         measuring =
             measuring ||
                 load('measure', settings.nonce).then((create) => create({ track: (attributes) => request(attributes, true), clientId: identity.get, fraction }, settings), (why) => report(problem('module', why)));
         const module = await measuring;
-        return module ? module.answer(offers, uuid, view, control) : control ? [{}, true] : [offers];
+        return module ? module.answer(offers, uuid, view) : [offers];
+    }
+    /** Runs `then` with the offer cache once its module is in, when the config asks for one (`cache: { ttl }`). */
+    function cache(then) {
+        if (!settings.cache)
+            return;
+        caching =
+            caching ||
+                load('cache', settings.nonce).then((create) => create('p13n:cache:' + settings.url, settings.cache.ttl, { toJSON }), (why) => report(problem('module', why)));
+        caching.then((stored) => stored && then(stored));
     }
     /** The offers this visitor saw within `attribution` days, most recent first, as the measure module keeps them. */
     function exposures() {
+        let names;
         try {
-            const names = JSON.parse(localStorage.getItem(exposuresKey(settings))).filter((seen) => seen[1] > Date.now()).map((seen) => seen[0]);
-            return names.length ? { p13n_exposures: names } : null;
+            names = JSON.parse(localStorage[exposuresKey(settings)]).filter((seen) => seen[1] > Date.now()).map((seen) => seen[0]);
         }
-        catch {
-            return null; // none kept, or storage refused
-        }
+        catch { } // none kept, or storage refused
+        return names && names[0] ? { p13n_exposures: names } : null;
     }
     return {
         _view: view,
@@ -1078,8 +1023,7 @@ function createPageViews(settings, hub, identity, consent, prehide, tracker, log
         _begun: () => views > 0,
         /** Consent refused (`denied`), or a new visitor (a reset): nothing personal of the last one stays. */
         _forget(denied) {
-            if (cache)
-                cache.clear();
+            cache((stored) => stored.clear());
             if (denied)
                 presenter._clear();
             if (denied && measuring)

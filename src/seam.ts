@@ -7,11 +7,13 @@
 import type { Settings } from './core/config';
 import type { Attributes, P13nError } from './types';
 import type { failure, keepalive } from './core/transport';
+import type { toJSON } from './core/payload';
 import type createDelivery from './modules/delivery';
 import type explain from './modules/debug';
 import type watchRoutes from './modules/spa';
 import type createMessages from './modules/messages';
 import type createMeasure from './modules/measure';
+import type createCache from './modules/cache';
 import type purify from './modules/purify';
 
 /** The core's own functions a module may use. */
@@ -34,6 +36,8 @@ export interface Modules {
   purify: typeof purify;
   /** Viewable impressions, clicks, dismissals, holdouts and caps: loaded by the first answer with `measure` or `holdout`. */
   measure: typeof createMeasure;
+  /** The offer cache (`cache: { ttl }`): loaded by a page view when it is on. */
+  cache: typeof createCache;
 }
 export type ModuleName = keyof Modules;
 
@@ -45,6 +49,11 @@ export interface MessageKit {
   purify(hash: string): Promise<Modules['purify']>;
   /** Tells the page of a message that could not be shown: an `error` event (code `'message'`, or `'module'`). */
   report(error: P13nError): void;
+}
+
+/** What the cache module is given: the core's JSON writer, which a page's `toJSON` cannot bend. */
+export interface CacheKit {
+  toJSON: typeof toJSON;
 }
 
 /** What the measure module is given. */

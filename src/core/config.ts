@@ -3,7 +3,7 @@ import type { Config, CookieOptions, P13nError } from '../types';
 
 /** A config that passed every rule, with defaults filled in and the request's URL and headers worked out. */
 export type Settings = Config &
-  Required<Pick<Config, 'attributes' | 'pageview' | 'timeout' | 'consent' | 'prehideTimeout' | 'attribution'>> & {
+  Required<Pick<Config, 'attributes' | 'pageview' | 'timeout' | 'consent' | 'prehideTimeout'>> & {
     url: string;
     headers: Record<string, string>;
     /** fetch's credentials: a proxy on the page's origin gets the page's own, so the POST rides its connection. */
@@ -92,7 +92,7 @@ export function readConfig(input: unknown, page: Location = location, quiet?: bo
   try {
     if (!isObject(input)) throw 'config is not an object';
     // no prototype: a polluted Object.prototype cannot supply a setting
-    const config: Settings = Object.assign(Object.create(null), { attributes: {}, pageview: true, timeout: 3000, consent: 'granted', prehideTimeout: 1500, attribution: 7 });
+    const config: Settings = Object.assign(Object.create(null), { attributes: {}, pageview: true, timeout: 3000, consent: 'granted', prehideTimeout: 1500 });
     for (const key of Object.keys(input)) {
       if (RULES.hasOwnProperty(key)) check(key, (config[key as 'spa'] = input[key]));
       else warn(`config.${key} is not a setting, ignored`);

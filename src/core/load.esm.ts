@@ -11,6 +11,7 @@ const MODULES: { [N in ModuleName]: () => Promise<{ default: Modules[N] }> } = {
   messages: () => import('../modules/messages'),
   purify: () => import('../modules/purify'),
   measure: () => import('../modules/measure'),
+  cache: () => import('../modules/cache'),
 };
 
 /** Loads module `name` (a nonce and a hash are the bundler's and the page's business here). */

@@ -1,5 +1,5 @@
-import { createCache } from './cache';
 import { isObject, type Settings } from './config';
+import { toJSON } from './payload';
 import { MAX_HELD, type ConsentState } from './consent';
 import { pageContext } from './context';
 import { problem } from './errors';
@@ -10,7 +10,7 @@ import type { Prehide } from './prehide';
 import { createPresenter } from './present';
 import type { Tracker } from './track';
 import { post, type Answer } from './transport';
-import { fraction, groupOf } from './group';
+import { fraction } from './group';
 import { load } from './load';
 import { exposuresKey, type Modules } from '../seam';
 import type { Early } from '../snippets/early-view';
@@ -62,12 +62,12 @@ export function createPageViews(
   taken?: Taken,
 ) {
   const presenter = createPresenter(settings, prehide, hub.report);
-  const cache = settings.cache ? createCache('p13n:cache:' + settings.url, settings.cache.ttl) : undefined;
   const { events, report } = hub;
   // settles once the last call's request is on its way: calls reach fetch in the order they were made, so a
   // track (stored first) is sent before a personalize made after it
   let line: Promise<unknown> = Promise.resolve();
   let measuring: Promise<ReturnType<Modules['measure']> | void> | undefined; // the measure module loading, or in
+  let caching: Promise<ReturnType<Modules['cache']> | void> | undefined; // the cache module loading, or in
   let views = 0; // page views started
   let shown = 0; // the latest page view whose answer is in
   const latest = () => shown == views;
@@ -85,14 +85,17 @@ export function createPageViews(
     const current = ++views;
     // the early snippet's page view is of the page it saw, though an app may have moved since
     const path = taken ? taken.td_path : location.pathname;
-    const cached = cache && consent.get() == 'granted' && cache.get(path);
-    if (cached) {
-      shown = current;
-      given(cached.offers, cached.uuid, true).then(([offers, holdout]) => {
-        presenter._present(offers, true, latest, true);
-        emit(offers, cached.uuid, cached.status, holdout, true);
+    if (consent.get() == 'granted')
+      cache((stored) => {
+        const cached = stored.get(path);
+        // shown as soon as the cache module is in, unless the fresh answer came first
+        if (!cached || shown >= current) return;
+        shown = current;
+        given(cached.offers, cached.uuid, true).then(([offers, holdout]) => {
+          presenter._present(offers, true, latest, true);
+          emit(offers, cached.uuid, cached.status, holdout, true);
+        });
       });
-    }
     const page = { current, path, referrer };
     if (!titled) return request(undefined, false, page);
     const context = pageContext();
@@ -143,24 +146,24 @@ export function createPageViews(
     if (!reply.ok) return fail(reply.error, id);
     const { status } = reply;
     if (track) return { ok: true, status, offers: {}, uuid: id };
-    if (page && cache && allowed) cache.put(page.path, { offers: reply.offers, status, uuid: id });
+    if (page && allowed) cache((stored) => stored.put(page.path, { offers: reply.offers, status, uuid: id }));
     emit(offers, id, status, holdout);
-    return holdout ? { ok: true, status, offers, uuid: id, holdout } : { ok: true, status, offers, uuid: id };
+    return { ok: true, status, offers, uuid: id, holdout };
   }
 
-  /** `p13n:offers`, and the config's and the handlers' callbacks. */
+  /** `p13n:offers`, and the config's and the handlers' callbacks (`cached`, `holdout`: undefined unless so). */
   const emit = (offers: Offers, uuid: string, status: number, holdout?: true, cached?: true) =>
-    events.emit('offers', Object.assign({ offers, names: Object.keys(offers), uuid, status }, holdout && { holdout }, cached && { cached }));
+    events.emit('offers', { offers, names: Object.keys(offers), uuid, status, cached, holdout });
 
   /**
-   * What the page is given of an answer's `offers` (the request's `uuid`, a page view's when `view`): nothing in
-   * the holdout's control group (the places keep what they show by default), else what the measure module leaves
-   * (an offer's own holdout, a frequency cap); with `true` when a holdout withheld offers. The module, loaded by
-   * the first answer when measuring or holding out, watches what is shown from then on.
+   * What the page is given of an answer's `offers` (the request's `uuid`, a page view's when `view`), with `true`
+   * when a holdout withheld offers: what the measure module leaves (nothing in the control group, whose places keep
+   * what they show by default; an offer's own holdout and its frequency cap taken out). The module, loaded by the
+   * first answer when measuring or holding out, watches what is shown from then on. Should it not load, the page is
+   * given the answer as it is (the `module` error says so).
    */
   async function given(offers: Offers, uuid: string, view: boolean): Promise<[Offers, true?]> {
     if (!settings.measure && !settings.holdout) return [offers];
-    const control = !!settings.holdout && groupOf(identity.get(), settings.holdout) == 'holdout';
     measuring =
       measuring ||
       load('measure', settings.nonce).then(
@@ -168,17 +171,28 @@ export function createPageViews(
         (why) => report(problem('module', why)),
       );
     const module = await measuring;
-    return module ? module.answer(offers, uuid, view, control) : control ? [{}, true] : [offers];
+    return module ? module.answer(offers, uuid, view) : [offers];
+  }
+
+  /** Runs `then` with the offer cache once its module is in, when the config asks for one (`cache: { ttl }`). */
+  function cache(then: (stored: ReturnType<Modules['cache']>) => unknown) {
+    if (!settings.cache) return;
+    caching =
+      caching ||
+      load('cache', settings.nonce).then(
+        (create) => create('p13n:cache:' + settings.url, (settings.cache as { ttl: number }).ttl, { toJSON }),
+        (why) => report(problem('module', why)),
+      );
+    caching.then((stored) => stored && then(stored));
   }
 
   /** The offers this visitor saw within `attribution` days, most recent first, as the measure module keeps them. */
   function exposures() {
+    let names;
     try {
-      const names = JSON.parse(localStorage.getItem(exposuresKey(settings))!).filter((seen: [string, number]) => seen[1] > Date.now()).map((seen: [string]) => seen[0]);
-      return names.length ? { p13n_exposures: names } : null;
-    } catch {
-      return null; // none kept, or storage refused
-    }
+      names = JSON.parse(localStorage[exposuresKey(settings)]).filter((seen: [string, number]) => seen[1] > Date.now()).map((seen: [string]) => seen[0]);
+    } catch {} // none kept, or storage refused
+    return names && names[0] ? { p13n_exposures: names } : null;
   }
 
   return {
@@ -191,7 +205,7 @@ export function createPageViews(
     _begun: () => views > 0,
     /** Consent refused (`denied`), or a new visitor (a reset): nothing personal of the last one stays. */
     _forget(denied?: boolean) {
-      if (cache) cache.clear();
+      cache((stored) => stored.clear());
       if (denied) presenter._clear();
       if (denied && measuring) measuring.then((module) => module && module.clear());
     },

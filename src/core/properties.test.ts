@@ -5,12 +5,14 @@
  */
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createCache } from './cache';
+import create from '../modules/cache';
 import { createClient } from './client';
 import { readConfig, type Settings } from './config';
 import createDelivery, { BUDGET } from '../modules/delivery';
 import { createOutbox, type Entry } from '../modules/delivery/outbox';
 import { merge, toJSON } from './payload';
+
+const createCache = (key: string, ttl: number) => create(key, ttl, { toJSON });
 import { failure, keepalive, post, readReply, retryAfter } from './transport';
 import type { Attributes, P13nError } from '../types';
 

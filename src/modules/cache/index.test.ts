@@ -1,5 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createCache, MAX_PATHS } from './cache';
+import { toJSON } from '../../core/payload';
+import create, { MAX_PATHS } from './index';
+
+const createCache = (key: string, ttl: number) => create(key, ttl, { toJSON });
 
 const KEY = 'p13n:cache:https://us01.p13n.in.treasuredata.com/public/shop_db/offers';
 const TTL = 60; // seconds

@@ -1,6 +1,13 @@
-import { isObject, own } from './config';
-import { toJSON } from './payload';
-import type { Offers } from '../types';
+/**
+ * The offer cache module (`cache: { ttl }`): loaded by a page view when the cache is on. The core every page loads
+ * carries none of it: only pages that ask for it pay, and on a repeat view it comes from the HTTP cache.
+ */
+import type { CacheKit } from '../../seam';
+import type { Offers } from '../../types';
+
+const isObject = (value: unknown): value is Record<string, unknown> => !!value && typeof value == 'object' && !Array.isArray(value);
+/** `object[key]` when it is the object's own: storage is page-writable, and a polluted prototype supplies nothing. */
+const own = (object: unknown, key: string): unknown => (isObject(object) && Object.prototype.hasOwnProperty.call(object, key) ? object[key] : undefined);
 
 /** A page view's answer, as its `p13n:offers` detail had it. */
 interface Answer {
@@ -19,9 +26,10 @@ export const MAX_PATHS = 20;
 /**
  * The offers cache (`cache: { ttl }`): the last page-view answer per path, kept `ttl` seconds in `localStorage`
  * under `key` (or in memory where storage throws), at most MAX_PATHS paths, the oldest dropped first. A repeat
- * view renders from it at once, while the fresh answer, which wins, is on its way.
+ * view renders from it as soon as the module is in, while the fresh answer, which wins, is on its way. The JSON is
+ * written by the core's own writer (`toJSON`), which no `Array.prototype.toJSON` of the page's bends.
  */
-export function createCache(key: string, ttl: number) {
+export default function createCache(key: string, ttl: number, { toJSON }: CacheKit) {
   let memory: Record<string, unknown> = {};
   let stored = true; // false from the first time storage throws: then the cache lives in memory
   /** The entry at `path` when it is whole and fresh, read from own properties only: storage is page-writable. */
