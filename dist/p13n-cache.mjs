@@ -5,11 +5,13 @@ const own = (object, key) => (isObject(object) && Object.prototype.hasOwnPropert
 const MAX_PATHS = 20;
 /**
  * The offers cache (`cache: { ttl }`): the last page-view answer per path, kept `ttl` seconds in `localStorage`
- * under `key` (or in memory where storage throws), at most MAX_PATHS paths, the oldest dropped first. A repeat
+ * under `p13n:cache:{request URL}` (or in memory where storage throws), at most MAX_PATHS paths, the oldest dropped first. A repeat
  * view renders from it as soon as the module is in, while the fresh answer, which wins, is on its way. The JSON is
  * written by the core's own writer (`toJSON`), which no `Array.prototype.toJSON` of the page's bends.
  */
-function createCache(key, ttl, { toJSON }) {
+function createCache(settings, { toJSON }) {
+    const key = 'p13n:cache:' + settings.url;
+    const ttl = settings.cache ? settings.cache.ttl : 0;
     let memory = {};
     let stored = true; // false from the first time storage throws: then the cache lives in memory
     /** The entry at `path` when it is whole and fresh, read from own properties only: storage is page-writable. */

@@ -77,12 +77,12 @@ function createRecords(settings) {
 
 /**
  * The MRC/IAB display viewability rule, as a watcher of elements: an element is viewed once at least 50% of its
- * pixels (30% for an element over 242,500 CSS px²) have been in the viewport for one continuous second, while the
+ * pixels (30% for an element over 242,500 CSS px^2) have been in the viewport for one continuous second, while the
  * tab is visible. One IntersectionObserver for every element. Its ratio is read, not `isIntersecting` (true below
  * the threshold on a first callback), and the second starts again when the tab comes back (Prebid's
  * bidViewabilityIO does neither).
  */
-/** CSS px² over which an element is large: 30% of it in view is enough. */
+/** CSS px^2 over which an element is large: 30% of it in view is enough. */
 const LARGE_AREA = 242500;
 /** How long it must stay in view. */
 const VIEW_MS = 1000;
@@ -169,7 +169,7 @@ function createMeasure(kit, settings) {
     let modal;
     const send = (event, names, { view, group }) => {
         if (!stopped)
-            kit.track({ event, p13n_offers: names, p13n_view: view, p13n_group: group });
+            kit.request({ event, p13n_offers: names, p13n_view: view, p13n_group: group }, true);
     };
     /** Every batch out now: its window ended, or the page is being left. */
     const flush = () => {

@@ -1,6 +1,7 @@
 /**
- * Where the measure module keeps the offers a visitor saw, for the core to name in `track` events: a JSON list of
- * `[name, until]` (ms), most recent first, one per offer, at most 10.
+ * Where the measure module keeps the offers a visitor saw, for the core to name in `track` events (it reads the
+ * key written out, to spare its bytes): a JSON list of `[name, until]` (ms), most recent first, one per offer, at
+ * most 10.
  */
 const exposuresKey = (settings) => 'p13n:seen:' + settings.url;
 /** The offer attribute that holds TD's in-browser content, a JSON string. */

@@ -1,4 +1,4 @@
-import { M as MESSAGE_KEY, e as exposuresKey, o as outboxKey, S as SLOW_MS, L as LEASE_MS } from './p13n-seam.mjs';
+import { M as MESSAGE_KEY, o as outboxKey, S as SLOW_MS, L as LEASE_MS } from './p13n-seam.mjs';
 
 /** The README's table of errors: every message of the tag's own points there. */
 const ERRORS_URL = 'https://www.npmjs.com/package/p13n-tag#errors';
@@ -22,7 +22,7 @@ const isObject = (value) => {
 const own$1 = (object, key) => key != null && isObject(object) && Object.prototype.hasOwnProperty.call(object, key) ? object[key] : undefined;
 const is = (type) => (value) => typeof value == type;
 const isString = (value) => typeof value == 'string';
-const isNumber = (min) => (value) => typeof value == 'number' && value >= min && value < Infinity;
+const isNumber = (min, max = Infinity) => (value) => typeof value == 'number' && value >= min && value < max;
 const matches = (pattern) => (value) => isString(value) && pattern.test(value);
 const NAME = matches(/^[0-9a-z_]{3,128}$/);
 const BOOLEAN = is('boolean');
@@ -59,7 +59,7 @@ const RULES = {
     debug: BOOLEAN,
     measure: BOOLEAN,
     // a share of the visitors, below all of them
-    holdout: (share) => isNumber(0)(share) && share < 1,
+    holdout: isNumber(0, 1),
     attribution: isNumber(1e-9),
 };
 /** Text for anything thrown: the checks throw strings; page code may throw a Symbol or an object with no toString. */
@@ -479,37 +479,21 @@ function removeCookie(name, domain) {
         remove(labels.slice(i).join('.'));
 }
 
-/**
- * A number in [0, 1) drawn from `text`, the same in every browser, on every page and in every version: FNV-1a's
- * 32 bits. The holdout draws from the visitor's `td_client_id` (the id td-js-sdk sees too), so a visitor stays in
- * one group; an offer's own holdout draws from the id and the offer's name.
- */
-function fraction(text) {
-    let hash = 2166136261;
-    for (let i = 0; i < text.length; i++)
-        hash = Math.imul(hash ^ text.charCodeAt(i), 16777619);
-    return (hash >>> 0) / 2 ** 32;
-}
-/** The group of visitor `id` for a holdout of `share`: `holdout` for that share of the visitors, else `treated`. */
-const groupOf = (id, share) => (fraction(id) < share ? 'holdout' : 'treated');
-
 /** Bytes an event may have: what one keepalive request can carry (64 KiB a page), less room for headers. */
 const MAX_EVENT_BYTES = 60 * 1024;
 /** A v4 UUID from `crypto.getRandomValues`: plain-http pages have no `crypto.randomUUID`. */
 const uuid = () => '10000000-1000-4000-8000-100000000000'.replace(/[018]/g, (c) => (+c ^ (crypto.getRandomValues(new Uint8Array(1))[0] & (15 >> (+c / 4)))).toString(16));
 /**
  * One request's body: the visitor, the page as it was, the moment, a fresh uuid, then `layers` (the config's
- * attributes, the page's; later ones win), and with a `holdout` the visitor's group, which no attribute overrides.
- * Returns its uuid and its JSON, or why there is none. A uuid of the page's own (an order id, say) is the event's
- * idempotency key. The core and the early snippet both build their page views here, so the snippet sends the very
- * body the core would.
+ * attributes, the page's; later ones win). Returns its uuid and its JSON, or why there is none. A uuid of the
+ * page's own (an order id, say) is the event's idempotency key. The core and the early snippet both build their
+ * page views here, so the snippet sends the very body the core would.
  */
-function buildEvent(clientId, context, time, layers, holdout) {
+function buildEvent(clientId, context, time, layers) {
     let id = uuid();
     let body;
     try {
-        const group = holdout ? { p13n_group: groupOf(clientId, holdout) } : null;
-        const event = merge([{ td_client_id: clientId }, context, { time: Math.floor(time / 1000), uuid: id }, ...layers, group]);
+        const event = merge([{ td_client_id: clientId }, context, { time: Math.floor(time / 1000), uuid: id }, ...layers]);
         if (typeof event.uuid == 'string' && event.uuid)
             id = event.uuid;
         else
@@ -693,8 +677,6 @@ function createRenderer() {
         watch(fn) {
             added = fn;
         },
-        /** No more late slots: for tests, and a client that is done with the page. */
-        stop: () => observer && observer.disconnect(),
     };
 }
 
@@ -850,6 +832,19 @@ async function post(options, early) {
     }
 }
 
+/**
+ * A number in [0, 1) drawn from `text`, the same in every browser, on every page and in every version: FNV-1a's
+ * 32 bits. The holdout draws from the visitor's `td_client_id` (the id td-js-sdk sees too), so a visitor stays in
+ * one group: `holdout` when the draw is below the share held out; an offer's own holdout draws from the id and the
+ * offer's name.
+ */
+function fraction(text) {
+    let hash = 2166136261;
+    for (let i = 0; i < text.length; i++)
+        hash = Math.imul(hash ^ text.charCodeAt(i), 16777619);
+    return (hash >>> 0) / 2 ** 32;
+}
+
 // masks the 40-hex key and the 32-hex token secret in anything logged
 const mask = (text) => text.replace(/[0-9a-f]{32,}/gi, '****');
 /**
@@ -886,6 +881,7 @@ function createPageViews(settings, hub, identity, consent, prehide, tracker, log
     let caching; // the cache module loading, or in
     let views = 0; // page views started
     let shown = 0; // the latest page view whose answer is in
+    let fresh = 0; // the latest page view whose answer's offers are on the page
     const latest = () => shown == views;
     const fail = (error, id) => {
         report(error, id);
@@ -902,14 +898,15 @@ function createPageViews(settings, hub, identity, consent, prehide, tracker, log
         if (consent.get() == 'granted')
             cache((stored) => {
                 const cached = stored.get(path);
-                // shown as soon as the cache module is in, unless the fresh answer came first
-                if (!cached || shown >= current)
-                    return;
-                shown = current;
-                given(cached.offers, cached.uuid, true).then(([offers, holdout]) => {
-                    presenter._present(offers, true, latest, true);
-                    emit(offers, cached.uuid, cached.status, holdout, true);
-                });
+                // shown as soon as the cache module is in, unless the fresh offers came first (a failed answer leaves it), or
+                // a newer page view began
+                if (cached && fresh < current && current == views) {
+                    shown = current;
+                    given(cached.offers, cached.uuid, true).then(([offers, holdout]) => {
+                        presenter._present(offers, true, latest, true);
+                        emit(offers, cached.uuid, cached.status, holdout, true);
+                    });
+                }
             });
         const page = { current, path, referrer };
         if (!titled)
@@ -926,8 +923,16 @@ function createPageViews(settings, hub, identity, consent, prehide, tracker, log
         if (early)
             taken = undefined;
         const visitor = identity.get();
-        const layers = [page && page.referrer != null ? { td_referrer: page.referrer } : null, settings.attributes, hub.attributes(), track && settings.measure ? exposures() : null, extra];
-        let [id, body] = early ? [early.uuid, early._body] : buildEvent(visitor, context, time, layers, settings.holdout);
+        // the layers of the event, later ones winning; with a holdout the visitor's group, which no attribute overrides
+        const layers = (id) => [
+            page && page.referrer != null ? { td_referrer: page.referrer } : null,
+            settings.attributes,
+            hub.attributes(),
+            track && settings.measure ? exposures() : null,
+            extra,
+            settings.holdout ? { p13n_group: fraction(id) < settings.holdout ? 'holdout' : 'treated' } : null,
+        ];
+        let [id, body] = early ? [early.uuid, early._body] : buildEvent(visitor, context, time, layers(visitor));
         if (typeof body != 'string')
             return fail(body, id);
         // built when called, sent when allowed: a held event keeps its time and the page it happened on
@@ -941,7 +946,8 @@ function createPageViews(settings, hub, identity, consent, prehide, tracker, log
             return fail(decision == 'dropped' ? problem('dropped', `more than ${MAX_HELD} calls waited for consent`) : problem('consent', 'consent is denied'), id);
         }
         // held for consent while td-js-sdk named the visitor in the cookie: the event goes with the id the cookie has now
-        const named = early || identity.get() == visitor ? body : buildEvent(identity.get(), context, time, layers.concat({ uuid: id }), settings.holdout)[1];
+        const now = identity.get();
+        const named = early || now == visitor ? body : buildEvent(now, context, time, layers(now).concat({ uuid: id }))[1];
         if (typeof named == 'string')
             body = named;
         if (log)
@@ -962,8 +968,10 @@ function createPageViews(settings, hub, identity, consent, prehide, tracker, log
         if (!track && (!page || page.current == views)) {
             shown = views;
             // slots first, so handlers of p13n:offers see the page as rendered
-            if (reply.ok && allowed)
+            if (reply.ok && allowed) {
+                fresh = views;
                 presenter._present(offers, !!page, latest);
+            }
             else
                 prehide.reveal();
         }
@@ -991,7 +999,7 @@ function createPageViews(settings, hub, identity, consent, prehide, tracker, log
             return [offers];
         measuring =
             measuring ||
-                load('measure', settings.nonce).then((create) => create({ track: (attributes) => request(attributes, true), clientId: identity.get, fraction }, settings), (why) => report(problem('module', why)));
+                load('measure', settings.nonce).then((create) => create({ request, clientId: identity.get, fraction }, settings), (why) => report(problem('module', why)));
         const module = await measuring;
         return module ? module.answer(offers, uuid, view) : [offers];
     }
@@ -1001,14 +1009,14 @@ function createPageViews(settings, hub, identity, consent, prehide, tracker, log
             return;
         caching =
             caching ||
-                load('cache', settings.nonce).then((create) => create('p13n:cache:' + settings.url, settings.cache.ttl, { toJSON }), (why) => report(problem('module', why)));
+                load('cache', settings.nonce).then((create) => create(settings, { toJSON }), (why) => report(problem('module', why)));
         caching.then((stored) => stored && then(stored));
     }
     /** The offers this visitor saw within `attribution` days, most recent first, as the measure module keeps them. */
     function exposures() {
         let names;
         try {
-            names = JSON.parse(localStorage[exposuresKey(settings)]).filter((seen) => seen[1] > Date.now()).map((seen) => seen[0]);
+            names = JSON.parse(localStorage['p13n:seen:' + settings.url]).filter((seen) => seen[1] > Date.now()).map((seen) => seen[0]);
         }
         catch { } // none kept, or storage refused
         return names && names[0] ? { p13n_exposures: names } : null;

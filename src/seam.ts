@@ -58,8 +58,8 @@ export interface CacheKit {
 
 /** What the measure module is given. */
 export interface MeasureKit {
-  /** Sends a measurement event as `track` sends it: with consent, through the outbox, keepalive and any proxy. */
-  track(attributes: Attributes): unknown;
+  /** The core's request: with `track` true, a measurement event sent as `track` sends it (consent, outbox, keepalive, proxy). */
+  request(attributes: Attributes, track: true): unknown;
   /** The visitor's `td_client_id` now: the groups and an offer's own holdout draw from it. */
   clientId(): string;
   /** The core's draw of a number in [0, 1) from text (core/group.ts), as the visitor's group is drawn. */
@@ -67,8 +67,9 @@ export interface MeasureKit {
 }
 
 /**
- * Where the measure module keeps the offers a visitor saw, for the core to name in `track` events: a JSON list of
- * `[name, until]` (ms), most recent first, one per offer, at most 10.
+ * Where the measure module keeps the offers a visitor saw, for the core to name in `track` events (it reads the
+ * key written out, to spare its bytes): a JSON list of `[name, until]` (ms), most recent first, one per offer, at
+ * most 10.
  */
 export const exposuresKey = (settings: Pick<Settings, 'url'>) => 'p13n:seen:' + settings.url;
 

@@ -713,16 +713,18 @@ describe('offer cache', () => {
   const offers = listen('offers');
   const KEY_CACHE = 'p13n:cache:https://us01.p13n.in.treasuredata.com/public/shop_db/pageviews';
 
-  it('a repeat view renders the cached offers at once, then the fresh answer wins', async () => {
+  it('a repeat view renders the cached offers as soon as the cache module is in, then the fresh answer wins', async () => {
     document.body.innerHTML = '<p data-p13n-offer="hero" hidden><b data-p13n-attr="headline">Default</b></p>';
     await createClient({ ...CONFIG, cache: { ttl: 60 } }).init();
-    await settle();
+    await vi.waitFor(() => expect(localStorage.getItem(KEY_CACHE)).toContain('Hi'));
     answer = () => new Promise(() => {}); // the fresh answer of the next view never comes
+    // the next page, its slot as the server sent it
+    document.body.innerHTML = '<p data-p13n-offer="hero" hidden><b data-p13n-attr="headline">Default</b></p>';
     const next = createClient({ ...CONFIG, cache: { ttl: 60 } });
     await next.init();
     const headline = document.querySelector('[data-p13n-attr="headline"]')!;
+    await vi.waitFor(() => expect(offers[1]).toMatchObject({ offers: { hero: {} }, cached: true, uuid: calls[0].body.uuid, status: 200 }));
     expect(headline.textContent).toBe('Hi');
-    expect(offers[1]).toMatchObject({ offers: { hero: {} }, cached: true, uuid: calls[0].body.uuid, status: 200 });
     answer = () => json(200, { offers: { hero: { attributes: { headline: 'Fresh' } } } });
     await next.personalize();
     expect(headline.textContent).toBe('Fresh');
@@ -730,19 +732,18 @@ describe('offer cache', () => {
 
   it('is not read while consent is pending, and a refusal or reset clears it', async () => {
     await createClient({ ...CONFIG, cache: { ttl: 60 } }).init();
-    await settle();
-    expect(localStorage.getItem(KEY_CACHE)).toContain('Hi');
+    await vi.waitFor(() => expect(localStorage.getItem(KEY_CACHE)).toContain('Hi'));
     const pending = createClient({ ...CONFIG, cache: { ttl: 60 }, consent: 'pending' });
     await pending.init();
+    await settle();
     expect(offers).toHaveLength(1);
     await pending.consent('denied');
-    expect(localStorage.getItem(KEY_CACHE)).toBeNull();
+    await vi.waitFor(() => expect(localStorage.getItem(KEY_CACHE)).toBeNull());
     const client = createClient({ ...CONFIG, cache: { ttl: 60 } });
     await client.init();
-    await settle();
-    expect(localStorage.getItem(KEY_CACHE)).not.toBeNull();
+    await vi.waitFor(() => expect(localStorage.getItem(KEY_CACHE)).not.toBeNull());
     await client.reset();
-    expect(localStorage.getItem(KEY_CACHE)).toBeNull();
+    await vi.waitFor(() => expect(localStorage.getItem(KEY_CACHE)).toBeNull());
   });
 
   it('caches page views only, not personalize calls with the page\'s own attributes', async () => {

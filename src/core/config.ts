@@ -23,7 +23,7 @@ export const own = (object: unknown, key: string | null): unknown =>
   key != null && isObject(object) && Object.prototype.hasOwnProperty.call(object, key) ? object[key] : undefined;
 const is = (type: string) => (value: unknown) => typeof value == type;
 const isString = (value: unknown): value is string => typeof value == 'string';
-const isNumber = (min: number) => (value: unknown) => typeof value == 'number' && value >= min && value < Infinity;
+const isNumber = (min: number, max = Infinity) => (value: unknown) => typeof value == 'number' && value >= min && value < max;
 const matches = (pattern: RegExp) => (value: unknown) => isString(value) && pattern.test(value);
 const NAME = matches(/^[0-9a-z_]{3,128}$/);
 const BOOLEAN = is('boolean');
@@ -62,7 +62,7 @@ const RULES: Record<string, (value: any) => unknown> = {
   debug: BOOLEAN,
   measure: BOOLEAN,
   // a share of the visitors, below all of them
-  holdout: (share) => isNumber(0)(share) && share < 1,
+  holdout: isNumber(0, 1),
   attribution: isNumber(1e-9),
 };
 

@@ -1,6 +1,5 @@
 import { reason } from './config';
 import { problem } from './errors';
-import { groupOf } from './group';
 import { merge, toJSON } from './payload';
 import type { Attributes, P13nError } from '../types';
 
@@ -14,17 +13,15 @@ export const uuid = (): string =>
 
 /**
  * One request's body: the visitor, the page as it was, the moment, a fresh uuid, then `layers` (the config's
- * attributes, the page's; later ones win), and with a `holdout` the visitor's group, which no attribute overrides.
- * Returns its uuid and its JSON, or why there is none. A uuid of the page's own (an order id, say) is the event's
- * idempotency key. The core and the early snippet both build their page views here, so the snippet sends the very
- * body the core would.
+ * attributes, the page's; later ones win). Returns its uuid and its JSON, or why there is none. A uuid of the
+ * page's own (an order id, say) is the event's idempotency key. The core and the early snippet both build their
+ * page views here, so the snippet sends the very body the core would.
  */
-export function buildEvent(clientId: string, context: Attributes, time: number, layers: (Attributes | null | undefined)[], holdout?: number): [id: string, body: string | P13nError] {
+export function buildEvent(clientId: string, context: Attributes, time: number, layers: (Attributes | null | undefined)[]): [id: string, body: string | P13nError] {
   let id = uuid();
   let body;
   try {
-    const group = holdout ? { p13n_group: groupOf(clientId, holdout) } : null;
-    const event = merge([{ td_client_id: clientId }, context, { time: Math.floor(time / 1000), uuid: id }, ...layers, group]);
+    const event = merge([{ td_client_id: clientId }, context, { time: Math.floor(time / 1000), uuid: id }, ...layers]);
     if (typeof event.uuid == 'string' && event.uuid) id = event.uuid;
     else event.uuid = id;
     body = toJSON(event);

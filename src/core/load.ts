@@ -31,7 +31,8 @@ const trusted = (url: string) => {
 export function load<N extends ModuleName>(name: N, nonce?: string, hash = MANIFEST[name]): Promise<Modules[N]> {
   return new Promise((resolve, reject) => {
     const url = base + 'p13n-' + name + '.min.js';
-    if (!base) return reject(`the ${name} module has no URL: the tag was not loaded from one`);
+    // the debug module says what each means, at length
+    if (!base) return reject(`the ${name} module has no URL`);
     const script = document.createElement('script');
     const fail = () => (script.remove(), reject(`the ${name} module did not load from ${url}`));
     script.addEventListener(MODULE_EVENT, (event) => resolve((event as CustomEvent).detail));
@@ -44,7 +45,7 @@ export function load<N extends ModuleName>(name: N, nonce?: string, hash = MANIF
     try {
       script.src = trusted(url);
     } catch {
-      return reject(`the ${name} module needs the Trusted Types policy p13n, which the page's CSP does not allow`);
+      return reject(`the ${name} module needs the Trusted Types policy p13n`);
     }
     (document.head || document.documentElement).appendChild(script);
   });

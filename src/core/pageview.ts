@@ -12,7 +12,7 @@ import type { Tracker } from './track';
 import { post, type Answer } from './transport';
 import { fraction } from './group';
 import { load } from './load';
-import { exposuresKey, type Modules } from '../seam';
+import type { Modules } from '../seam';
 import type { Early } from '../snippets/early-view';
 import type { Attributes, Offers, P13nError, Result } from '../types';
 
@@ -70,6 +70,7 @@ export function createPageViews(
   let caching: Promise<ReturnType<Modules['cache']> | void> | undefined; // the cache module loading, or in
   let views = 0; // page views started
   let shown = 0; // the latest page view whose answer is in
+  let fresh = 0; // the latest page view whose answer's offers are on the page
   const latest = () => shown == views;
 
   const fail = (error: P13nError, id?: string): Result => {
@@ -88,13 +89,15 @@ export function createPageViews(
     if (consent.get() == 'granted')
       cache((stored) => {
         const cached = stored.get(path);
-        // shown as soon as the cache module is in, unless the fresh answer came first
-        if (!cached || shown >= current) return;
-        shown = current;
-        given(cached.offers, cached.uuid, true).then(([offers, holdout]) => {
-          presenter._present(offers, true, latest, true);
-          emit(offers, cached.uuid, cached.status, holdout, true);
-        });
+        // shown as soon as the cache module is in, unless the fresh offers came first (a failed answer leaves it), or
+        // a newer page view began
+        if (cached && fresh < current && current == views) {
+          shown = current;
+          given(cached.offers, cached.uuid, true).then(([offers, holdout]) => {
+            presenter._present(offers, true, latest, true);
+            emit(offers, cached.uuid, cached.status, holdout, true);
+          });
+        }
       });
     const page = { current, path, referrer };
     if (!titled) return request(undefined, false, page);
@@ -109,8 +112,16 @@ export function createPageViews(
     const early = page && taken;
     if (early) taken = undefined;
     const visitor = identity.get();
-    const layers = [page && page.referrer != null ? { td_referrer: page.referrer } : null, settings.attributes, hub.attributes(), track && settings.measure ? exposures() : null, extra];
-    let [id, body] = early ? [early.uuid, early._body] : buildEvent(visitor, context, time, layers, settings.holdout);
+    // the layers of the event, later ones winning; with a holdout the visitor's group, which no attribute overrides
+    const layers = (id: string) => [
+      page && page.referrer != null ? { td_referrer: page.referrer } : null,
+      settings.attributes,
+      hub.attributes(),
+      track && settings.measure ? exposures() : null,
+      extra,
+      settings.holdout ? { p13n_group: fraction(id) < settings.holdout ? 'holdout' : 'treated' } : null,
+    ];
+    let [id, body] = early ? [early.uuid, early._body] : buildEvent(visitor, context, time, layers(visitor));
     if (typeof body != 'string') return fail(body, id);
     // built when called, sent when allowed: a held event keeps its time and the page it happened on
     const turn = line;
@@ -123,7 +134,8 @@ export function createPageViews(
       return fail(decision == 'dropped' ? problem('dropped', `more than ${MAX_HELD} calls waited for consent`) : problem('consent', 'consent is denied'), id);
     }
     // held for consent while td-js-sdk named the visitor in the cookie: the event goes with the id the cookie has now
-    const named = early || identity.get() == visitor ? body : buildEvent(identity.get(), context, time, layers.concat({ uuid: id }), settings.holdout)[1];
+    const now = identity.get();
+    const named = early || now == visitor ? body : buildEvent(now, context, time, layers(now).concat({ uuid: id }))[1];
     if (typeof named == 'string') body = named;
     if (log) log('\u2192 POST', settings.url, mask(JSON.stringify(settings.headers)), JSON.parse(body));
     const sending = track
@@ -140,8 +152,10 @@ export function createPageViews(
     if (!track && (!page || page.current == views)) {
       shown = views;
       // slots first, so handlers of p13n:offers see the page as rendered
-      if (reply.ok && allowed) presenter._present(offers, !!page, latest);
-      else prehide.reveal();
+      if (reply.ok && allowed) {
+        fresh = views;
+        presenter._present(offers, !!page, latest);
+      } else prehide.reveal();
     }
     if (!reply.ok) return fail(reply.error, id);
     const { status } = reply;
@@ -167,7 +181,7 @@ export function createPageViews(
     measuring =
       measuring ||
       load('measure', settings.nonce).then(
-        (create) => create({ track: (attributes) => request(attributes, true), clientId: identity.get, fraction }, settings),
+        (create) => create({ request, clientId: identity.get, fraction }, settings),
         (why) => report(problem('module', why)),
       );
     const module = await measuring;
@@ -180,7 +194,7 @@ export function createPageViews(
     caching =
       caching ||
       load('cache', settings.nonce).then(
-        (create) => create('p13n:cache:' + settings.url, (settings.cache as { ttl: number }).ttl, { toJSON }),
+        (create) => create(settings, { toJSON }),
         (why) => report(problem('module', why)),
       );
     caching.then((stored) => stored && then(stored));
@@ -190,7 +204,7 @@ export function createPageViews(
   function exposures() {
     let names;
     try {
-      names = JSON.parse(localStorage[exposuresKey(settings)]).filter((seen: [string, number]) => seen[1] > Date.now()).map((seen: [string]) => seen[0]);
+      names = JSON.parse(localStorage['p13n:seen:' + settings.url]).filter((seen: [string, number]) => seen[1] > Date.now()).map((seen: [string]) => seen[0]);
     } catch {} // none kept, or storage refused
     return names && names[0] ? { p13n_exposures: names } : null;
   }

@@ -12,7 +12,7 @@ import createDelivery, { BUDGET } from '../modules/delivery';
 import { createOutbox, type Entry } from '../modules/delivery/outbox';
 import { merge, toJSON } from './payload';
 
-const createCache = (key: string, ttl: number) => create(key, ttl, { toJSON });
+const createCache = (key: string, ttl: number) => create({ url: key.replace(/^p13n:cache:/, ''), cache: { ttl } }, { toJSON });
 import { failure, keepalive, post, readReply, retryAfter } from './transport';
 import type { Attributes, P13nError } from '../types';
 

@@ -93,7 +93,5 @@ export function createRenderer() {
     watch(fn: (records: MutationRecord[]) => void) {
       added = fn;
     },
-    /** No more late slots: for tests, and a client that is done with the page. */
-    stop: () => observer && observer.disconnect(),
   };
 }

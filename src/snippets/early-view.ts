@@ -28,15 +28,16 @@ export interface Early {
 
 /**
  * Sends the page view `init`'s `config` asks for, when the core would send it at once: a config that passes
- * every check, `pageview` on, consent granted from the start. Otherwise sends nothing: the core does what it
- * does today, errors included.
+ * every check, `pageview` on, consent granted from the start, no holdout. Otherwise sends nothing: the core does
+ * what it does today, errors included.
  */
 export function sendEarly(config: unknown): Early | undefined {
   const settings = readConfig(config, location, true);
-  if ('code' in settings || !settings.pageview || settings.consent != 'granted' || gpcRefuses(settings)) return;
+  // a holdout's page views carry the visitor's group, which the snippet leaves to the core: its bytes are every page's
+  if ('code' in settings || !settings.pageview || settings.consent != 'granted' || gpcRefuses(settings) || settings.holdout) return;
   const id = visitorId(settings);
   const { cookie } = settings;
-  const [, body] = buildEvent(id, pageContext(), Date.now(), [settings.attributes], settings.holdout);
+  const [, body] = buildEvent(id, pageContext(), Date.now(), [settings.attributes]);
   if (typeof body != 'string') return;
   // keepalive as an own property: a polluted Object.prototype.keepalive must not reach fetch
   const early = { c: config, b: body, i: id, r: exchange({ ...settings, body, keepalive: false }) };

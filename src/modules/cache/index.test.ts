@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { toJSON } from '../../core/payload';
 import create, { MAX_PATHS } from './index';
 
-const createCache = (key: string, ttl: number) => create(key, ttl, { toJSON });
+const createCache = (key: string, ttl: number) => create({ url: key.replace(/^p13n:cache:/, ''), cache: { ttl } }, { toJSON });
 
 const KEY = 'p13n:cache:https://us01.p13n.in.treasuredata.com/public/shop_db/offers';
 const TTL = 60; // seconds

@@ -2,6 +2,7 @@
  * The offer cache module (`cache: { ttl }`): loaded by a page view when the cache is on. The core every page loads
  * carries none of it: only pages that ask for it pay, and on a repeat view it comes from the HTTP cache.
  */
+import type { Settings } from '../../core/config';
 import type { CacheKit } from '../../seam';
 import type { Offers } from '../../types';
 
@@ -25,11 +26,13 @@ export const MAX_PATHS = 20;
 
 /**
  * The offers cache (`cache: { ttl }`): the last page-view answer per path, kept `ttl` seconds in `localStorage`
- * under `key` (or in memory where storage throws), at most MAX_PATHS paths, the oldest dropped first. A repeat
+ * under `p13n:cache:{request URL}` (or in memory where storage throws), at most MAX_PATHS paths, the oldest dropped first. A repeat
  * view renders from it as soon as the module is in, while the fresh answer, which wins, is on its way. The JSON is
  * written by the core's own writer (`toJSON`), which no `Array.prototype.toJSON` of the page's bends.
  */
-export default function createCache(key: string, ttl: number, { toJSON }: CacheKit) {
+export default function createCache(settings: Pick<Settings, 'url' | 'cache'>, { toJSON }: CacheKit) {
+  const key = 'p13n:cache:' + settings.url;
+  const ttl = settings.cache ? settings.cache.ttl : 0;
   let memory: Record<string, unknown> = {};
   let stored = true; // false from the first time storage throws: then the cache lives in memory
   /** The entry at `path` when it is whole and fresh, read from own properties only: storage is page-writable. */

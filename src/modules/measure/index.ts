@@ -46,7 +46,7 @@ export default function createMeasure(kit: MeasureKit, settings: Settings) {
   let modal: { name: string; clicked: boolean } | undefined;
 
   const send = (event: string, names: string[], { view, group }: Placed) => {
-    if (!stopped) kit.track({ event, p13n_offers: names, p13n_view: view, p13n_group: group });
+    if (!stopped) kit.request({ event, p13n_offers: names, p13n_view: view, p13n_group: group }, true);
   };
   /** Every batch out now: its window ended, or the page is being left. */
   const flush = () => {

@@ -1,12 +1,12 @@
 /**
  * The MRC/IAB display viewability rule, as a watcher of elements: an element is viewed once at least 50% of its
- * pixels (30% for an element over 242,500 CSS px²) have been in the viewport for one continuous second, while the
+ * pixels (30% for an element over 242,500 CSS px^2) have been in the viewport for one continuous second, while the
  * tab is visible. One IntersectionObserver for every element. Its ratio is read, not `isIntersecting` (true below
  * the threshold on a first callback), and the second starts again when the tab comes back (Prebid's
  * bidViewabilityIO does neither).
  */
 
-/** CSS px² over which an element is large: 30% of it in view is enough. */
+/** CSS px^2 over which an element is large: 30% of it in view is enough. */
 export const LARGE_AREA = 242_500;
 /** How long it must stay in view. */
 export const VIEW_MS = 1000;
