@@ -1,4 +1,4 @@
-import { createElement, useContext, useSyncExternalStore, createContext } from 'react';
+import { isValidElement, cloneElement, createElement, useContext, useSyncExternalStore, createContext } from 'react';
 
 /** Before any answer: what the server renders, and the first client render must match. */
 const LOADING = Object.freeze({ status: 'loading', offers: Object.freeze({}) });
@@ -115,8 +115,11 @@ function useOffer(name, client) {
 /** Renders `children(offer)` once the offer `name` came back, `loading` while awaited, `fallback` otherwise. */
 function Offer(props) {
     const { status, offer } = useOffer(props.name, props.client);
-    if (offer)
-        return props.children(offer);
+    if (offer) {
+        // the offer's element is its place, whose viewable impressions and clicks `measure: true` records
+        const content = props.children(offer);
+        return isValidElement(content) && typeof content.type == 'string' ? cloneElement(content, { 'data-p13n-measure': props.name }) : content;
+    }
     const shown = status == 'ready' ? undefined : props[status];
     return shown !== undefined ? shown : props.fallback !== undefined ? props.fallback : null;
 }

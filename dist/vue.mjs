@@ -1,4 +1,4 @@
-import { defineComponent, provide, computed, toValue, hasInjectionContext, inject, shallowRef, onMounted, onUnmounted, h, Fragment } from 'vue';
+import { defineComponent, provide, computed, toValue, hasInjectionContext, inject, shallowRef, onMounted, onUnmounted, h, Fragment, cloneVNode } from 'vue';
 
 /** Before any answer: what the server renders, and the first client render must match. */
 const LOADING = Object.freeze({ status: 'loading', offers: Object.freeze({}) });
@@ -150,10 +150,22 @@ const Offer = /*#__PURE__*/ defineComponent({
             const { status, offer, error } = state.value;
             const name = offer ? 'default' : status != 'ready' && slots[status] ? status : 'fallback';
             const slot = slots[name];
-            return slot && slotFragment(name, slot(offer ? { offer } : { status, error }));
+            return slot && slotFragment(name, offer ? measured(props.name, slot({ offer })) : slot({ status, error }));
         };
     },
 });
+/**
+ * The offer's nodes, their first element marked `data-p13n-measure` with the offer's name: the place whose viewable
+ * impressions and clicks the tag records with `measure: true` (README, "Measurement"). A component at the root
+ * passes the attribute to its own root, as Vue passes attributes.
+ */
+function measured(name, nodes) {
+    // a slot function makes its array afresh on each render: it is the render's own to change
+    const at = nodes.findIndex((node) => typeof node.type != 'symbol');
+    if (at >= 0)
+        nodes[at] = cloneVNode(nodes[at], { 'data-p13n-measure': name });
+    return nodes;
+}
 /**
  * A slot's nodes in a fragment keyed by the slot, as Vue's own `renderSlot` keys them (`_` + name, or the branch
  * key: https://github.com/vuejs/core/blob/main/packages/runtime-core/src/helpers/renderSlot.ts). A compiled slot's

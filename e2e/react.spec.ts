@@ -65,7 +65,7 @@ type Open = Parameters<Parameters<typeof test>[2]>[0]['open'];
  * Serves the app's server HTML at `path` (rendered by `react`), the tag in its head and the bundle of `react` and
  * `mode` last, and opens it. Checks that the server and the page ran that React, not the root's.
  */
-async function openApp(open: Open, server: Server, react: ReactUnderTest, mode: Mode, path: string, { waitForOffers = false } = {}) {
+async function openApp(open: Open, server: Server, react: ReactUnderTest, mode: Mode, path: string, { waitForOffers = false, measure = false } = {}) {
   const { renderApp, versions } = await serverApp(react, mode);
   expect(react.version.split('.')[0], `the React installed for React ${react.major}`).toBe(String(react.major));
   expect(versions, 'the React that rendered the server HTML').toEqual({ react: react.version, reactDom: react.version });
@@ -76,7 +76,7 @@ async function openApp(open: Open, server: Server, react: ReactUnderTest, mode: 
     // no favicon request (its 404 would be a console error)
     head: `<link rel="icon" href="data:,"><script>window.__log = []; document.addEventListener('p13n:offers', function () { __log.push('offers') });
       ${waitForOffers ? 'window.__waitForOffers = true;' : ''}</script>
-      <script src="{{TAG}}"></script><script>p13n('init', ${config({ spa: true })})</script>`,
+      <script src="{{TAG}}"></script><script>p13n('init', ${config({ spa: true, measure })})</script>`,
     body: `<div id="root">${renderApp(path)}</div><script type="module" src="${script}"></script>`,
   });
   // react-dom 18.3.1's production browser build calls itself 18.3.1-next-f1338f8080-20240426, a slip of its
@@ -122,6 +122,17 @@ for (const react of REACTS) {
         expect(await textOf(tab, '#offer')).toBe('Default offer');
         await expect.poll(() => textOf(tab, '#offer')).toBe('Home offer');
         expect(await log(tab)).toEqual(['hydrate', 'hydrated', 'offers']);
+        expect(await hydrationProblems(tab)).toEqual([]);
+      });
+
+      test('with measure: true, the offer an <Offer> shows is one viewable impression of its page view', async ({ open, server, emulator, posts }) => {
+        emulator.setFault(answer({ react_home: headline('Home offer') }));
+        const tab = await openApp(open, server, react, mode, '/react', { measure: true });
+        await expect.poll(() => textOf(tab, '#offer')).toBe('Home offer');
+        expect(await tab.evaluate(() => document.querySelector('#offer')!.getAttribute('data-p13n-measure'))).toBe('react_home');
+        await expect.poll(() => posts().filter((entry) => entry.body.event == 'p13n_impression').map((entry) => entry.body.p13n_offers), { timeout: 10_000 }).toEqual([['react_home']]);
+        const [view, impression] = posts();
+        expect(impression.body.p13n_view).toBe(view.body.uuid);
         expect(await hydrationProblems(tab)).toEqual([]);
       });
 

@@ -51,7 +51,7 @@ async function openShop(tab: Tab, server: Server, mode: Mode, { path = '/vue/', 
 }
 
 /** Serves the SFC app's server HTML at /vue-sfc/, its stylesheet linked as an SSR app links it, and opens it. */
-async function openBanner(tab: Tab, server: Server, mode: Mode) {
+async function openBanner(tab: Tab, server: Server, mode: Mode, extra: Record<string, unknown> = {}) {
   server.pages.set('/vue-sfc-app.js', { headers: { 'Content-Type': 'text/javascript' }, body: await bundle(SFC_ENTRY, mode) });
   server.pages.set('/vue-sfc-app.css', { headers: { 'Content-Type': 'text/css' }, body: await bundleCss(SFC_ENTRY, mode) });
   const html = await sfcServers.get(mode)!.renderBanner();
@@ -59,7 +59,7 @@ async function openBanner(tab: Tab, server: Server, mode: Mode) {
     headers: {},
     body: testPage(
       server,
-      `<link rel="stylesheet" href="/vue-sfc-app.css"><script src="{{TAG}}"></script><script>p13n('init', ${config()})</script>`,
+      `<link rel="stylesheet" href="/vue-sfc-app.css"><script src="{{TAG}}"></script><script>p13n('init', ${config(extra)})</script>`,
       `<div id="app">${html}</div><script type="module" src="/vue-sfc-app.js"></script>`,
     ),
   });
@@ -115,6 +115,17 @@ for (const mode of MODES) {
       const views = posts();
       expect(views).toHaveLength(2);
       expect(views[1].body).toMatchObject({ td_path: '/vue/sale' });
+      expect(await vueWarnings(tab)).toEqual([]);
+    });
+
+    test('with measure: true, the offer an <Offer> shows is one viewable impression of its page view', async ({ tab, server, emulator, posts }) => {
+      emulator.setFault(answer(HERO));
+      await openBanner(tab, server, mode, { measure: true });
+      await bannerShowing(tab, 'Spring sale');
+      expect(await attributeOf(tab, '#banner', 'data-p13n-measure')).toBe('hero');
+      await expect.poll(() => posts().filter((entry) => entry.body.event == 'p13n_impression').map((entry) => entry.body.p13n_offers), { timeout: 10_000 }).toEqual([['hero']]);
+      const [view, impression] = posts();
+      expect(impression.body.p13n_view).toBe(view.body.uuid);
       expect(await vueWarnings(tab)).toEqual([]);
     });
 

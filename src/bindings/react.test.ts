@@ -133,6 +133,15 @@ describe('<Offer>', () => {
     expect(container.textContent).toBe('Offer: Welcome back');
   });
 
+  it("marks the offer's element as its place (data-p13n-measure), and leaves other content as it is", async () => {
+    const client = fakeClient();
+    await render(createElement(Offer, { name: 'welcome', client, children: (offer) => createElement('p', { className: 'hero' }, offer.attributes!.headline as string) }));
+    client.emit('offers', offersDetail({ welcome: WELCOME }));
+    expect(container.innerHTML).toBe('<p class="hero" data-p13n-measure="welcome">Welcome back</p>');
+    await render(offer(client));
+    expect(container.innerHTML).toBe('Offer: Welcome back');
+  });
+
   it('renders the fallback while loading unless told, and when the answer lacks the offer', async () => {
     const client = fakeClient();
     await render(offer(client));

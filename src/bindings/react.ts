@@ -8,7 +8,7 @@
  *
  *   <Offer name="welcome" fallback={<Default />}>{(offer) => <Banner {...offer.attributes} />}</Offer>
  */
-import { createContext, createElement, useContext, useSyncExternalStore, type ReactNode } from 'react';
+import { cloneElement, createContext, createElement, isValidElement, useContext, useSyncExternalStore, type ReactElement, type ReactNode } from 'react';
 import { LOADING, offerIn, offersSource } from './source';
 import type { Offer as OfferData, OfferState, OffersState, P13nClient, P13nError } from '../types';
 
@@ -56,7 +56,11 @@ export interface OfferProps {
 /** Renders `children(offer)` once the offer `name` came back, `loading` while awaited, `fallback` otherwise. */
 export function Offer(props: OfferProps): ReactNode {
   const { status, offer } = useOffer(props.name, props.client);
-  if (offer) return props.children(offer);
+  if (offer) {
+    // the offer's element is its place, whose viewable impressions and clicks `measure: true` records
+    const content = props.children(offer);
+    return isValidElement(content) && typeof content.type == 'string' ? cloneElement(content as ReactElement<object>, { 'data-p13n-measure': props.name } as object) : content;
+  }
   const shown = status == 'ready' ? undefined : props[status];
   return shown !== undefined ? shown : props.fallback !== undefined ? props.fallback : null;
 }

@@ -191,7 +191,7 @@ describe('Offer', () => {
     expect(root.innerHTML).toBe('<i>Loading</i>');
     client.offers({ hero: HERO });
     await nextTick();
-    expect(root.innerHTML).toBe('<b>Spring sale</b>');
+    expect(root.innerHTML).toBe('<b data-p13n-measure="hero">Spring sale</b>');
   });
 
   it('shows the fallback when the answer had no offer of that name, and the error slot when it failed', async () => {
@@ -230,7 +230,7 @@ describe('Offer', () => {
     client.offers({ hero: HERO });
     await nextTick();
     // the server's fragment went with the loading slot: the offer's is the client's, with no comments around it
-    expect(root.innerHTML).toBe('<main><b>Spring sale</b></main>');
+    expect(root.innerHTML).toBe('<main><b data-p13n-measure="hero">Spring sale</b></main>');
     expect(problems()).toEqual([]);
   });
 
@@ -298,7 +298,7 @@ describe('Offer in compiled templates', () => {
     expect(root.innerHTML).toBe('<h2 class="skeleton">Welcome, Ada</h2>');
     client.offers({ hero: HERO });
     await nextTick();
-    expect(root.innerHTML).toBe('<h2>Spring sale</h2>');
+    expect(root.innerHTML).toBe('<h2 data-p13n-measure="hero">Spring sale</h2>');
   });
 
   it('replaces the fallback shown while loading by the offer: not left hidden', async () => {
@@ -306,7 +306,7 @@ describe('Offer in compiled templates', () => {
     expect(root.innerHTML).toBe('<h2 hidden="">Welcome, Ada</h2>');
     client.offers({ hero: HERO });
     await nextTick();
-    expect(root.innerHTML).toBe('<h2>Spring sale</h2>');
+    expect(root.innerHTML).toBe('<h2 data-p13n-measure="hero">Spring sale</h2>');
   });
 
   it('replaces the loading slot by the fallback when the answer has no such offer', async () => {
@@ -324,7 +324,7 @@ describe('Offer in compiled templates', () => {
       expect(root.innerHTML).toBe(slots.includes('error') ? '<h2 class="error">No offer today (3001)</h2>' : '<h2 hidden="">Welcome, Ada</h2>');
       client.offers({ hero: HERO });
       await nextTick();
-      expect(root.innerHTML).toBe('<h2>Spring sale</h2>');
+      expect(root.innerHTML).toBe('<h2 data-p13n-measure="hero">Spring sale</h2>');
     }
   });
 
@@ -341,7 +341,7 @@ describe('Offer in compiled templates', () => {
     const { client, root } = banner('<template #loading><h2 class="skeleton">Welcome</h2></template>' + SLOTS.default);
     client.offers({ hero: HERO });
     await nextTick();
-    expect(root.innerHTML).toBe('<h2>Spring sale</h2>');
+    expect(root.innerHTML).toBe('<h2 data-p13n-measure="hero">Spring sale</h2>');
   });
 
   it('replaces a slot whose root has dynamic bindings: only the offer\'s own attributes stay', async () => {
@@ -352,7 +352,7 @@ describe('Offer in compiled templates', () => {
     expect(root.innerHTML).toBe('<h2 class="skeleton" aria-busy="true" title="Ada">Welcome</h2>');
     client.offers({ hero: { ...HERO, id: 'o1' } });
     await nextTick();
-    expect(root.innerHTML).toBe('<h2 title="Spring sale" data-offer="o1">Spring sale</h2>');
+    expect(root.innerHTML).toBe('<h2 title="Spring sale" data-offer="o1" data-p13n-measure="hero">Spring sale</h2>');
   });
 
   it("replaces a conditional slot's branch by the other branch (v-if on the slot's template)", async () => {
@@ -368,10 +368,10 @@ describe('Offer in compiled templates', () => {
     const { root } = mount(App);
     client.offers({ hero: HERO });
     await nextTick();
-    expect(root.innerHTML).toBe('<h2 class="short">Spring sale</h2>');
+    expect(root.innerHTML).toBe('<h2 class="short" data-p13n-measure="hero">Spring sale</h2>');
     short.value = false;
     await nextTick();
-    expect(root.innerHTML).toBe('<h2>Spring sale</h2>');
+    expect(root.innerHTML).toBe('<h2 data-p13n-measure="hero">Spring sale</h2>');
   });
 
   it('patches the same slot in place: a new offer, or a new binding, keeps the element', async () => {
@@ -388,7 +388,7 @@ describe('Offer in compiled templates', () => {
     client.offers({ hero: { attributes: { headline: 'Summer sale' } } });
     await nextTick();
     expect(root.firstElementChild).toBe(headline);
-    expect(root.innerHTML).toBe('<h2>Summer sale</h2>');
+    expect(root.innerHTML).toBe('<h2 data-p13n-measure="hero">Summer sale</h2>');
   });
 
   it('renders the loading slot on the server, hydrates it without a mismatch, then replaces it by the offer', async () => {
@@ -401,7 +401,7 @@ describe('Offer in compiled templates', () => {
     expect(root.innerHTML).toBe(html);
     client.offers({ hero: HERO });
     await nextTick();
-    expect(root.innerHTML).toBe('<main><h2>Spring sale</h2></main>');
+    expect(root.innerHTML).toBe('<main><h2 data-p13n-measure="hero">Spring sale</h2></main>');
     expect(problems()).toEqual([]);
   });
 });

@@ -12,6 +12,7 @@
  * Nothing here throws into the app: a failure is the `error` state.
  */
 import {
+  cloneVNode,
   computed,
   defineComponent,
   Fragment,
@@ -99,10 +100,22 @@ export const Offer = /*#__PURE__*/ defineComponent({
       const { status, offer, error } = state.value;
       const name = offer ? 'default' : status != 'ready' && slots[status] ? status : 'fallback';
       const slot = slots[name] as ((props: object) => SlotContent) | undefined;
-      return slot && slotFragment(name, slot(offer ? { offer } : { status, error }));
+      return slot && slotFragment(name, offer ? measured(props.name, slot({ offer })) : slot({ status, error }));
     };
   },
 });
+
+/**
+ * The offer's nodes, their first element marked `data-p13n-measure` with the offer's name: the place whose viewable
+ * impressions and clicks the tag records with `measure: true` (README, "Measurement"). A component at the root
+ * passes the attribute to its own root, as Vue passes attributes.
+ */
+function measured(name: string, nodes: SlotContent): SlotContent {
+  // a slot function makes its array afresh on each render: it is the render's own to change
+  const at = nodes.findIndex((node) => typeof node.type != 'symbol');
+  if (at >= 0) nodes[at] = cloneVNode(nodes[at], { 'data-p13n-measure': name });
+  return nodes;
+}
 
 /** What a slot gives: its nodes, with the branch key of a conditional slot (`v-if` on a `<template #name>`). */
 type SlotContent = VNode[] & { key?: string };
