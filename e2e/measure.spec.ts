@@ -189,3 +189,54 @@ test.describe('holdout and caps', () => {
     expect(impressions(posts)).toEqual(['hero', 'hero']);
   });
 });
+
+test.describe("TD's in-browser content, an offer's own holdout, consent", () => {
+  test('a replacement is measured in its target: its impression, and a click on its link', async ({ open, emulator, posts, server }) => {
+    server.pages.set('/next', { headers: {}, body: '<!doctype html><title>Next</title><p>Next page</p>' });
+    const replacement = JSON.stringify({ type: 'replacement', selector: '#banner', content_html: '<h2>Spring sale</h2><a id="go" href="/next">Shop now</a>' });
+    emulator.setFault(answer({ banner: offer({ [KEY]: replacement }) }));
+    const tab = await open({ head: PAGE().head, body: '<div id="banner" style="min-height: 100px"><p>Our own banner</p></div>' });
+    await expect.poll(() => impressions(posts), { timeout: 10_000 }).toEqual(['banner']);
+    // the link is in the target's shadow root: the messages module tells of the click
+    // clicked a task later: the evaluation returns before the page is left
+    await tab.evaluate(() => void setTimeout(() => (document.querySelector('#banner')!.shadowRoot!.querySelector('#go') as HTMLElement).click()));
+    await expect.poll(() => measured(posts, 'p13n_click').map((body) => body.p13n_offers), { timeout: 10_000 }).toEqual([['banner']]);
+  });
+
+  test("an offer's own p13n_holdout keeps its place as it was, tells the page why, and measures the would-be impression", async ({ open, emulator, posts }) => {
+    // 'visitor-3 hero' draws 0.21 (FNV-1a): within the offer's holdout of 0.5; footer has none
+    emulator.setFault(answer({ hero: offer({ headline: 'Spring sale', p13n_holdout: 0.5 }), footer: offer({ headline: 'Free shipping' }) }));
+    const tab = await open({
+      head: `<script>window.results = []; document.addEventListener('p13n:offers', function (e) { results.push(e.detail) })</script>` + PAGE({ clientId: 'visitor-3' }).head,
+      body: `<section data-p13n-offer="hero"><h2 data-p13n-attr="headline">Default</h2></section>
+        <section data-p13n-offer="footer" hidden><h2 data-p13n-attr="headline">Default</h2></section>`,
+    });
+    await expect.poll(() => measured(posts, 'p13n_impression').length, { timeout: 10_000 }).toBe(2);
+    const groups = Object.fromEntries(measured(posts, 'p13n_impression').map((body) => [body.p13n_group, body.p13n_offers]));
+    expect(groups).toEqual({ holdout: ['hero'], treated: ['footer'] });
+    expect(await tab.evaluate(() => [...document.querySelectorAll('h2')].map((h) => h.textContent))).toEqual(['Default', 'Free shipping']);
+    expect(await tab.evaluate(() => (window as any).results.map((detail: any) => [detail.names, detail.holdout]))).toEqual([[['footer'], true]]);
+  });
+
+  test('consent denied stops measuring and removes the impression records; measure: false loads and stores nothing', async ({ open, emulator, posts, server }) => {
+    emulator.setFault(always(OFFERS));
+    const tab = await open(PAGE());
+    await expect.poll(() => impressions(posts), { timeout: 10_000 }).toEqual(['hero']);
+    const kept = () => tab.evaluate(() => Object.keys(localStorage).filter((key) => /^p13n:(seen|impressions):/.test(key)).sort());
+    expect(await kept()).toEqual([`p13n:impressions:${server.apiUrl}/demo_db/pageviews`, `p13n:seen:${server.apiUrl}/demo_db/pageviews`]);
+    await call(tab, 'consent', 'denied');
+    expect(await kept()).toEqual([]);
+    await scrollTo(tab, '#footer');
+    await tab.waitForTimeout(3500);
+    expect(impressions(posts)).toEqual(['hero']);
+
+    // the same page without measure: no module, no listener, nothing kept
+    await open({ ...PAGE({ measure: false }), path: '/plain' });
+    await expect.poll(() => pageViews(posts).length).toBe(2);
+    await tab.waitForTimeout(2500);
+    expect(await tab.evaluate(() => document.querySelectorAll('script[src*="p13n-measure"]').length)).toBe(0);
+    expect(await kept()).toEqual([]);
+    expect(impressions(posts)).toEqual(['hero']);
+  });
+});
+
