@@ -899,3 +899,44 @@ describe("TD's in-browser content", () => {
     expect(hero().shadowRoot).toBeNull();
   });
 });
+
+describe('measurement, in the core', () => {
+  const SEEN = 'p13n:seen:https://us01.p13n.in.treasuredata.com/public/shop_db/pageviews';
+
+  it("with a holdout, every request carries the visitor's group, drawn from td_client_id; without, none", async () => {
+    const { fraction } = await import('./group');
+    const ids = ['visitor-0', 'visitor-1', 'visitor-2', 'visitor-3', 'visitor-4'];
+    for (const clientId of ids) await createClient({ ...CONFIG, clientId, holdout: 0.35, pageview: false }).personalize();
+    expect(calls.map((call) => call.body.p13n_group)).toEqual(ids.map((id) => (fraction(id) < 0.35 ? 'holdout' : 'treated')));
+    expect(new Set(calls.map((call) => call.body.p13n_group))).toEqual(new Set(['holdout', 'treated']));
+    calls.length = 0;
+    await createClient({ ...CONFIG, pageview: false, attributes: { p13n_group: 'mine' } }).personalize();
+    expect(calls[0].body.p13n_group).toBe('mine');
+    // the group is the tag's to give: no attribute overrides it
+    await createClient({ ...CONFIG, clientId: 'visitor-0', holdout: 0.35, pageview: false, attributes: { p13n_group: 'mine' } }).personalize();
+    expect(calls[1].body.p13n_group).toBe('holdout');
+  });
+
+  it('a track names the offers seen within the attribution window, most recent first (p13n_exposures); only with measure', async () => {
+    localStorage.setItem(SEEN, JSON.stringify([['hero', Date.now() + 1000], ['footer', Date.now() + 5000], ['old', Date.now() - 1]]));
+    const client = createClient({ ...CONFIG, measure: true, pageview: false });
+    await client.track({ event: 'purchase' });
+    await client.personalize();
+    expect(calls.map((call) => call.body.p13n_exposures)).toEqual([['hero', 'footer'], undefined]);
+    calls.length = 0;
+    await createClient({ ...CONFIG, pageview: false }).track({ event: 'purchase' });
+    expect(calls[0].body).not.toHaveProperty('p13n_exposures');
+    // whatever a page put there instead: nothing named, nothing thrown
+    localStorage.setItem(SEEN, '{"hero": 1}');
+    await createClient({ ...CONFIG, measure: true, pageview: false }).track({ event: 'purchase' });
+    expect(calls[1].body).not.toHaveProperty('p13n_exposures');
+  });
+
+  it('refuses a holdout that is not a share below 1, and an attribution that is not a positive number of days', async () => {
+    for (const bad of [{ holdout: 1 }, { holdout: -0.1 }, { holdout: '0.1' }, { attribution: 0 }, { attribution: '7' }, { measure: 'yes' }]) {
+      const outcome = await createClient({ ...CONFIG, ...bad }).init();
+      expect(outcome, JSON.stringify(bad)).toMatchObject({ ok: false, error: { code: 'config', message: expect.stringContaining(`config.${Object.keys(bad)[0]} is invalid`) } });
+    }
+  });
+});
+

@@ -117,6 +117,11 @@ describe('sendEarly', () => {
     expect(calls[0].body.td_client_id).toMatch(/^[0-9a-f]{8}-/);
   });
 
+  it("leaves a holdout's page view to the core: its group is the core's to draw", () => {
+    expect(sendEarly({ ...CONFIG, holdout: 0.1, measure: true })).toBeUndefined();
+    expect(calls).toEqual([]);
+  });
+
   it('uses clientId and a page uuid as the core does', () => {
     sendEarly({ ...CONFIG, clientId: 'crm-42', attributes: { uuid: 'order-7' } });
     expect(calls[0].body).toMatchObject({ td_client_id: 'crm-42', uuid: 'order-7' });

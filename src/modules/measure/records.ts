@@ -13,12 +13,13 @@ const DAY = 864e5;
 
 type Times = Record<string, number[]>;
 
-const read = <T>(key: string, fallback: T): T => {
+/** What is kept under `key`, when it is of the shape `fallback` is (a list, or an object): storage is page-writable. */
+const read = <T extends object>(key: string, fallback: T): T => {
   try {
     const value = JSON.parse(localStorage.getItem(key) || 'null');
-    return value && typeof value == 'object' ? value : fallback;
+    return value && typeof value == 'object' && Array.isArray(value) == Array.isArray(fallback) ? value : fallback;
   } catch {
-    return fallback; // storage refused, or not ours
+    return fallback; // storage refused, or not JSON
   }
 };
 /**
