@@ -81,8 +81,8 @@ function createOutbox(key) {
         return dropped;
     };
     return {
-        /** Stores a new entry; returns those dropped, oldest first, to stay within the bounds. */
-        add: (entry) => update((entries) => (entries.push(entry), bound(entries))),
+        /** Stores a new entry; returns those dropped, oldest first, to stay within the bounds. `sync`: at once. */
+        add: (entry, sync) => update((entries) => (entries.push(entry), bound(entries)), sync),
         /**
          * Claims, in order, at most `count` entries that are due, not claimed by a live tab, and whose bytes fit
          * `room`; renews the claims on `mine` (this tab's requests still out). With `sync`, at once, and removes
@@ -326,7 +326,11 @@ function createDelivery({ keepalive, failure }, settings, report, log) {
          */
         async send(id, body, queued) {
             const entry = { id, body, tries: 0, next: 0, lease: Date.now() + LEASE_MS };
-            dropped(await outbox.add(entry));
+            // stored at once, not under the tabs' lock: a page left right after the call (a track, then a link followed)
+            // may never be granted the lock, and the event would be neither stored nor sent. A new entry is this tab's
+            // own (claimed, with an id no other tab has), so only a write of another tab at the very same moment can
+            // undo it, as the core's own first send also accepts.
+            dropped(await outbox.add(entry, true));
             const sent = enqueue(entry);
             if (queued)
                 queued();

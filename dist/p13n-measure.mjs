@@ -10,13 +10,14 @@ const MAX_TIMES = 100;
 const MAX_DAYS = 400;
 const MAX_EXPOSURES = 10;
 const DAY = 864e5;
+/** What is kept under `key`, when it is of the shape `fallback` is (a list, or an object): storage is page-writable. */
 const read = (key, fallback) => {
     try {
         const value = JSON.parse(localStorage.getItem(key) || 'null');
-        return value && typeof value == 'object' ? value : fallback;
+        return value && typeof value == 'object' && Array.isArray(value) == Array.isArray(fallback) ? value : fallback;
     }
     catch {
-        return fallback; // storage refused, or not ours
+        return fallback; // storage refused, or not JSON
     }
 };
 /**

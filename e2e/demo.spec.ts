@@ -178,3 +178,32 @@ test('Escape closes the cart page\'s modal, and the page has its focus and scrol
   expect(await messageEvents(tab)).toEqual(['show cart_modal', 'shown cart_modal', 'closed cart_modal']);
   expect(pageErrors).toEqual([]);
 });
+
+// ---- measurement: the shop measures (measure: true); the home page's journal offer is below the fold ----
+
+test('the demo measures: an offer scrolled to is one impression a second later, a click that leaves is delivered, the report shows both groups', async ({ tab, server, emulator }) => {
+  const measured = (event: string) =>
+    (emulator.log as LogEntry[]).filter((entry) => entry.method == 'POST' && entry.body.event == event).map((entry) => entry.body);
+  const journal = () => measured('p13n_impression').filter((body) => (body.p13n_offers as string[]).includes('journal'));
+  await tab.goto(server.siteUrl + '/');
+  await tagLive(tab);
+  await expect.poll(() => measured('p13n_impression').length, { timeout: 10_000 }).toBeGreaterThan(0);
+  await tab.waitForTimeout(1500);
+  expect(journal()).toEqual([]);
+  await tab.evaluate(() => document.querySelector('[data-p13n-offer="journal"]')!.scrollIntoView());
+  await expect.poll(() => journal().length, { timeout: 10_000 }).toBe(1);
+  await tab.click('[data-p13n-offer="journal"] a');
+  await expect.poll(() => measured('p13n_click').map((body) => body.p13n_offers), { timeout: 10_000 }).toEqual([['journal']]);
+  expect(await tab.url()).toMatch(/\/category\/bags\.html$/);
+
+  // a visitor of the control group (the panel's holdout switch; this id draws 0.35 of FNV-1a, under 0.5)
+  await tab.evaluate(() => localStorage.setItem('p13n_demo_holdout', 'on'));
+  await tab.addCookies([{ name: '_td', value: 'visitor-0', domain: '127.0.0.1', path: '/' }]);
+  await tab.goto(server.siteUrl + '/');
+  await tab.evaluate(() => document.querySelector('[data-p13n-offer="journal"]')!.scrollIntoView());
+  await expect.poll(() => journal().map((body) => body.p13n_group), { timeout: 10_000 }).toEqual(['treated', 'holdout']);
+  await tab.goto(server.siteUrl + '/report.html');
+  await expect
+    .poll(() => tab.evaluate(() => [...document.querySelectorAll('#report tbody tr')].map((row) => [...row.children].slice(0, 3).map((cell) => cell.textContent))))
+    .toEqual(expect.arrayContaining([['journal', 'treated', '1'], ['journal', 'holdout', '1']]));
+});

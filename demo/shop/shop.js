@@ -20,6 +20,10 @@
         endpoint: API + '/public',
       };
 
+  const HOLDOUT = localStorage.getItem('p13n_demo_holdout') === 'on';
+  /** Measurement always; a control group of half the visitors when the panel's switch is on. */
+  window.shopMeasurement = () => ({ measure: true, holdout: HOLDOUT ? 0.5 : 0 });
+
   // Works before the tag has loaded too: the snippet's stub queues the call and returns nothing.
   const p13n = (...args) => Promise.resolve(window.p13n && window.p13n(...args));
 
@@ -90,6 +94,11 @@
             localStorage.setItem('p13n_demo_mode', PROXY_MODE ? 'direct' : 'proxy');
             location.reload();
           }),
+          button(HOLDOUT ? 'Holdout off' : 'Holdout 50%', () => {
+            localStorage.setItem('p13n_demo_holdout', HOLDOUT ? 'off' : 'on');
+            location.reload();
+          }),
+          el('a', { href: '/report.html', textContent: 'Report' }),
         ),
         tagState,
         list,
@@ -129,6 +138,25 @@
     const { action, name, type, selector, href } = e.detail;
     note('message', `${action} · ${name} (${type}${selector ? ' ' + selector : ''})${href ? ' → ' + href : ''}`);
   });
+  // Measurement events are the tag's own requests (as track's): the panel finds them in the emulator's log.
+  const measured = new Set();
+  async function watchMeasurement() {
+    try {
+      const log = await (await fetch(API + '/_emulator/log', { cache: 'no-store' })).json();
+      for (const entry of log) {
+        const body = entry.method === 'POST' && entry.body;
+        // this page's, and those the page before it sent as it was left (a click that navigated here)
+        if (!body || !/^p13n_/.test(body.event) || measured.has(body.uuid) || entry.t < performance.timeOrigin - 5000) continue;
+        measured.add(body.uuid);
+        note('measure', `${body.event.slice(5)} · ${body.p13n_offers.join(', ')} · ${body.p13n_group}`, body.uuid);
+      }
+    } catch {} // the emulator is the demo's own: should it be gone, the panel shows the rest
+  }
+  setInterval(watchMeasurement, 1000);
+  document.addEventListener('p13n:offers', (e) => {
+    if (e.detail.holdout) note('offers', 'held out: this visitor is in the control group, shown no offer');
+  });
+
   document.addEventListener('p13n:error', (e) => {
     const { error, uuid } = e.detail;
     note('error', `${error.code}${error.status ? ' · HTTP ' + error.status : ''} · ${error.message || ''}`, uuid);

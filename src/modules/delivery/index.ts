@@ -195,7 +195,11 @@ export default function createDelivery(
      */
     async send(id: string, body: string, queued?: () => void): Promise<Reply> {
       const entry: Entry = { id, body, tries: 0, next: 0, lease: Date.now() + LEASE_MS };
-      dropped(await outbox.add(entry));
+      // stored at once, not under the tabs' lock: a page left right after the call (a track, then a link followed)
+      // may never be granted the lock, and the event would be neither stored nor sent. A new entry is this tab's
+      // own (claimed, with an id no other tab has), so only a write of another tab at the very same moment can
+      // undo it, as the core's own first send also accepts.
+      dropped(await outbox.add(entry, true));
       const sent = enqueue(entry);
       if (queued) queued();
       return sent;

@@ -82,8 +82,8 @@ export function createOutbox(key: string) {
   };
 
   return {
-    /** Stores a new entry; returns those dropped, oldest first, to stay within the bounds. */
-    add: (entry: Entry) => update((entries) => (entries.push(entry), bound(entries))),
+    /** Stores a new entry; returns those dropped, oldest first, to stay within the bounds. `sync`: at once. */
+    add: (entry: Entry, sync?: boolean) => update((entries) => (entries.push(entry), bound(entries)), sync),
     /**
      * Claims, in order, at most `count` entries that are due, not claimed by a live tab, and whose bytes fit
      * `room`; renews the claims on `mine` (this tab's requests still out). With `sync`, at once, and removes
