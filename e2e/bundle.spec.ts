@@ -27,8 +27,11 @@ const read = (path: string) => readFileSync(new URL('../' + path, import.meta.ur
  * measured 9,043 B). Issue 24 brought it down to 8833, as measured: the core's own cookie reader and writer, which
  * the early snippet shares, in place of js-cookie (-383 B when measured alone), paid for the page view's life as a
  * piece of its own (core/pageview.ts, core/present.ts: +112 B) and the cookie followed as td-js-sdk writes it.
+ * Issue 25 (measurement, the holdout) moved it to 8990: its hooks cost 454 B, the offer cache moved into a module
+ * of its own paid 232 of them, smaller messages and a leaner page view more; the core measured 8,985-8,987 B as the
+ * modules' hashes changed (a module rebuilt moves the core by a few bytes), 152-154 over issue 24's (goal: 150).
  */
-export const BUDGET_GZIP = 8833;
+export const BUDGET_GZIP = 8990;
 /** Issue 13's goal for the core. */
 export const GOAL_GZIP = 5632;
 /**
@@ -36,9 +39,10 @@ export const GOAL_GZIP = 5632;
  * checks, the page fields, the body's JSON and the POST, all the core's own code (issue 14: 2,743). Issue 24 moved it
  * to 3,058 (+315): a new visitor's id is written to the cookie at once, on the registrable domain (the probe, the
  * remembered domain, the cookie's encoding), so that td-js-sdk loading before the core finds it rather than make its
- * own; the cookie writer is the core's, which replaced js-cookie there.
+ * own; the cookie writer is the core's, which replaced js-cookie there. Issue 25's config keys (measure, holdout,
+ * attribution) moved it to 3,089.
  */
-export const EARLY_BUDGET_GZIP = 3058;
+export const EARLY_BUDGET_GZIP = 3089;
 const EARLY = 'dist/p13n-early-snippet.js';
 
 const CORE = 'dist/p13n.min.js';
