@@ -293,16 +293,16 @@ export function attributesSection(attributes) {
 }
 
 export function outboxSection(outbox, emptyWaitMs) {
-  const counts = Object.keys(outbox).map(Number);
   const base = (key) => median(pick(outbox[0], key));
-  const rows = counts.filter((n) => n > 0).map((n) => {
-    const runs = outbox[n];
+  const rows = Object.keys(outbox).filter((key) => key !== '0').map((key) => {
+    const n = parseInt(key, 10);
+    const runs = outbox[key];
     const delivered = median(pick(runs, 'delivered'));
     const left = median(pick(runs, 'left'));
     const delivery = median(pick(runs, 'delivery'));
     const task = median(pick(runs, 'task')) - base('task');
     return [
-      fmt.count(n),
+      key.endsWith(' list') ? `${fmt.count(n)} (one list, as 0.1 left them)` : fmt.count(n),
       fmt.count(delivered),
       fmt.count(left),
       fmt.count(Math.max(0, n - delivered - left)),
@@ -556,12 +556,15 @@ with an array of product objects): from the call to the tag's \`fetch()\`: mergi
 ${attributesSection(attributes)}
 
 **Outbox after an outage** (RTT ${rttMs} ms site; ${meta.outboxLoads} loads each, one for 1000): \`n\` events seeded
-in \`localStorage['p13n:' + request URL]\` as \`src/modules/delivery/outbox.ts\` stores them (\`{ id, body, tries: 0, next: 0,
-lease: 0 }\`, all due), then a page with the tag (\`pageview: false\`). "Delivered" is answered 2xx at the API;
-"left in storage" is what the outbox still held ${meta.emptyWaitMs / 1000} s after the last delivery (each delivered
-event is removed by a locked read-modify-write of the whole list, which trails the answers); "dropped" is neither.
-The outbox's bounds (200 events / 256 KiB) apply when it adds or retries an event. Main-thread time is from the
-navigation until the outbox was empty (or the wait ended), less the same page with an empty outbox.
+as \`src/modules/delivery/outbox.ts\` stores them, one \`localStorage\` record per event under \`'p13n:' + request URL + '#' + id\`
+(\`{ id, body, tries: 0, next: 0, lease: 0, at }\`, all due), or, in the last row, as versions before 0.2.0 did, one JSON
+list under \`'p13n:' + request URL\`, which the delivery module moves into records as it starts; then a page with the tag
+(\`pageview: false\`). "Delivered" is answered 2xx at the API; "left in storage" is what the outbox still held
+${meta.emptyWaitMs / 1000} s after the last delivery (delivered events leave storage in batches, under the tabs' lock,
+which trail the answers); "dropped" is neither. The outbox's bounds (200 events / 256 KiB) apply when it adds or
+retries an event. Main-thread time is from the navigation until the outbox was empty (or the wait ended), less the
+same page with an empty outbox; "per event" divides it by the events delivered: flat in the outbox's length is the
+goal (each event's storage work touches its own record only).
 
 ${outboxSection(outbox, meta.emptyWaitMs)}
 

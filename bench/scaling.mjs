@@ -72,31 +72,46 @@ export async function measureAttributes({ browser, fast }, loads, sizes = [1024,
 /** The outbox's key: 'p13n:' + the request URL (src/seam.ts outboxKey). */
 const outboxKey = (api) => `p13n:${api}/public/${DATABASE}/${TABLE}`;
 
+/** The outbox's keys in the page's storage: its records (`key#id`) and a list under `key`. */
+const storedKeys = (page, key) => page.evaluate((key) => Object.keys(localStorage).filter((name) => name.split('#')[0] === key), key);
+
 /** How long after the last delivery the outbox may take to empty in storage before the bench stops waiting. */
 export const EMPTY_WAIT_MS = 10_000;
 
-/** `n` events as an outage leaves them in the outbox: stored as src/modules/delivery/outbox.ts does, never tried, all due. */
+/** `n` events as an outage leaves them in the outbox: never tried, all due. */
 function outage(n) {
   const time = Math.floor(Date.now() / 1000) - 600;
+  const at = Date.now() - 600_000;
   return Array.from({ length: n }, (_, i) => {
     const uuid = crypto.randomUUID();
     const body = JSON.stringify({ td_client_id: '9d6c1c4e-5d0e-4d8e-9a51-5ca1ab1e0000', event: 'add_to_cart', product_id: String(i), time, uuid });
-    return { id: uuid, body, tries: 0, next: 0, lease: 0 };
+    return { id: uuid, body, tries: 0, next: 0, lease: 0, at: at + i };
   });
 }
+
+/**
+ * The storage writes that leave `events` in the outbox under `key`: as src/modules/delivery/outbox.ts stores
+ * them, one record per event under `key#id` (`records`), or as versions before 0.2.0 did, one JSON list under
+ * `key` (`list`), which the delivery module moves into records when it starts.
+ */
+const seedItems = (key, events, format) =>
+  format === 'list' ? [[key, JSON.stringify(events.map(({ at, ...event }) => event))]] : events.map((event) => [`${key}#${event.id}`, JSON.stringify(event)]);
 
 /**
  * An outbox of `n` events left by an outage, then a page load with the tag (`pageview: false`): the time until
  * the last one is delivered (2xx at the API) and until the outbox is empty in storage, how many came (the outbox
  * keeps at most 200 events / 256 KiB when it adds), and the main-thread time from the navigation until then, less
- * that of the same page with an empty outbox (n = 0). `plan` is [n, loads] pairs.
+ * that of the same page with an empty outbox (n = 0). `plan` is [n, loads, format] rows (format `records`, the
+ * default, or `list`, see seedItems); the results are keyed `n` (records) or `n list`.
  */
 export async function measureOutbox({ browser, net }, plan) {
   net.server.pages.set('/bench/seed', { body: blankPage() });
-  const results = Object.fromEntries(plan.map(([n]) => [n, []]));
+  const label = ([n, , format]) => (format === 'list' ? `${n} list` : String(n));
+  const results = Object.fromEntries(plan.map((row) => [label(row), []]));
   const rounds = Math.max(...plan.map(([, loads]) => loads));
   for (let round = 0; round < rounds; round++) {
-    for (const [n, loads] of plan) {
+    for (const row of plan) {
+      const [n, loads, format] = row;
       if (round >= loads) continue;
       const target = net.prepare((api) => p13nPage({ api, config: { pageview: false }, until: 'none' }));
       const key = outboxKey(target.api);
@@ -104,7 +119,7 @@ export async function measureOutbox({ browser, net }, plan) {
       try {
         // seeded from the page's own origin: localStorage is per origin
         await page.goto(target.origin + '/bench/seed');
-        await page.evaluate(([name, value]) => localStorage.setItem(name, value), [key, JSON.stringify(outage(n))]);
+        await page.evaluate((items) => items.forEach(([name, value]) => localStorage.setItem(name, value)), seedItems(key, outage(n), format));
         const before = await metrics(cdp);
         net.front.resetStats();
         net.server.emulator.reset();
@@ -123,13 +138,16 @@ export async function measureOutbox({ browser, net }, plan) {
         // then the outbox empties in storage (removals trail the answers): a light poll, no parsing, at most 10 s
         let emptyAt = NaN;
         await until(async () => {
-          const length = await page.evaluate((name) => (localStorage.getItem(name) || '').length, key);
+          const length = (await storedKeys(page, key)).length;
           if (length === 0) emptyAt = Date.now();
           return length === 0;
         }, n ? EMPTY_WAIT_MS : 500, 100);
         const after = await metrics(cdp);
-        const left = await page.evaluate((name) => JSON.parse(localStorage.getItem(name) || '[]').length, key);
-        results[n].push({
+        const left = await page.evaluate(
+          (names) => names.reduce((sum, name) => sum + (name.includes('#') ? 1 : JSON.parse(localStorage.getItem(name) || '[]').length), 0),
+          await storedKeys(page, key),
+        );
+        results[label(row)].push({
           delivered: stats.api.ok,
           preflights: stats.api.OPTIONS,
           left,

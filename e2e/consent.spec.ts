@@ -115,9 +115,11 @@ test.describe('consent', () => {
     // Retry-After keeps this page from sending it again before the next page opens
     emulator.setFault({ status: 503, forMs: 60_000, retryAfter: 60 });
     await open(tagPage(`p13n('init', ${config({ pageview: false })});`));
-    expect(await call(page, 'track', { event: 'undelivered' })).toMatchObject({ ok: false, error: { code: 9999, retryable: true } });
+    const undelivered = await call(page, 'track', { event: 'undelivered' });
+    expect(undelivered).toMatchObject({ ok: false, error: { code: 9999, retryable: true } });
     const keys = storageKeys(server.apiUrl);
-    expect(await tagKeys(page)).toEqual(['p13n:domain', keys.outbox]); // the cookie's domain, found once, and the outbox
+    // the cookie's domain, found once, and the outbox's record of the event
+    expect(await tagKeys(page)).toEqual(['p13n:domain', `${keys.outbox}#${undelivered.uuid}`]);
     expect((await tdCookies(page)).map((cookie) => cookie.domain)).toEqual(['.shop.test']);
     // and a host-only one, as an older tag version or td-js-sdk with another cookie domain might have left
     await page.evaluate(() => (document.cookie = '_td=0b7c8a52-9f7e-4c7a-a1a2-3b4c5d6e7f80; path=/; max-age=3600'));
@@ -153,8 +155,9 @@ test.describe('consent', () => {
     const id = (await tdCookies(page))[0]?.value;
     expect(id).toBe(posts()[0].body.td_client_id);
     emulator.setFault({ status: 503, forMs: 60_000 });
-    expect(await call(page, 'track', { event: 'will_retry' })).toMatchObject({ ok: false, error: { code: 9999 } });
-    expect(await tagKeys(page)).toEqual(['p13n:domain', storageKeys(server.apiUrl).outbox]);
+    const retried = await call(page, 'track', { event: 'will_retry' });
+    expect(retried).toMatchObject({ ok: false, error: { code: 9999 } });
+    expect(await tagKeys(page)).toEqual(['p13n:domain', `${storageKeys(server.apiUrl).outbox}#${retried.uuid}`]);
     // the service is well again: the outbox would deliver the event on its next try (within a second)
     emulator.clearFaults();
     expect(await call(page, 'consent', 'denied')).toEqual({ ok: true });

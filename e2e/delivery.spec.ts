@@ -1,5 +1,5 @@
 import { config, expect, tagLive, test, testPage, type LogEntry, type Tab } from './fixtures';
-import { storageKeys } from './pages';
+import { outboxEvents, storageKeys } from './pages';
 import { CHROMIUM_LAUNCH } from './engines/chromium';
 
 const PAGE = `<script src="{{TAG}}"></script><script>
@@ -11,8 +11,7 @@ const PAGE = `<script src="{{TAG}}"></script><script>
 const tracked = (posts: () => LogEntry[], event: string) =>
   posts().filter((entry) => entry.body.event == event && entry.status == 200);
 /** The events waiting in the tag's outbox for the emulator's table. */
-const waiting = (page: Tab, apiUrl: string) =>
-  page.evaluate((key) => JSON.parse(localStorage.getItem(key) || '[]').length as number, storageKeys(apiUrl).outbox);
+const waiting = async (page: Tab, apiUrl: string) => (await outboxEvents(page, storageKeys(apiUrl).outbox)).length;
 
 /** The same page in keyless first-party proxy mode: the demo server's own proxy at /p13n, remembering in memory. */
 const PROXIED_PAGE = PAGE.replace(config({ pageview: false }), JSON.stringify({ database: 'demo_db', table: 'pageviews', endpoint: '/p13n', pageview: false }));

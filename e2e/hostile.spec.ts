@@ -7,7 +7,7 @@
  */
 import type { Frame } from '@playwright/test';
 import { API_KEY, TOKEN, call, config, expect, snippet, test, type LogEntry, type Tab } from './fixtures';
-import { isVisible, storageKeys, tagKeys, tdCookies, textOf, watchViolations } from './pages';
+import { isVisible, outboxEvents, storageKeys, tagKeys, tdCookies, textOf, watchViolations } from './pages';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 /** The page fields every request carries (README, "The request"). */
@@ -351,7 +351,7 @@ test.describe('the tag inside pages it does not control', () => {
       return Promise.all([0, 1, 2, 3, 4].map((n) => (window as any).p13n('track', { event: 'big', n, pad })));
     });
     for (const result of results) expect(result).toMatchObject({ ok: false, error: { code: 9999, retryable: true } });
-    const stored = await page.evaluate((key) => JSON.parse(localStorage.getItem(key) || '[]') as { id: string; body: string }[], storageKeys(server.apiUrl).outbox);
+    const stored = await outboxEvents(page, storageKeys(server.apiUrl).outbox);
     const bytes = stored.reduce((sum, entry) => sum + Buffer.byteLength(entry.body), 0);
     expect(bytes, 'bytes of events kept in the outbox').toBeLessThanOrEqual(256 * 1024);
     expect(stored.map((entry) => entry.id)).toEqual(results.slice(1).map((result) => result.uuid));
@@ -825,7 +825,7 @@ test.describe('the tag inside pages it does not control', () => {
     expect(personalized).toMatchObject({ ok: false, error: { code: 'network', retryable: true }, offers: {}, uuid: expect.stringMatching(UUID) });
     expect(tracked).toMatchObject({ ok: false, error: { code: 'network', retryable: true }, offers: {}, uuid: expect.stringMatching(UUID) });
     const outbox = storageKeys(server.apiUrl).outbox;
-    expect(await page.evaluate((key) => JSON.parse(localStorage.getItem(key) || '[]').map((entry: any) => entry.id), outbox)).toEqual([tracked.uuid]);
+    expect((await outboxEvents(tab, outbox)).map((entry) => entry.id)).toEqual([tracked.uuid]);
     await expect.poll(() => isVisible(tab, '#welcome')).toBe(false);
     expect(posts()).toEqual([]);
     // the page view, the personalize and the track, each reported once; and the delivery module, which could not
@@ -857,7 +857,7 @@ test.describe('the tag inside pages it does not control', () => {
     const tracked = await call(page, 'track', { event: 'dropped_track' });
     expect(tracked).toMatchObject({ ok: false, error: { code: 'network', retryable: true } });
     await expect.poll(async () => (await seen(page)).filter((e) => e.type == 'error').map((e) => e.code)).toEqual(['network', 'network']);
-    expect(await page.evaluate((key) => JSON.parse(localStorage.getItem(key) || '[]').map((entry: any) => entry.id), storageKeys(server.apiUrl).outbox)).toEqual([tracked.uuid]);
+    expect((await outboxEvents(page, storageKeys(server.apiUrl).outbox)).map((entry) => entry.id)).toEqual([tracked.uuid]);
     expect(posts().filter((entry) => entry.status == 200)).toEqual([]);
     emulator.clearFaults();
     await expect.poll(() => posts().filter((entry) => entry.status == 200).map((entry) => entry.body.uuid)).toEqual([tracked.uuid]);

@@ -25,6 +25,19 @@ export const storageKeys = (apiUrl: string) => ({
   cache: `p13n:cache:${apiUrl}/demo_db/pageviews`,
 });
 
+/**
+ * The events the outbox holds for `key` (storageKeys' outbox): its records, `key#id`, oldest first, then a list
+ * an earlier version left under `key`.
+ */
+export const outboxEvents = (tab: Tab, key: string) =>
+  tab.evaluate((key) => {
+    const records = Object.keys(localStorage)
+      .filter((name) => name.indexOf(key + '#') == 0)
+      .map((name) => JSON.parse(localStorage.getItem(name)!))
+      .sort((a, b) => (a.at || 0) - (b.at || 0));
+    return records.concat(JSON.parse(localStorage.getItem(key) || '[]')) as { id: string; body: string; tries: number; next: number; lease: number }[];
+  }, key);
+
 /** Every localStorage key of the page that starts with `p13n:`. */
 export const tagKeys = (tab: Tab) =>
   tab.evaluate(() => Object.keys(localStorage).filter((key) => key.indexOf('p13n:') == 0).sort());

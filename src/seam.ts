@@ -80,9 +80,10 @@ export const MESSAGE_KEY = 'td_in_browser.message_json';
 export const MODULE_EVENT = 'p13n:module';
 
 /**
- * One `track` event not yet confirmed, as the outbox keeps it in `localStorage` (a JSON array under `outboxKey`).
- * The core writes one itself when a `track` comes before the delivery module is in; this format is what an
- * upgrade must keep reading.
+ * One `track` event not yet confirmed, as the outbox keeps it in `localStorage`: one record per event under
+ * `outboxKey + '#' + id`, written by the delivery module and by the core (for a `track` made before the module is
+ * in). Versions before 0.2.0 kept a JSON array of them under `outboxKey`, which the module moves into records:
+ * both are what an upgrade must keep reading.
  */
 export interface Entry {
   id: string;
@@ -95,6 +96,8 @@ export interface Entry {
   lease: number;
   /** UTF-8 bytes of `body`, worked out once (see `bytes`). */
   bytes?: number;
+  /** When the delivery module stored it (ms, unique in its tab): the outbox's order across pages. */
+  at?: number;
 }
 
 /** Where the `track` events of one endpoint and table are stored. */

@@ -13,6 +13,8 @@ import { createClient, MAX_EVENT_BYTES, MAX_HELD, VERSION } from './client';
 import { ROUTE_SETTLE_MS } from '../modules/spa';
 import type { Client } from '../types';
 import * as loader from './load';
+import { storedEvents, storeEvents } from '../modules/delivery/outbox.testing';
+import type { Entry } from '../seam';
 import pkg from '../../package.json';
 
 const KEY = '1/' + 'a'.repeat(40);
@@ -382,16 +384,20 @@ describe('consent', () => {
     expect(calls.map((call) => call.body.i)).toEqual(Array.from({ length: MAX_HELD }, (_, i) => i + 2));
   });
 
-  it("'denied' sends nothing, resolves a consent error, and removes the cookie, the outbox and the id", async () => {
+  it("'denied' sends nothing, resolves a consent error, and removes the cookie, the outbox (records and an older list) and the id", async () => {
     document.cookie = '_td=4b1c2a3e-1111-4222-8333-444455556666; path=/; domain=shop.test';
     localStorage.setItem(OUTBOX, JSON.stringify([{ id: 'old', body: '{}', tries: 0, next: 0, lease: 0 }]));
+    storeEvents(OUTBOX, [{ id: 'record', body: '{}', tries: 0, next: 0, lease: 0 }]);
+    localStorage.setItem(OUTBOX + '_other#kept', '{}'); // another table's outbox: not this one's to clear
     const client = createClient({ ...CONFIG, consent: 'denied' });
     expect(await client.personalize()).toMatchObject({ ok: false, error: { code: 'consent' } });
     expect(await client.track()).toMatchObject({ ok: false, error: { code: 'consent' } });
     await settle();
     expect(calls).toHaveLength(0);
     expect(cookieNames()).not.toContain('_td');
-    expect(localStorage.getItem(OUTBOX)).toBeNull();
+    expect(storedEvents(OUTBOX)).toEqual([]);
+    expect(localStorage.getItem(OUTBOX + '_other#kept')).toBe('{}');
+    localStorage.removeItem(OUTBOX + '_other#kept');
     expect(await client.clientId()).toBeUndefined();
     expect(errors.map((detail) => (detail as { error: { code: string } }).error.code)).toEqual(['consent', 'consent', 'consent']);
   });
@@ -455,10 +461,10 @@ describe('consent', () => {
     answer = () => json(503, {});
     const client = createClient({ ...CONFIG, pageview: false, timeout: 50 });
     await client.track({ event: 'kept for later' });
-    expect(localStorage.getItem(OUTBOX)).toContain('kept for later');
+    expect(storedEvents(OUTBOX).map((entry) => JSON.parse(entry.body).event)).toEqual(['kept for later']);
     await client.consent('denied');
     await settle();
-    expect(localStorage.getItem(OUTBOX)).toBeNull();
+    expect(storedEvents(OUTBOX)).toEqual([]);
   });
 
   describe('Global Privacy Control', () => {
@@ -525,7 +531,7 @@ describe('consent', () => {
 
 describe('track delivery, built where it is needed', () => {
   const OUTBOX = 'p13n:https://us01.p13n.in.treasuredata.com/public/shop_db/pageviews';
-  const DELIVERY_EVENTS = ['online', 'pagehide', 'pageshow', 'visibilitychange'];
+  const DELIVERY_EVENTS = ['online', 'pagehide', 'pageshow', 'storage', 'visibilitychange'];
   /** The event types listened to on window and document from now on. */
   function listenedTo() {
     const types: string[] = [];
@@ -558,21 +564,25 @@ describe('track delivery, built where it is needed', () => {
     await client.init();
     expect(types.filter((type) => DELIVERY_EVENTS.includes(type))).toEqual([]);
     expect(await client.track({ event: 'first' })).toMatchObject({ ok: true });
-    // the module's, and the core's own pagehide for the event it sent before the module was in
-    expect(types.filter((type) => DELIVERY_EVENTS.includes(type)).sort()).toEqual([...DELIVERY_EVENTS, 'pagehide'].sort());
+    // the module's (its outbox's storage and pageshow too), and the core's own pagehide for the event it sent
+    // before the module was in
+    expect(types.filter((type) => DELIVERY_EVENTS.includes(type)).sort()).toEqual([...DELIVERY_EVENTS, 'pagehide', 'pageshow'].sort());
     expect(calls.map((call) => call.body.event)).toEqual(['first']);
     expect(calls[0].init.keepalive).toBe(true);
   });
 
-  it('events an earlier page left are sent after the page has started, in idle time', async () => {
+  it.each([
+    ['a record, as this version keeps them', (entry: Entry) => storeEvents(OUTBOX, [entry])],
+    ['a list, as versions before 0.2.0 kept them', (entry: Entry) => localStorage.setItem(OUTBOX, JSON.stringify([entry]))],
+  ])('events an earlier page left (%s) are sent after the page has started, in idle time', async (_, leave) => {
     const uuid = '0b7c8a52-9f7e-4c7a-a1a2-3b4c5d6e7f80';
-    localStorage.setItem(OUTBOX, JSON.stringify([{ id: uuid, body: JSON.stringify({ event: 'left_behind', uuid }), tries: 1, next: 0, lease: 0 }]));
+    leave({ id: uuid, body: JSON.stringify({ event: 'left_behind', uuid }), tries: 1, next: 0, lease: 0 });
     await createClient({ ...CONFIG, pageview: false }).init();
     expect(calls).toHaveLength(0); // not during the start, which the page view and the page's own code need
     await until(() => calls.length > 0);
     expect(calls.map((call) => call.body)).toEqual([{ event: 'left_behind', uuid }]);
-    await until(() => localStorage.getItem(OUTBOX) == null);
-    expect(localStorage.getItem(OUTBOX)).toBeNull();
+    await until(() => storedEvents(OUTBOX).length == 0);
+    expect(Object.keys(localStorage).filter((name) => name.startsWith(OUTBOX))).toEqual([]);
   });
 
   it('events an earlier page left wait while consent is pending, and go on a grant', async () => {

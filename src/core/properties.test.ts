@@ -887,6 +887,10 @@ describe('track delivery under any Retry-After (properties)', () => {
       getItem: (name: string) => (seen.reads++, data.get(name) ?? null),
       setItem: (name: string, value: string) => void data.set(name, '' + value),
       removeItem: (name: string) => void data.delete(name),
+      get length() {
+        return data.size;
+      },
+      key: (index: number) => [...data.keys()][index] ?? null,
     });
     vi.stubGlobal(
       'fetch',
@@ -898,7 +902,7 @@ describe('track delivery under any Retry-After (properties)', () => {
       ),
     );
     void createDelivery(KIT, settings, () => {}).send('e1', '{"uuid":"e1"}');
-    const stored = () => (JSON.parse(data.get('p13n:' + settings.url) || '[]') as Entry[])[0];
+    const stored = () => JSON.parse(data.get('p13n:' + settings.url + '#e1') || 'null') as Entry;
     return { seen, stored };
   }
 
@@ -1025,12 +1029,16 @@ describe('storage left by others (properties)', () => {
     );
     const text = fc.oneof(
       { weight: 3, arbitrary: fc.array(fc.oneof(stored, fc.jsonValue({ maxDepth: 1 })), { maxLength: 5 }).map((list) => JSON.stringify(list)) },
+      { weight: 2, arbitrary: stored.map((entry) => JSON.stringify(entry)) },
       fc.json({ maxDepth: 3 }),
       fc.string(),
     );
+    // where: the list an earlier version kept, or one of the records this one keeps
+    const where = fc.constantFrom(KEY, KEY + '#left', KEY + '#mine');
     await fc.assert(
-      fc.asyncProperty(text, async (saved) => {
-        localStorage.setItem(KEY, saved);
+      fc.asyncProperty(text, where, async (saved, name) => {
+        localStorage.clear();
+        localStorage.setItem(name, saved);
         const outbox = createOutbox(KEY);
         const mine: Entry = { id: 'mine', body: '{"uuid":"mine"}', tries: 0, next: 0, lease: 0 };
         const steps: Record<string, unknown> = {};
@@ -1043,7 +1051,7 @@ describe('storage left by others (properties)', () => {
         } catch (error) {
           steps.rejected = String(error);
         }
-        localStorage.removeItem(KEY);
+        localStorage.clear();
         expect(steps.rejected, 'an outbox call rejected for stored ' + saved).toBeUndefined();
         for (const entry of steps.listed as Entry[]) {
           expect(typeof entry.id).toBe('string');

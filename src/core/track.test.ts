@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { readConfig, type Settings } from './config';
-import { LEASE_MS, outboxKey, type Entry } from '../seam';
+import { LEASE_MS, outboxKey } from '../seam';
 import type { P13nError } from '../types';
+import { storedEvents, storeEvents } from '../modules/delivery/outbox.testing';
 
 // the delivery module arrives when a test says so, or never
 const arrival = vi.hoisted(() => ({ load: undefined as undefined | ((name: string) => Promise<unknown>) }));
@@ -11,7 +12,7 @@ const { default: createDelivery } = await import('../modules/delivery');
 
 const settings = readConfig({ database: 'shop_db', table: 'pageviews', apiKey: '1/' + 'a'.repeat(40), token: '1/2/' + 'b'.repeat(32), timeout: 3000 }) as Settings;
 const KEY = outboxKey(settings);
-const stored = (): Entry[] => JSON.parse(localStorage.getItem(KEY) || '[]');
+const stored = () => storedEvents(KEY);
 let statuses: number[];
 let bodies: string[];
 let keepalive: unknown[];
@@ -44,6 +45,7 @@ describe('a track before the delivery module is in', () => {
     expect(queued).toHaveBeenCalledOnce();
     const [entry] = stored();
     expect(entry).toEqual({ id: 'e1', body: '{"uuid":"e1"}', tries: 0, next: 0, lease: expect.any(Number) });
+    expect(Object.keys(localStorage)).toEqual([KEY + '#e1']); // one record per event, as the module keeps them
     expect(entry.lease).toBeGreaterThan(Date.now() + LEASE_MS - 1000); // claimed by this tab
   });
 
@@ -53,7 +55,7 @@ describe('a track before the delivery module is in', () => {
     const sent = createTracker(settings, report).send('e1', '{"uuid":"e1"}', () => {});
     arrive(createDelivery);
     expect(await sent).toMatchObject({ ok: true, status: 200 });
-    await vi.waitFor(() => expect(localStorage.getItem(KEY)).toBeNull());
+    await vi.waitFor(() => expect(stored()).toEqual([]));
     expect(bodies).toHaveLength(1); // the module sent nothing again
   });
 
@@ -105,12 +107,12 @@ describe('a track before the delivery module is in', () => {
     void tracker.send('e2', '{"uuid":"e2"}', () => {});
     dispatchEvent(new PageTransitionEvent('pagehide'));
     // e1 was out, e2 waited for the module: both for the next page, at once
-    expect(JSON.parse(localStorage.getItem(key) || '[]').map((entry: Entry) => [entry.id, entry.lease])).toEqual([['e1', 0], ['e2', 0]]);
+    expect(storedEvents(key).map((entry) => [entry.id, entry.lease])).toEqual([['e1', 0], ['e2', 0]]);
   });
 
   it('a page left with it out while an earlier page\'s event waits after a failed attempt keeps it for the next page', () => {
     arrival.load = () => new Promise(() => {});
-    localStorage.setItem(KEY, JSON.stringify([{ id: 'e0', body: '{"uuid":"e0"}', tries: 1, next: Date.now() + 60_000, lease: 0 }]));
+    storeEvents(KEY, [{ id: 'e0', body: '{"uuid":"e0"}', tries: 1, next: Date.now() + 60_000, lease: 0 }]);
     void createTracker(settings, report).send('e1', '{"uuid":"e1"}', () => {});
     dispatchEvent(new PageTransitionEvent('pagehide'));
     // the service was failing when last tried: e1 stays, claimed until its lease lapses, then sent again
@@ -128,7 +130,7 @@ describe('a track before the delivery module is in', () => {
     arrival.load = () => new Promise(() => {}); // the next try of the module does not come in time
     void tracker.send('b2', '{"uuid":"b2"}', () => {});
     dispatchEvent(new PageTransitionEvent('pagehide'));
-    const kept: Entry[] = JSON.parse(localStorage.getItem(outboxKey(own)) || '[]');
+    const kept = storedEvents(outboxKey(own));
     expect(kept.map((entry) => [entry.id, entry.tries])).toEqual([['b1', 1], ['b2', 0]]);
   });
 

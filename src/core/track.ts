@@ -20,15 +20,16 @@ export function createTracker(settings: Settings, report: (error: P13nError, id?
   const key = outboxKey(settings);
   let delivery: Delivery | undefined;
   let loading: Promise<unknown> | undefined;
-  const early = new Map<string, number>(); // events this core sent itself, still out -> when
-  const unsent = new Set<string>(); // events it stored for the module to send
-  /** One read-modify-write of the outbox, at once: the page may be gone before a lock would be granted. */
-  const edit = (change: (entries: Entry[]) => Entry[]) => {
+  const early = new Map<Entry, number>(); // events this core sent itself, still out -> when
+  const unsent = new Set<Entry>(); // events it stored for the module to send
+  /** The outbox in storage: the delivery module's records, `key#id`, and a list an earlier version left under `key`. */
+  const stored = () => Object.keys(localStorage).filter((name) => name.split('#')[0] == key);
+  /** Stores an event as the delivery module does, one record, at once: the page may be gone before a lock is granted. */
+  const put = (entry: Entry, gone?: unknown) => {
     try {
-      const entries = change(JSON.parse(localStorage.getItem(key) || '[]'));
-      if (entries.length) localStorage.setItem(key, toJSON(entries as never) as string);
-      else localStorage.removeItem(key);
-    } catch {} // storage refused, or holds no list: the request is out all the same
+      if (gone) localStorage.removeItem(key + '#' + entry.id);
+      else localStorage.setItem(key + '#' + entry.id, toJSON(entry as never) as string);
+    } catch {} // storage refused: the request is out all the same
   };
   const start = () =>
     (loading =
@@ -54,28 +55,28 @@ export function createTracker(settings: Settings, report: (error: P13nError, id?
     const proxied = !settings.headers.Authorization;
     let trusted = !proxied && navigator.onLine;
     early.forEach((since) => (trusted = trusted && now - since < SLOW_MS));
-    edit((entries) => {
-      for (const entry of entries) {
-        if (proxied || unsent.has(entry.id)) entry.lease = 0;
-        // an event waiting after a failed attempt: an earlier page saw the service fail, and none since saw it well
-        if (entry.tries) trusted = false;
-      }
-      return trusted ? entries.filter((entry) => !early.has(entry.id)) : entries;
-    });
+    try {
+      // an event waiting after a failed attempt: an earlier page saw the service fail, and none since saw it well
+      for (const name of stored()) trusted = trusted && !JSON.parse(localStorage[name]).tries;
+    } catch {
+      trusted = false;
+    }
+    unsent.forEach((entry) => put(((entry.lease = 0), entry)));
+    // out and trusted: delivered; out and not, claimed until the lease lapses (it may yet arrive), but for the proxy
+    early.forEach((_, entry) => (trusted ? put(entry, 1) : proxied && put(((entry.lease = 0), entry))));
   };
 
   /** Events earlier pages left are sent once the page's own start is done (consent granted). */
   function resume() {
     let waiting;
     try {
-      waiting = /^\[./.test(localStorage.getItem(key) || '');
+      waiting = stored()[0];
     } catch {}
     if (!waiting || delivery) return;
     // in idle time where the browser has it (Safari has not), else in the next task
     if ('requestIdleCallback' in self) requestIdleCallback(start, { timeout: 1000 });
     else setTimeout(start, 1);
   }
-
   return {
     /** Stores and sends one event; the answer is its outcome, or a timeout while it is still being tried. */
     send(id: string, body: string, queued: () => void): Promise<Reply> {
@@ -85,33 +86,27 @@ export function createTracker(settings: Settings, report: (error: P13nError, id?
         const entry: Entry = { id, body, tries: 0, next: 0, lease: Date.now() + LEASE_MS };
         // one keepalive request at a time until the module is in: every keepalive request of a page shares 64 KiB
         const sending = early.size ? undefined : keepalive(settings, body, log);
-        edit((entries) => entries.concat(entry));
+        put(entry);
         addEventListener('pagehide', leave);
         // stored: the calls made after it may go, and be stored too, should the page be left this instant
         queued();
-        if (sending) early.set(id, Date.now());
-        else unsent.add(id);
+        if (sending) early.set(entry, Date.now());
+        else unsent.add(entry);
         const settle = (reply: Reply) => {
-          early.delete(id);
-          unsent.delete(id);
+          early.delete(entry);
+          unsent.delete(entry);
           // delivered, or refused for good: out of storage; failed for now: free for the next page to claim, and
           // counted, so that a page left with a request out knows the service was failing (see leave)
-          const done = reply.ok || !reply.error.retryable;
-          edit((entries) => {
-            for (const kept of entries) {
-              if (kept.id != id) continue;
-              kept.lease = 0;
-              if (sending) kept.tries++;
-            }
-            return done ? entries.filter((stored) => stored.id != id) : entries;
-          });
+          entry.lease = 0;
+          if (sending) entry.tries++;
+          put(entry, reply.ok || !reply.error.retryable);
           return reply;
         };
-        const stored = failure('module', 'stored: the next page sends it', undefined, true);
+        const later = failure('module', 'stored: the next page sends it', undefined, true);
         sent = start().then(() => {
-          if (!delivery) return (sending || Promise.resolve(stored)).then(settle);
-          early.delete(id);
-          unsent.delete(id);
+          if (!delivery) return (sending || Promise.resolve(later)).then(settle);
+          early.delete(entry);
+          unsent.delete(entry);
           return delivery.adopt(entry, sending);
         });
       }
@@ -126,7 +121,7 @@ export function createTracker(settings: Settings, report: (error: P13nError, id?
       unsent.clear();
       if (delivery) return void delivery.clear();
       try {
-        localStorage.removeItem(key);
+        stored().map((name) => localStorage.removeItem(name));
       } catch {}
     },
   };

@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { readConfig, type Settings } from '../../core/config';
 import createDelivery, { BUDGET, PARALLEL, redelay, RELEASE_MS } from './index';
 import { createOutbox, LEASE_MS, MAX_BYTES, MAX_EVENTS, type Entry } from './outbox';
+import { storeEvents } from './outbox.testing';
 import { failure, keepalive } from '../../core/transport';
 
 /** The core's functions the delivery module is given (see src/seam.ts). */
@@ -24,17 +25,25 @@ const body = (id: string, size = 0, char = 'x') => {
   return size > text.length ? text.slice(0, -1) + ',"pad":"' + char.repeat(size - text.length - 9) + '"}' : text;
 };
 const entry = (id: string, extra: Partial<Entry> = {}, size = 0): Entry => ({ id, body: body(id, size), tries: 0, next: 0, lease: 0, ...extra });
-/** Every event in localStorage, under any key. */
+/** Every event in localStorage, under any key, in the order stored: records (the module's) and lists (the core's). */
 function stored(): Entry[] {
   const all: Entry[] = [];
-  for (let i = 0; i < localStorage.length; i++) all.push(...JSON.parse(localStorage.getItem(localStorage.key(i)!)!));
-  return all;
+  for (let i = 0; i < localStorage.length; i++) all.push(...[].concat(JSON.parse(localStorage.getItem(localStorage.key(i)!)!)));
+  return all.sort((a, b) => (a.at || 0) - (b.at || 0));
 }
 const storedIds = () => stored().map((e) => e.id);
-/** Puts entries in the outbox as another tab or an earlier page would have left them. */
+/**
+ * Puts entries in the outbox as another tab or an earlier page would have left them; a tab open meanwhile hears
+ * of each record by a `storage` event, as browsers tell every other document of the origin.
+ */
 async function seed(entries: Entry[]) {
+  const before = new Map(Object.keys(localStorage).map((name) => [name, localStorage.getItem(name)]));
   const outbox = createOutbox(KEY);
   for (const e of entries) await outbox.add(e);
+  for (const name of Object.keys(localStorage)) {
+    const value = localStorage.getItem(name);
+    if (value != before.get(name)) dispatchEvent(new StorageEvent('storage', { key: name, newValue: value, storageArea: localStorage }));
+  }
 }
 
 /** A real Response; `body` an object (JSON) or text. */
@@ -325,6 +334,25 @@ describe('createDelivery: bounds', () => {
       ['dropped', 'old0'],
       ['dropped', 'old1'],
     ]);
+  });
+});
+
+describe("createDelivery: the core's records", () => {
+  it('stores them again in the order of the calls that made them, whatever order storage lists them in: the bounds drop the first', async () => {
+    const lease = Date.now() + LEASE_MS;
+    // as the core writes them before the module is in: no `at`, claimed by this tab; storage lists them backwards
+    const made = ['c1', 'c2', 'c3', 'c4', 'c5'].map((id) => entry(id, { lease }, 60 * KIB));
+    storeEvents(KEY, made.slice().reverse());
+    expect(storedIds()).toEqual(['c5', 'c4', 'c3', 'c2', 'c1']);
+    stubFetch(() => answer(503));
+    const delivery = createDelivery(KIT, SETTINGS, report);
+    made.forEach((made) => void delivery.adopt(made));
+    expect(storedIds()).toEqual(['c1', 'c2', 'c3', 'c4', 'c5']);
+    // 300 KiB, over the 256 KiB bound: the next event stored (or c1's retry) drops the oldest, the first call's
+    void delivery.send('next', body('next'));
+    await settle();
+    expect(report.mock.calls.map(([error, id]) => [(error as { code: string }).code, id])).toEqual([['dropped', 'c1']]);
+    expect(storedIds()).toEqual(['c2', 'c3', 'c4', 'c5', 'next']);
   });
 });
 

@@ -210,6 +210,8 @@ export default function createDelivery(
      * the page is left).
      */
     adopt(entry: Entry, sending?: Promise<Reply>): Promise<Reply> {
+      // the core's records carry no order among themselves: stored again as adopted, which is the calls' order
+      outbox.append(entry);
       if (!sending) return enqueue(entry);
       handedOver.add(entry.id);
       return attempt(entry, sending);
