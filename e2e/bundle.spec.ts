@@ -29,9 +29,11 @@ const read = (path: string) => readFileSync(new URL('../' + path, import.meta.ur
  * piece of its own (core/pageview.ts, core/present.ts: +112 B) and the cookie followed as td-js-sdk writes it.
  * Issue 25 (measurement, the holdout) moved it to 8990: its hooks cost 454 B, the offer cache moved into a module
  * of its own paid 232 of them, smaller messages and a leaner page view more; the core measured 8,985-8,987 B as the
- * modules' hashes changed (a module rebuilt moves the core by a few bytes), 152-154 over issue 24's (goal: 150).
+ * modules' hashes changed (a module rebuilt moves the core by a few bytes), 152-154 over issue 24's (goal: 150);
+ * the outbox's records (the core writes one per event where it rewrote a list, and finds them by their prefix)
+ * brought it to 8,967 and the gate to 8975, 142 over issue 24's at most.
  */
-export const BUDGET_GZIP = 8990;
+export const BUDGET_GZIP = 8975;
 /** Issue 13's goal for the core. */
 export const GOAL_GZIP = 5632;
 /**
