@@ -1,6 +1,15 @@
 /** Public types of p13n-tag: the one place a user of the tag or the ES module reads. */
 type Region = 'us01' | 'eu01' | 'ap01' | 'co.jp' | 'ap03';
 type Consent = 'granted' | 'denied' | 'pending';
+/** `consent: 'tcf'`'s options (README "Consent from an IAB TCF CMP"). */
+interface TcfOptions {
+    /** TCF purpose ids that must all have consent. Default [1, 5, 6]. */
+    purposes?: number[];
+    /** Your IAB Global Vendor List id: its purpose consents and its vendor consent count; without one, the publisher's purposes. */
+    vendorId?: number;
+    /** Milliseconds to wait for a CMP on the page before consent counts as denied. Default 3000. */
+    timeout?: number;
+}
 type EventName = 'offers' | 'error' | 'ready';
 /** Event attributes: any JSON-compatible object. Values JSON cannot carry are dropped. */
 type Attributes = Record<string, unknown>;
@@ -29,7 +38,10 @@ interface Config {
     spa?: boolean;
     /** Milliseconds `personalize` may take, retries included. Default 3000. */
     timeout?: number;
-    consent?: Consent;
+    /** `'tcf'`: read from the page's IAB TCF CMP (the `tcf` module), pending until it answers. Default 'granted'. */
+    consent?: Consent | 'tcf';
+    /** With `consent: 'tcf'`: what must have consent, and how long to wait for a CMP. */
+    tcf?: TcfOptions;
     respectGPC?: boolean;
     prehide?: string;
     prehideTimeout?: number;
@@ -189,4 +201,4 @@ declare const VERSION = "0.1.0";
 declare const createClient: (config: unknown) => Client;
 
 export { VERSION, createClient };
-export type { Attributes, Client, Config, Consent, CookieOptions, ErrorDetail, EventDetails, EventName, Handler, MessageDetail, Offer, OfferState, Offers, OffersDetail, OffersState, Outcome, P13n, P13nClient, P13nError, ReadyDetail, Region, Result };
+export type { Attributes, Client, Config, Consent, CookieOptions, ErrorDetail, EventDetails, EventName, Handler, MessageDetail, Offer, OfferState, Offers, OffersDetail, OffersState, Outcome, P13n, P13nClient, P13nError, ReadyDetail, Region, Result, TcfOptions };

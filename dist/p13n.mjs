@@ -47,7 +47,9 @@ const RULES = {
     pageview: BOOLEAN,
     spa: BOOLEAN,
     timeout: isNumber(1),
-    consent: matches(/^(granted|denied|pending)$/),
+    consent: matches(/^(granted|denied|pending|tcf)$/),
+    // checked by the tcf module, which reads it
+    tcf: isObject,
     respectGPC: BOOLEAN,
     prehide: (selector) => isString(selector) && document.querySelector(selector) !== undefined,
     prehideTimeout: isNumber(0),
@@ -578,6 +580,7 @@ const MODULES = {
     purify: () => import('./p13n-purify.mjs'),
     measure: () => import('./p13n-measure.mjs'),
     cache: () => import('./p13n-cache.mjs'),
+    tcf: () => import('./p13n-tcf.mjs'),
 };
 /** Loads module `name` (a nonce and a hash are the bundler's and the page's business here). */
 const load = (name, _nonce, _hash) => MODULES[name]().then((module) => module.default);
@@ -1228,7 +1231,9 @@ function openClient(config, hub, early) {
     const log = settings.debug ? (...data) => console.log('p13n', ...data) : undefined;
     const tracker = createTracker(settings, hub.report, log);
     const gpc = valid && gpcRefuses(settings);
-    const consent = createConsent(gpc ? 'denied' : settings.consent);
+    // with a CMP to read, pending until the tcf module hears it
+    const tcf = settings.consent == 'tcf';
+    const consent = createConsent(gpc ? 'denied' : tcf ? 'pending' : settings.consent);
     const pageviews = createPageViews(settings, hub, identity, consent, prehide, tracker, log, taken);
     let routes; // the spa module loading, or in
     let watch; // route changes on or off, once it is in
@@ -1274,6 +1279,8 @@ function openClient(config, hub, early) {
         hub.callbacks.onOffers = settings.onOffers;
         hub.callbacks.onError = settings.onError;
         decide(consent.get());
+        if (tcf && !gpc)
+            load('tcf', settings.nonce).then((read) => read(settings.tcf, decide, hub.report), (why) => (hub.report(problem('module', why)), decide('denied')));
         hub.events.emit('ready', { clientId: consent.get() == 'granted' ? identity.get() : undefined });
         return { ok: true };
     });

@@ -31,9 +31,11 @@ const read = (path: string) => readFileSync(new URL('../' + path, import.meta.ur
  * of its own paid 232 of them, smaller messages and a leaner page view more; the core measured 8,985-8,987 B as the
  * modules' hashes changed (a module rebuilt moves the core by a few bytes), 152-154 over issue 24's (goal: 150);
  * the outbox's records (the core writes one per event where it rewrote a list, and finds them by their prefix)
- * brought it to 8,967 and the gate to 8975, 142 over issue 24's at most.
+ * brought it to 8,967 and the gate to 8975, 142 over issue 24's at most. Issue 26's `consent: 'tcf'` hook (the tcf
+ * module's hash, the `tcf` key, its load at init) moved it to 9,071-9,073 and the gate to 9080: 104-106 over 8,967, where
+ * the issue's goal is 60 (see the CHANGELOG).
  */
-export const BUDGET_GZIP = 8975;
+export const BUDGET_GZIP = 9080;
 /** Issue 13's goal for the core. */
 export const GOAL_GZIP = 5632;
 /**
@@ -42,9 +44,9 @@ export const GOAL_GZIP = 5632;
  * to 3,058 (+315): a new visitor's id is written to the cookie at once, on the registrable domain (the probe, the
  * remembered domain, the cookie's encoding), so that td-js-sdk loading before the core finds it rather than make its
  * own; the cookie writer is the core's, which replaced js-cookie there. Issue 25's config keys (measure, holdout,
- * attribution) moved it to 3,089.
+ * attribution) moved it to 3,089; issue 26's (consent: 'tcf', the tcf key) to 3,096.
  */
-export const EARLY_BUDGET_GZIP = 3089;
+export const EARLY_BUDGET_GZIP = 3096;
 const EARLY = 'dist/p13n-early-snippet.js';
 
 const CORE = 'dist/p13n.min.js';

@@ -15,6 +15,7 @@ import type createMessages from './modules/messages';
 import type createMeasure from './modules/measure';
 import type createCache from './modules/cache';
 import type purify from './modules/purify';
+import type readTcf from './modules/tcf';
 
 /** The core's own functions a module may use. */
 export interface Kit {
@@ -38,6 +39,8 @@ export interface Modules {
   measure: typeof createMeasure;
   /** The offer cache (`cache: { ttl }`): loaded by a page view when it is on. */
   cache: typeof createCache;
+  /** Consent read from an IAB TCF CMP: loaded at init with `consent: 'tcf'`. */
+  tcf: typeof readTcf;
 }
 export type ModuleName = keyof Modules;
 

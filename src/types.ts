@@ -2,6 +2,16 @@
 
 export type Region = 'us01' | 'eu01' | 'ap01' | 'co.jp' | 'ap03';
 export type Consent = 'granted' | 'denied' | 'pending';
+
+/** `consent: 'tcf'`'s options (README "Consent from an IAB TCF CMP"). */
+export interface TcfOptions {
+  /** TCF purpose ids that must all have consent. Default [1, 5, 6]. */
+  purposes?: number[];
+  /** Your IAB Global Vendor List id: its purpose consents and its vendor consent count; without one, the publisher's purposes. */
+  vendorId?: number;
+  /** Milliseconds to wait for a CMP on the page before consent counts as denied. Default 3000. */
+  timeout?: number;
+}
 export type EventName = 'offers' | 'error' | 'ready';
 
 /** Event attributes: any JSON-compatible object. Values JSON cannot carry are dropped. */
@@ -33,7 +43,10 @@ export interface Config {
   spa?: boolean;
   /** Milliseconds `personalize` may take, retries included. Default 3000. */
   timeout?: number;
-  consent?: Consent;
+  /** `'tcf'`: read from the page's IAB TCF CMP (the `tcf` module), pending until it answers. Default 'granted'. */
+  consent?: Consent | 'tcf';
+  /** With `consent: 'tcf'`: what must have consent, and how long to wait for a CMP. */
+  tcf?: TcfOptions;
   respectGPC?: boolean;
   prehide?: string;
   prehideTimeout?: number;

@@ -10,6 +10,7 @@ vi.mock('../modules/purify', () => ({
   },
 }));
 import { createClient, MAX_EVENT_BYTES, MAX_HELD, VERSION } from './client';
+import { readConfig } from './config';
 import { ROUTE_SETTLE_MS } from '../modules/spa';
 import type { Client } from '../types';
 import * as loader from './load';
@@ -329,6 +330,58 @@ describe('consent', () => {
   const ready = listen('ready');
   const cookieNames = () => document.cookie.split('; ').filter(Boolean).map((pair) => pair.split('=')[0]);
   const OUTBOX = 'p13n:https://us01.p13n.in.treasuredata.com/public/shop_db/pageviews';
+
+  describe("'tcf'", () => {
+    /** The tcf module, as loaded: it hands the core its `decide`, here kept for the test to call. */
+    function tcfModule() {
+      const heard: { options?: unknown; decide?: (decision: 'granted' | 'denied') => void } = {};
+      const read = (options: unknown, decide: typeof heard.decide) => Object.assign(heard, { options, decide });
+      const load = vi.spyOn(loader, 'load').mockImplementation(((name: string) => (name == 'tcf' ? Promise.resolve(read) : Promise.reject('no'))) as never);
+      return { heard, load };
+    }
+
+    it('is pending until the tcf module decides; its decisions apply as the page\'s own would', async () => {
+      const { heard, load } = tcfModule();
+      const client = createClient({ ...CONFIG, consent: 'tcf', tcf: { vendorId: 42 } });
+      const first = client.personalize({ step: 1 });
+      await settle();
+      expect(load.mock.calls.map((call) => call[0])).toEqual(['tcf']);
+      expect(heard.options).toEqual({ vendorId: 42 });
+      expect(calls).toHaveLength(0);
+      expect(cookieNames()).not.toContain('_td');
+      heard.decide!('granted');
+      await first;
+      expect(calls.map((call) => call.body.step)).toEqual([undefined, 1]);
+      heard.decide!('denied');
+      expect(cookieNames()).not.toContain('_td');
+      expect(await client.track()).toMatchObject({ ok: false, error: { code: 'consent' } });
+    });
+
+    it('a tcf module that cannot load: a module error, and denied', async () => {
+      vi.spyOn(loader, 'load').mockImplementation((() => Promise.reject('the tcf module did not load from x')) as never);
+      const client = createClient({ ...CONFIG, consent: 'tcf' });
+      expect(await client.personalize()).toMatchObject({ ok: false, error: { code: 'consent' } });
+      expect(errors.map((detail) => (detail as { error: { code: string } }).error.code)).toContain('module');
+      expect(calls).toHaveLength(0);
+    });
+
+    it('Global Privacy Control, honoured, keeps it denied: the module is not even loaded', async () => {
+      Object.defineProperty(navigator, 'globalPrivacyControl', { value: true, configurable: true });
+      try {
+        const { load } = tcfModule();
+        const client = createClient({ ...CONFIG, consent: 'tcf', respectGPC: true });
+        expect(await client.personalize()).toMatchObject({ ok: false, error: { code: 'consent' } });
+        expect(load).not.toHaveBeenCalled();
+      } finally {
+        delete (navigator as { globalPrivacyControl?: boolean }).globalPrivacyControl;
+      }
+    });
+
+    it('tcf must be an object; consent takes tcf', () => {
+      expect(readConfig({ ...CONFIG, consent: 'tcf', tcf: [1, 5] })).toMatchObject({ code: 'config', message: expect.stringContaining('config.tcf is invalid') });
+      expect(readConfig({ ...CONFIG, consent: 'TCF' })).toMatchObject({ code: 'config', message: expect.stringContaining('config.consent is invalid') });
+    });
+  });
 
   it("'pending' holds every call, writes no cookie, then sends them in call order on 'granted'", async () => {
     const client = createClient({ ...CONFIG, consent: 'pending' });

@@ -42,7 +42,9 @@ export function openClient(config: unknown, hub: Hub, early?: Early): [Client, b
   const log = settings.debug ? (...data: unknown[]) => console.log('p13n', ...data) : undefined;
   const tracker = createTracker(settings, hub.report, log);
   const gpc = valid && gpcRefuses(settings);
-  const consent = createConsent(gpc ? 'denied' : settings.consent);
+  // with a CMP to read, pending until the tcf module hears it
+  const tcf = settings.consent == 'tcf';
+  const consent = createConsent(gpc ? 'denied' : tcf ? 'pending' : (settings.consent as Consent));
   const pageviews = createPageViews(settings, hub, identity, consent, prehide, tracker, log, taken);
   let routes: Promise<unknown> | undefined; // the spa module loading, or in
   let watch: ReturnType<Modules['spa']> | undefined; // route changes on or off, once it is in
@@ -86,6 +88,11 @@ export function openClient(config: unknown, hub: Hub, early?: Early): [Client, b
     hub.callbacks.onOffers = settings.onOffers;
     hub.callbacks.onError = settings.onError;
     decide(consent.get());
+    if (tcf && !gpc)
+      load('tcf', settings.nonce).then(
+        (read) => read(settings.tcf, decide, hub.report),
+        (why) => (hub.report(problem('module', why)), decide('denied')),
+      );
     hub.events.emit('ready', { clientId: consent.get() == 'granted' ? identity.get() : undefined });
     return { ok: true };
   });

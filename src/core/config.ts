@@ -50,7 +50,9 @@ const RULES: Record<string, (value: any) => unknown> = {
   pageview: BOOLEAN,
   spa: BOOLEAN,
   timeout: isNumber(1),
-  consent: matches(/^(granted|denied|pending)$/),
+  consent: matches(/^(granted|denied|pending|tcf)$/),
+  // checked by the tcf module, which reads it
+  tcf: isObject,
   respectGPC: BOOLEAN,
   prehide: (selector) => isString(selector) && document.querySelector(selector) !== undefined,
   prehideTimeout: isNumber(0),

@@ -12,6 +12,7 @@ const MODULES: { [N in ModuleName]: () => Promise<{ default: Modules[N] }> } = {
   purify: () => import('../modules/purify'),
   measure: () => import('../modules/measure'),
   cache: () => import('../modules/cache'),
+  tcf: () => import('../modules/tcf'),
 };
 
 /** Loads module `name` (a nonce and a hash are the bundler's and the page's business here). */
