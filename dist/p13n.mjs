@@ -148,7 +148,8 @@ const gpcRefuses = (settings) => !!settings.respectGPC && navigator.globalPrivac
 const MAX_HELD = 30;
 /**
  * The visitor's consent, and the calls that wait while it is pending: each is told 'granted', 'denied' or, when
- * more than MAX_HELD wait, 'dropped', in the order they were made.
+ * more than MAX_HELD wait, 'dropped', in the order they were made. 'tcf' (the page's TCF CMP, which the tcf module
+ * reads) waits as 'pending' does; it is only ever the initial state, set before any call can wait.
  */
 function createConsent(initial) {
     let state = initial;
@@ -156,7 +157,7 @@ function createConsent(initial) {
     return {
         get: () => state,
         /** The decision a call goes out under: at once, or once the visitor decides. */
-        allowed: () => state == 'pending'
+        allowed: () => state == 'pending' || state == 'tcf'
             ? new Promise((resume) => {
                 held.push(resume);
                 if (held.length > MAX_HELD)
@@ -1231,9 +1232,8 @@ function openClient(config, hub, early) {
     const log = settings.debug ? (...data) => console.log('p13n', ...data) : undefined;
     const tracker = createTracker(settings, hub.report, log);
     const gpc = valid && gpcRefuses(settings);
-    // with a CMP to read, pending until the tcf module hears it
-    const tcf = settings.consent == 'tcf';
-    const consent = createConsent(gpc ? 'denied' : tcf ? 'pending' : settings.consent);
+    // 'tcf' (a CMP to read) counts as pending until the tcf module hears it (createConsent)
+    const consent = createConsent(gpc ? 'denied' : settings.consent);
     const pageviews = createPageViews(settings, hub, identity, consent, prehide, tracker, log, taken);
     let routes; // the spa module loading, or in
     let watch; // route changes on or off, once it is in
@@ -1279,7 +1279,8 @@ function openClient(config, hub, early) {
         hub.callbacks.onOffers = settings.onOffers;
         hub.callbacks.onError = settings.onError;
         decide(consent.get());
-        if (tcf && !gpc)
+        // not with Global Privacy Control honoured: consent is denied then, whatever a CMP says
+        if (consent.get() == 'tcf')
             load('tcf', settings.nonce).then((read) => read(settings.tcf, decide, hub.report), (why) => (hub.report(problem('module', why)), decide('denied')));
         hub.events.emit('ready', { clientId: consent.get() == 'granted' ? identity.get() : undefined });
         return { ok: true };

@@ -42,9 +42,8 @@ export function openClient(config: unknown, hub: Hub, early?: Early): [Client, b
   const log = settings.debug ? (...data: unknown[]) => console.log('p13n', ...data) : undefined;
   const tracker = createTracker(settings, hub.report, log);
   const gpc = valid && gpcRefuses(settings);
-  // with a CMP to read, pending until the tcf module hears it
-  const tcf = settings.consent == 'tcf';
-  const consent = createConsent(gpc ? 'denied' : tcf ? 'pending' : (settings.consent as Consent));
+  // 'tcf' (a CMP to read) counts as pending until the tcf module hears it (createConsent)
+  const consent = createConsent(gpc ? 'denied' : settings.consent);
   const pageviews = createPageViews(settings, hub, identity, consent, prehide, tracker, log, taken);
   let routes: Promise<unknown> | undefined; // the spa module loading, or in
   let watch: ReturnType<Modules['spa']> | undefined; // route changes on or off, once it is in
@@ -87,8 +86,9 @@ export function openClient(config: unknown, hub: Hub, early?: Early): [Client, b
     }
     hub.callbacks.onOffers = settings.onOffers;
     hub.callbacks.onError = settings.onError;
-    decide(consent.get());
-    if (tcf && !gpc)
+    decide(consent.get() as Consent);
+    // not with Global Privacy Control honoured: consent is denied then, whatever a CMP says
+    if (consent.get() == 'tcf')
       load('tcf', settings.nonce).then(
         (read) => read(settings.tcf, decide, hub.report),
         (why) => (hub.report(problem('module', why)), decide('denied')),

@@ -13,16 +13,17 @@ export const MAX_HELD = 30;
 
 /**
  * The visitor's consent, and the calls that wait while it is pending: each is told 'granted', 'denied' or, when
- * more than MAX_HELD wait, 'dropped', in the order they were made.
+ * more than MAX_HELD wait, 'dropped', in the order they were made. 'tcf' (the page's TCF CMP, which the tcf module
+ * reads) waits as 'pending' does; it is only ever the initial state, set before any call can wait.
  */
-export function createConsent(initial: Consent) {
+export function createConsent(initial: Consent | 'tcf') {
   let state = initial;
   let held: ((decision: string) => void)[] = [];
   return {
     get: () => state,
     /** The decision a call goes out under: at once, or once the visitor decides. */
     allowed: (): string | Promise<string> =>
-      state == 'pending'
+      state == 'pending' || state == 'tcf'
         ? new Promise<string>((resume) => {
             held.push(resume);
             if (held.length > MAX_HELD) held.shift()!('dropped');
