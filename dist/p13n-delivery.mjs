@@ -1,4 +1,4 @@
-import { L as LEASE_MS, o as outboxKey, S as SLOW_MS } from './p13n-seam.mjs';
+import { a as ofOutbox, r as recordKey, L as LEASE_MS, o as outboxKey, S as SLOW_MS } from './p13n-seam.mjs';
 
 /** Bounds: enough for a long outage of a busy page, far below localStorage's quota (about 5 MB per site). */
 const MAX_EVENTS = 200;
@@ -25,6 +25,11 @@ const parse = (text) => {
         return undefined;
     }
 };
+/** The entry a record `id` holds as `text`: a valid one, of that very id (not one copied under another's key). */
+const recordOf = (id, text) => {
+    const entry = parse(text);
+    return entry && entry.id == id ? entry : undefined;
+};
 /**
  * The events of one endpoint and table. Each is one `localStorage` record under `key#id`, written by this
  * module or by the core (a `track` made before the module is in), so that storing, claiming or removing one costs
@@ -40,9 +45,9 @@ function createOutbox(key) {
     let index = new Map(); // id -> entry, oldest first
     let stored = true;
     let last = 0;
-    const record = (id) => key + '#' + id;
-    /** The id of a record of this outbox, from its storage key. */
-    const idOf = (name) => (name && name.split('#')[0] == key ? name.slice(key.length + 1) : undefined);
+    const record = (id) => recordKey(key, id);
+    /** The id of a record of this outbox, from its storage key (empty for the list 0.1.0 kept under `key`). */
+    const idOf = (name) => (name && ofOutbox(key, name) ? name.slice(key.length + 1) : undefined);
     const attempt = (use) => {
         try {
             return stored ? use() : undefined;
@@ -62,7 +67,7 @@ function createOutbox(key) {
     };
     /** The record as storage holds it now (another tab may have changed it); the index's where storage fails. */
     const fresh = (id) => {
-        const entry = attempt(() => parse(localStorage.getItem(record(id))));
+        const entry = attempt(() => recordOf(id, localStorage.getItem(record(id))));
         if (!stored)
             return index.get(id);
         entry ? index.set(id, entry) : index.delete(id);
@@ -70,14 +75,14 @@ function createOutbox(key) {
     };
     /** Stamps the order it was stored in, strictly increasing in this tab (ties within a millisecond included). */
     const stamp = (entry) => ((entry.at = last = Math.max(Date.now(), last + 0.001)), entry);
-    /** Reads every record, oldest first, then moves the list an earlier version (or the core) left into records. */
+    /** Reads every record, oldest first, then moves a list an earlier version left into records. */
     const scan = () => {
         const found = [];
         attempt(() => {
             for (let i = 0; i < localStorage.length; i++) {
                 const id = idOf(localStorage.key(i));
-                const entry = id ? parse(localStorage.getItem(record(id))) : undefined;
-                if (entry && entry.id == id)
+                const entry = id && recordOf(id, localStorage.getItem(record(id)));
+                if (entry)
                     found.push(entry);
             }
         });
@@ -138,9 +143,9 @@ function createOutbox(key) {
             return;
         if (event.key == null)
             index.clear();
-        const entry = id ? parse(event.newValue) : undefined;
+        const entry = id && recordOf(id, event.newValue);
         if (id)
-            entry && entry.id == id ? index.set(id, entry) : index.delete(id);
+            entry ? index.set(id, entry) : index.delete(id);
     });
     // back from the back/forward cache, where no storage event reached the page
     addEventListener('pageshow', (event) => event.persisted && scan());

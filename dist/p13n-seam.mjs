@@ -8,6 +8,10 @@ const exposuresKey = (settings) => 'p13n:seen:' + settings.url;
 const MESSAGE_KEY = 'td_in_browser.message_json';
 /** Where the `track` events of one endpoint and table are stored. */
 const outboxKey = (settings) => 'p13n:' + settings.url;
+/** The storage key of one event's record in the outbox under `key` (outboxKey); the core writes it out (track.ts). */
+const recordKey = (key, id) => key + '#' + id;
+/** Whether the storage key `name` is the outbox under `key`'s: one of its records, or the list 0.1.0 kept. */
+const ofOutbox = (key, name) => name.split('#')[0] == key;
 /**
  * How long a claim holds unless renewed. A tab renews the claims of the requests it has out (a keepalive
  * request cannot be cancelled, so it is never given up on), so this bounds only how long a claim outlives a tab
@@ -20,4 +24,4 @@ const LEASE_MS = 30000;
  */
 const SLOW_MS = 2000;
 
-export { LEASE_MS as L, MESSAGE_KEY as M, SLOW_MS as S, exposuresKey as e, outboxKey as o };
+export { LEASE_MS as L, MESSAGE_KEY as M, SLOW_MS as S, ofOutbox as a, exposuresKey as e, outboxKey as o, recordKey as r };

@@ -2,7 +2,7 @@
 const PURPOSES = [1, 5, 6];
 /** How long a page may go without a CMP's answer before consent counts as denied. */
 const CMP_WAIT_MS = 3000;
-/** How often a framed tag asks again (see `ask`). */
+/** How often a framed tag asks the CMP again (see readTcf). */
 const FRAME_ASK_MS = 1000;
 /**
  * The CMP API's names, built at run time: the build mangles properties that start with `_` (rollup.config.mjs),
@@ -60,9 +60,13 @@ function findApi() {
     }
     return undefined;
 }
-/** `__tcfapi` through postMessage to the window that holds the locator frame: answers come back by `callId`. */
+/**
+ * `__tcfapi` through postMessage to the window that holds the locator frame: answers come back by `callId`, one
+ * per callback (a framed tag asks again every FRAME_ASK_MS with the same one: one id, not one more each second).
+ */
 function bridge(target) {
     const waiting = new Map();
+    const ids = new Map();
     addEventListener('message', (event) => {
         let data = event.data;
         try {
@@ -75,9 +79,10 @@ function bridge(target) {
         }
         catch { } // another script's message
     });
-    let calls = 0;
     return (command, version, callback, parameter) => {
-        const callId = 'p13n-' + ++calls;
+        let callId = ids.get(callback);
+        if (!callId)
+            ids.set(callback, (callId = 'p13n-' + ids.size));
         waiting.set(callId, callback);
         target.postMessage({ [CALL]: { command, version, callId, parameter } }, '*');
     };

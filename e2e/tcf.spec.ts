@@ -2,11 +2,11 @@ import { bundle } from './apps/bundle';
 import { call, config, expect, test, waitForPosts } from './fixtures';
 import { tdCookies } from './pages';
 import type { Tab } from './engines/tab';
+import { VENDOR_ID } from '../src/modules/tcf/cmp.testing';
 
 // consent: 'tcf' against IAB Tech Lab's own code: @iabtechlabtcf/stub installs __tcfapi and its locator frame as a
 // CMP's snippet does, @iabtechlabtcf/cmpapi answers as a CMP's bundle does, @iabtechlabtcf/core encodes the choice
 const ENTRY = new URL('./apps/cmp.ts', import.meta.url).pathname;
-const VENDOR_ID = 42;
 
 test.beforeAll(async () => {
   test.setTimeout(60_000);
@@ -100,11 +100,17 @@ test.describe("consent: 'tcf' with IAB's CMP API", () => {
   test('a tag in a frame reaches the CMP through __tcfapiLocator: a choice made after it asked is heard all the same', async ({ open, server, posts }) => {
     await serveCmp(server);
     server.pages.set('/framed', { body: `<!doctype html><html><head>${tag().replace('{{TAG}}', '/dist/p13n.min.js').replace('{{API}}', server.apiUrl)}</head><body></body></html>` });
-    const tab = await open({ head: CMP, body: '<iframe src="/framed"></iframe>' });
+    // the calls the framed tag posts up, by callId
+    const LOG_CALLS = `<script>window.asked = []; addEventListener('message', function (e) {
+      var call = e.data && e.data.__tcfapiCall; if (call) asked.push(call.callId) })</script>`;
+    const tab = await open({ head: LOG_CALLS + CMP, body: '<iframe src="/framed"></iframe>' });
     await tab.waitForTimeout(500);
     // the frame has asked already; IAB's stub bridge answers it only if the CMP answers at once, which it cannot yet
     await cmp(tab, ['show'], ['choose', { purposes: [1, 5, 6], vendor: true }]);
     await waitForPosts(posts, 1);
     expect(posts()[0].body.td_path).toBe('/framed');
+    // it asks again every second, under one callId: nothing piles up in the frame however long the page lives
+    await expect.poll(() => tab.evaluate(() => (window as any).asked.length)).toBeGreaterThanOrEqual(3);
+    expect(new Set(await tab.evaluate(() => (window as any).asked)).size).toBe(1);
   });
 });

@@ -105,6 +105,10 @@ export interface Entry {
 
 /** Where the `track` events of one endpoint and table are stored. */
 export const outboxKey = (settings: Pick<Settings, 'url'>) => 'p13n:' + settings.url;
+/** The storage key of one event's record in the outbox under `key` (outboxKey); the core writes it out (track.ts). */
+export const recordKey = (key: string, id: string) => key + '#' + id;
+/** Whether the storage key `name` is the outbox under `key`'s: one of its records, or the list 0.1.0 kept. */
+export const ofOutbox = (key: string, name: string) => name.split('#')[0] == key;
 
 /**
  * How long a claim holds unless renewed. A tab renews the claims of the requests it has out (a keepalive

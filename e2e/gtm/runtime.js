@@ -2,23 +2,9 @@
 // describes them (https://developers.google.com/tag-platform/tag-manager/templates/api), each checked at run time
 // against the template's permissions as GTM checks them: a call they do not grant throws. What this cannot be is
 // GTM itself: its sandbox's own JavaScript subset (gtm/lint.mjs checks that statically) and its editor's mocks.
-(function () {
-  /** GTM's URL match patterns: https; a host exact or `*.` and its subdomains; a path exact or, ending in `*`, a prefix. */
-  function matches(url, pattern) {
-    var at = pattern.match(/^https:\/\/([^/]+)(\/.*)?$/);
-    var parsed;
-    try {
-      parsed = new URL(url);
-    } catch (e) {
-      return false;
-    }
-    if (!at || parsed.protocol != 'https:') return false;
-    var host = at[1];
-    var path = at[2] || '/';
-    var hostOk = host.indexOf('*.') == 0 ? parsed.hostname.slice(-(host.length - 1)) == host.slice(1) : parsed.hostname == host;
-    var pathOk = path.slice(-1) == '*' ? parsed.pathname.indexOf(path.slice(0, -1)) == 0 : parsed.pathname == path;
-    return hostOk && pathOk;
-  }
+// `matches` is GTM's URL match patterns as gtm/lint.mjs implements them, passed in by e2e/gtm.spec.ts: one
+// implementation for the lint and this runtime, so the two cannot disagree on what a permission grants.
+(function (matches) {
   /** The window value at a dotted path, and a setter for it. */
   function at(path) {
     var keys = path.split('.');
@@ -147,4 +133,4 @@
     };
     new Function('require', 'data', code)(require, data);
   };
-})();
+})(window.gtmUrlMatches);

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createOutbox, LEASE_MS, MAX_BYTES, MAX_EVENTS, type Entry } from './outbox';
+import { storedEvents, storeEvents } from './outbox.testing';
 
 const KEY = 'p13n:https://us01.p13n.in.treasuredata.com/shop_db/events';
 const NOW = 1_800_000_000_000;
@@ -10,14 +11,8 @@ const entry = (id: string, size = 0, extra: Partial<Entry> = {}): Entry => {
   return { id, body: body + ' '.repeat(Math.max(0, size - body.length)), tries: 0, next: 0, lease: 0, ...extra };
 };
 const ids = (entries: Entry[]) => entries.map((e) => e.id);
-/** The records localStorage holds for KEY (one per event, under KEY#id), oldest first; null when none. */
-const stored = (): Entry[] | null => {
-  const records: Entry[] = Object.keys(localStorage)
-    .filter((name) => name.startsWith(KEY + '#'))
-    .map((name) => JSON.parse(localStorage.getItem(name)!))
-    .sort((a, b) => a.at - b.at);
-  return records.length ? records : null;
-};
+/** The records localStorage holds for KEY (one per event, under KEY#id), oldest first. */
+const stored = () => storedEvents(KEY);
 /** Adds entries one by one, in order. */
 async function fill(outbox: ReturnType<typeof createOutbox>, entries: Entry[]) {
   for (const e of entries) await outbox.add(e);
@@ -76,7 +71,7 @@ describe('createOutbox: order and storage', () => {
 
   it('keeps them in localStorage under its key, where a second outbox (another tab) sees them', async () => {
     await fill(createOutbox(KEY), [entry('a'), entry('b')]);
-    expect(ids(stored()!)).toEqual(['a', 'b']);
+    expect(ids(stored())).toEqual(['a', 'b']);
     const other = createOutbox(KEY);
     expect(ids(await other.list())).toEqual(['a', 'b']);
     await other.add(entry('c'));
@@ -150,8 +145,8 @@ describe('createOutbox: one record per event', () => {
   async function oneEvent(waiting: number, add: boolean) {
     localStorage.clear();
     const mine = entry('mine', 0, { at: 1 });
-    if (!add) localStorage.setItem(KEY + '#mine', JSON.stringify(mine));
-    for (let i = 0; i < waiting; i++) localStorage.setItem(KEY + '#w' + i, JSON.stringify(entry('w' + i, 0, { lease: NOW + LEASE_MS, at: 2 + i })));
+    if (!add) storeEvents(KEY, [mine]);
+    storeEvents(KEY, Array.from({ length: waiting }, (_, i) => entry('w' + i, 0, { lease: NOW + LEASE_MS, at: 2 + i })));
     const outbox = createOutbox(KEY);
     return storageCalls(async () => {
       if (add) expect(await outbox.add(mine, true)).toEqual([]);
@@ -184,8 +179,8 @@ describe('createOutbox: one record per event', () => {
     const outbox = createOutbox(KEY);
     expect(localStorage.getItem(KEY)).toBeNull();
     expect(ids(await outbox.list())).toEqual(['record', 'old1', 'old2']);
-    expect(ids(stored()!)).toEqual(['record', 'old1', 'old2']);
-    expect(stored()![2]).toMatchObject({ tries: 2, next: NOW });
+    expect(ids(stored())).toEqual(['record', 'old1', 'old2']);
+    expect(stored()[2]).toMatchObject({ tries: 2, next: NOW });
     expect(outbox.failing()).toBe(true);
   });
 
@@ -219,7 +214,7 @@ describe('createOutbox: one record per event', () => {
     const outbox = createOutbox(KEY);
     await fill(outbox, [entry('a'), entry('b'), entry('c')]);
     // another tab's changes, not yet heard of by storage event
-    localStorage.setItem(KEY + '#a', JSON.stringify(entry('a', 0, { lease: NOW + LEASE_MS })));
+    storeEvents(KEY, [entry('a', 0, { lease: NOW + LEASE_MS })]);
     localStorage.removeItem(KEY + '#b');
     expect(ids(await outbox.claim(NOW, Infinity))).toEqual(['c']);
     expect(ids(await outbox.list())).toEqual(['a', 'c']);
@@ -227,7 +222,7 @@ describe('createOutbox: one record per event', () => {
 
   it('back from the back/forward cache, it reads the records again', async () => {
     const outbox = createOutbox(KEY);
-    localStorage.setItem(KEY + '#later', JSON.stringify(entry('later')));
+    storeEvents(KEY, [entry('later')]);
     expect(await outbox.list()).toEqual([]);
     dispatchEvent(Object.assign(new Event('pageshow'), { persisted: true }));
     expect(ids(await outbox.list())).toEqual(['later']);
@@ -247,7 +242,7 @@ describe('createOutbox: one record per event', () => {
   it('clear removes every record, those of other tabs it has not heard of included, and the list', async () => {
     const outbox = createOutbox(KEY);
     await outbox.add(entry('a'));
-    localStorage.setItem(KEY + '#unheard', JSON.stringify(entry('unheard')));
+    storeEvents(KEY, [entry('unheard')]);
     localStorage.setItem(KEY, JSON.stringify([entry('listed')]));
     localStorage.setItem(KEY + '2#other-table', JSON.stringify(entry('other-table')));
     await outbox.clear();
@@ -290,7 +285,7 @@ describe('createOutbox: bounds', () => {
     // a's request, sent before it was dropped, now fails
     await outbox.retry(a, NOW + 1000);
     expect((await outbox.list()).length).toBeLessThanOrEqual(MAX_EVENTS);
-    expect(stored()!.length).toBeLessThanOrEqual(MAX_EVENTS);
+    expect(stored().length).toBeLessThanOrEqual(MAX_EVENTS);
   });
 });
 
@@ -314,7 +309,7 @@ describe('createOutbox: claims', () => {
     const outbox = createOutbox(KEY);
     await fill(outbox, [entry('a'), entry('b')]);
     await outbox.claim(NOW, Infinity);
-    const lease = () => stored()!.map((e) => e.lease);
+    const lease = () => stored().map((e) => e.lease);
     await outbox.claim(NOW + 1000, Infinity, 0, false, ['a', 'b']);
     expect(lease()).toEqual([NOW + LEASE_MS, NOW + LEASE_MS]);
     await outbox.release(['b']);
@@ -348,7 +343,7 @@ describe('createOutbox: claims', () => {
     await fill(outbox, [entry('a'), entry('b')]);
     const claim = outbox.claim(NOW, Infinity, 1, true);
     // already out of storage before any task or microtask runs
-    expect(ids(stored()!)).toEqual(['b']);
+    expect(ids(stored())).toEqual(['b']);
     expect(ids(await claim)).toEqual(['a']);
   });
 
@@ -431,7 +426,7 @@ describe('createOutbox: bad storage', () => {
     expect(await outbox.claim(NOW, Infinity)).toEqual([]);
     await outbox.add(entry('b'));
     expect(ids(await outbox.list())).toEqual(['b']);
-    expect(ids(stored()!)).toEqual(['b']);
+    expect(ids(stored())).toEqual(['b']);
   });
 
   it('drops stored entries with wrong fields and keeps the good ones', async () => {
@@ -493,8 +488,8 @@ describe('createOutbox: bad storage', () => {
       expect(typeof JSON.parse(JSON.stringify([1]))).toBe('string');
       const outbox = createOutbox(KEY);
       await fill(outbox, [entry('a'), entry('b')]);
-      expect(ids(stored()!)).toEqual(['a', 'b']);
-      expect(stored()!.map((e) => e.body)).toEqual([entry('a').body, entry('b').body]);
+      expect(ids(stored())).toEqual(['a', 'b']);
+      expect(stored().map((e) => e.body)).toEqual([entry('a').body, entry('b').body]);
       expect(ids(await createOutbox(KEY).list())).toEqual(['a', 'b']);
     } finally {
       delete proto.toJSON;

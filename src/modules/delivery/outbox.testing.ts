@@ -1,4 +1,4 @@
-import type { Entry } from '../../seam';
+import { ofOutbox, recordKey, type Entry } from '../../seam';
 
 /**
  * The outbox as the unit tests' storage holds it for `key`: the records (`key#id`, one per event, as the core and
@@ -7,7 +7,7 @@ import type { Entry } from '../../seam';
  */
 export function storedEvents(key: string): Entry[] {
   const records: Entry[] = Object.keys(localStorage)
-    .filter((name) => name.startsWith(key + '#'))
+    .filter((name) => name != key && ofOutbox(key, name))
     .map((name) => JSON.parse(localStorage.getItem(name)!));
   // stable: the core's records carry no `at`, and keep the order they were written in
   records.sort((a, b) => (a.at || 0) - (b.at || 0));
@@ -16,5 +16,5 @@ export function storedEvents(key: string): Entry[] {
 
 /** Stores `entries` as records under `key`, as an earlier page would have left them. */
 export function storeEvents(key: string, entries: Entry[]) {
-  for (const entry of entries) localStorage.setItem(key + '#' + entry.id, JSON.stringify(entry));
+  for (const entry of entries) localStorage.setItem(recordKey(key, entry.id), JSON.stringify(entry));
 }

@@ -1,4 +1,4 @@
-import { LEASE_MS, type Entry } from '../../seam';
+import { LEASE_MS, ofOutbox, recordKey, type Entry } from '../../seam';
 
 export { LEASE_MS, type Entry };
 
@@ -28,6 +28,11 @@ const parse = (text: string | null): Entry | undefined => {
     return undefined;
   }
 };
+/** The entry a record `id` holds as `text`: a valid one, of that very id (not one copied under another's key). */
+const recordOf = (id: string, text: string | null) => {
+  const entry = parse(text);
+  return entry && entry.id == id ? entry : undefined;
+};
 
 /**
  * The events of one endpoint and table. Each is one `localStorage` record under `key#id`, written by this
@@ -44,9 +49,9 @@ export function createOutbox(key: string) {
   let index = new Map<string, Entry>(); // id -> entry, oldest first
   let stored = true;
   let last = 0;
-  const record = (id: string) => key + '#' + id;
-  /** The id of a record of this outbox, from its storage key. */
-  const idOf = (name: string | null) => (name && name.split('#')[0] == key ? name.slice(key.length + 1) : undefined);
+  const record = (id: string) => recordKey(key, id);
+  /** The id of a record of this outbox, from its storage key (empty for the list 0.1.0 kept under `key`). */
+  const idOf = (name: string | null) => (name && ofOutbox(key, name) ? name.slice(key.length + 1) : undefined);
   const attempt = <T>(use: () => T): T | undefined => {
     try {
       return stored ? use() : undefined;
@@ -65,21 +70,21 @@ export function createOutbox(key: string) {
   };
   /** The record as storage holds it now (another tab may have changed it); the index's where storage fails. */
   const fresh = (id: string) => {
-    const entry = attempt(() => parse(localStorage.getItem(record(id))));
+    const entry = attempt(() => recordOf(id, localStorage.getItem(record(id))));
     if (!stored) return index.get(id);
     entry ? index.set(id, entry) : index.delete(id);
     return entry;
   };
   /** Stamps the order it was stored in, strictly increasing in this tab (ties within a millisecond included). */
   const stamp = (entry: Entry) => ((entry.at = last = Math.max(Date.now(), last + 0.001)), entry);
-  /** Reads every record, oldest first, then moves the list an earlier version (or the core) left into records. */
+  /** Reads every record, oldest first, then moves a list an earlier version left into records. */
   const scan = () => {
     const found: Entry[] = [];
     attempt(() => {
       for (let i = 0; i < localStorage.length; i++) {
         const id = idOf(localStorage.key(i));
-        const entry = id ? parse(localStorage.getItem(record(id))) : undefined;
-        if (entry && entry.id == id) found.push(entry);
+        const entry = id && recordOf(id, localStorage.getItem(record(id)));
+        if (entry) found.push(entry);
       }
     });
     index = new Map(found.sort((a, b) => (a.at || 0) - (b.at || 0)).map((entry) => [entry.id, entry]));
@@ -134,8 +139,8 @@ export function createOutbox(key: string) {
     const id = idOf(event.key);
     if (!stored || !attempt(() => event.storageArea == localStorage)) return;
     if (event.key == null) index.clear();
-    const entry = id ? parse(event.newValue) : undefined;
-    if (id) entry && entry.id == id ? index.set(id, entry) : index.delete(id);
+    const entry = id && recordOf(id, event.newValue);
+    if (id) entry ? index.set(id, entry) : index.delete(id);
   });
   // back from the back/forward cache, where no storage event reached the page
   addEventListener('pageshow', (event) => event.persisted && scan());

@@ -4,7 +4,7 @@ import type { P13nError, TcfOptions } from '../../types';
 export const PURPOSES = [1, 5, 6];
 /** How long a page may go without a CMP's answer before consent counts as denied. */
 export const CMP_WAIT_MS = 3000;
-/** How often a framed tag asks again (see `ask`). */
+/** How often a framed tag asks the CMP again (see readTcf). */
 export const FRAME_ASK_MS = 1000;
 
 /** The part of IAB's TCData the decision reads (CMP API v2.2). */
@@ -70,9 +70,13 @@ function findApi(): TcfApi | undefined {
   return undefined;
 }
 
-/** `__tcfapi` through postMessage to the window that holds the locator frame: answers come back by `callId`. */
+/**
+ * `__tcfapi` through postMessage to the window that holds the locator frame: answers come back by `callId`, one
+ * per callback (a framed tag asks again every FRAME_ASK_MS with the same one: one id, not one more each second).
+ */
 function bridge(target: Window): TcfApi {
   const waiting = new Map<string, Callback>();
+  const ids = new Map<Callback, string>();
   addEventListener('message', (event) => {
     let data = event.data;
     try {
@@ -82,9 +86,9 @@ function bridge(target: Window): TcfApi {
       if (callback) callback(answer.returnValue, answer.success);
     } catch {} // another script's message
   });
-  let calls = 0;
   return (command, version, callback, parameter) => {
-    const callId = 'p13n-' + ++calls;
+    let callId = ids.get(callback);
+    if (!callId) ids.set(callback, (callId = 'p13n-' + ids.size));
     waiting.set(callId, callback);
     target.postMessage({ [CALL]: { command, version, callId, parameter } }, '*');
   };
