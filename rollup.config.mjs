@@ -162,7 +162,20 @@ export default [
     { input: `src/bindings/${name}.ts`, external: [name], output: { file: `dist/${name}.mjs`, format: 'es' }, plugins: plugins() },
     { input: `src/bindings/${name}.ts`, external: [name], output: { file: `dist/${name}.d.ts`, format: 'es' }, plugins: [dts()] },
   ]),
-  // the reference first-party proxy, for servers: import { createProxy } from 'p13n-tag/proxy'
-  { input: 'src/proxy/index.ts', output: { file: 'dist/proxy.mjs', format: 'es' }, plugins: plugins() },
+  // the reference first-party proxy, for servers: import { createProxy } from 'p13n-tag/proxy'; the server to run,
+  // `npx p13n-proxy` (import { startProxyServer } from 'p13n-tag/proxy/server'); what they share in a chunk
+  {
+    input: { proxy: 'src/proxy/index.ts', 'proxy-server': 'src/proxy/server.ts', 'p13n-proxy': 'src/proxy/cli.ts' },
+    external: (id) => id.startsWith('node:') || id == 'redis' || id == 'prom-client',
+    output: {
+      dir: 'dist',
+      format: 'es',
+      entryFileNames: '[name].mjs',
+      chunkFileNames: 'proxy-[name].mjs',
+      banner: (chunk) => (chunk.name == 'p13n-proxy' ? '#!/usr/bin/env node' : ''),
+    },
+    plugins: plugins(),
+  },
   { input: 'src/proxy/index.ts', output: { file: 'dist/proxy.d.ts', format: 'es' }, plugins: [dts()] },
+  { input: 'src/proxy/server.ts', external: ['redis', 'prom-client'], output: { file: 'dist/proxy-server.d.ts', format: 'es' }, plugins: [dts()] },
 ];

@@ -5,3 +5,5 @@ export interface RedisServer {
   stop(): Promise<void>;
 }
 export function startRedis(options?: { port?: number; binary?: string }): Promise<RedisServer>;
+/** A port on 127.0.0.1 that nothing listens on now. */
+export function freePort(): Promise<number>;

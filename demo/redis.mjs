@@ -3,7 +3,8 @@
 import { spawn } from 'node:child_process';
 import net from 'node:net';
 
-const freePort = () =>
+/** A port on 127.0.0.1 that nothing listens on now (for a server that must come back on the same one). */
+export const freePort = () =>
   new Promise((resolve, reject) => {
     const probe = net.createServer().once('error', reject);
     probe.listen(0, '127.0.0.1', () => {

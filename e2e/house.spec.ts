@@ -56,7 +56,8 @@ const ALLOWED: Record<string, (target: string, file: string) => boolean> = {
   'snippets/': (target) => /^core\/(config|consent|context|cookie|event|identity|transport)$/.test(target),
   'modules/': (target, file) => target == 'seam' || (file == 'modules/purify/index.ts' && target == 'dompurify'),
   'bindings/': (target) => target == 'react' || target == 'vue',
-  'proxy/': () => false,
+  // the handler runs on any runtime; only the server to run takes Node's http, Redis and Prometheus
+  'proxy/': (target, file) => /^proxy\/(server|metrics|cli)\.ts$/.test(file) && /^(node:\w+|redis|prom-client)$/.test(target),
   'seam.ts': () => false,
   'types.ts': () => false,
   'index.ts': (target) => target == 'core/client',

@@ -217,6 +217,26 @@ describe('when the store fails', () => {
     expect((await next).status).toBe(200);
   });
 
+  it('settles a claim that timed out but was set: the answer is remembered, a resend gets it at once', async () => {
+    const memory = memoryStore();
+    // the first claim lands in the store, but its answer comes after the timeout
+    let late = true;
+    const claim = (...args: Parameters<DedupStore['claim']>) =>
+      late ? ((late = false), new Promise<boolean>((resolve) => setTimeout(() => resolve(memory.claim(...args)), 1200))) : memory.claim(...args);
+    const slow = { ...memory, claim };
+    vi.useFakeTimers();
+    const { handle, upstream, log } = proxyWith([offers], { store: slow });
+    const response = handle(post());
+    await vi.advanceTimersByTimeAsync(1000);
+    expect((await response).status).toBe(200);
+    expect(log.mock.calls[0][0]).toContain('(no answer in 1000 ms)');
+    await vi.advanceTimersByTimeAsync(300); // the claim's answer: it was set, so the answer is stored under it
+    expect(JSON.parse((await memory.get(`shop_db/events/${UUID}`))!)).toMatchObject({ status: 200 });
+    expect(log).toHaveBeenLastCalledWith('p13n proxy: the deduplication store answers again; deduplicating');
+    expect((await handle(post())).headers.get('P13n-Duplicate')).toBe('true');
+    expect(upstream).toHaveBeenCalledTimes(1);
+  });
+
   it('still answers the visitor when remembering the answer fails', async () => {
     const store = { ...memoryStore(), set: () => Promise.reject(new Error('OOM command not allowed')) };
     const { handle, log } = proxyWith([offers], { store });

@@ -4,16 +4,13 @@
  * through, so it sends the event again with the same uuid; here, on the server, that can be known.
  */
 import { apiError } from './errors';
+import { STORE_TIMEOUT_MS, type StoreGuard } from './guard';
 import type { DedupStore } from './types';
 
 /** Marks a claim: the first arrival is being forwarded. An answer is remembered as JSON, which never starts so. */
 const PENDING = 'pending ';
 /** How often a later arrival looks whether the first one's answer is in. */
 const POLL_MS = 50;
-/** A store that does not answer within this is treated as unreachable, so a visitor never waits on it long. */
-const STORE_TIMEOUT_MS = 1000;
-/** After a store failure, how long the proxy forwards without asking the store, rather than wait on it each time. */
-const STORE_RETRY_MS = 5000;
 
 interface Remembered {
   status: number;
@@ -37,45 +34,29 @@ export interface DedupOptions {
   rememberMs: number;
   /** How long a claim holds: longer than a forward can take, so that only a crashed instance's claim lapses. */
   claimMs: number;
-  log: (message: string) => void;
+  guard: StoreGuard;
+  /** Called for each arrival answered from the store. */
+  duplicate: () => void;
 }
 
 /** Returns `once(key, forward)`: `forward()` for the first arrival of `key`, its remembered answer for the rest. */
-export function deduplicate({ store, rememberMs, claimMs, log }: DedupOptions) {
-  let downUntil = 0;
-  const ask = <T>(work: Promise<T>) => {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const late = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`no answer in ${STORE_TIMEOUT_MS} ms`)), STORE_TIMEOUT_MS);
-    });
-    return Promise.race([work, late])
-      .finally(() => clearTimeout(timer))
-      .then((value) => {
-        if (downUntil) log('p13n proxy: the deduplication store answers again; deduplicating');
-        downUntil = 0;
-        return value;
-      });
-  };
-  const down = (error: unknown) => {
-    if (!downUntil) {
-      log(
-        `p13n proxy: the deduplication store failed (${error instanceof Error ? error.message : error}); ` +
-          'forwarding every arrival (at least once, duplicates possible) until it answers again',
-      );
-    }
-    downUntil = Date.now() + STORE_RETRY_MS;
-  };
+export function deduplicate({ store, rememberMs, claimMs, guard, duplicate }: DedupOptions) {
+  const { ask, down } = guard;
 
   /**
    * `'claimed'` once this arrival holds the claim, the remembered answer when the first arrival's is in, `'busy'`
-   * when it is still being forwarded after a claim's whole life, `'unknown'` when the store fails.
+   * when it is still being forwarded after a claim's whole life, and when the store fails, the claim it may have
+   * set all the same (a claim that timed out may still land).
    */
-  async function claimOrWait(key: string, claim: string): Promise<Remembered | 'claimed' | 'busy' | 'unknown'> {
+  async function claimOrWait(key: string, claim: string): Promise<Remembered | 'claimed' | 'busy' | { unknown: Promise<boolean> }> {
     const deadline = Date.now() + claimMs;
     let held: string | null;
+    let claiming: Promise<boolean> = Promise.resolve(false);
     try {
       for (;;) {
-        if (await ask(store.claim(key, claim, claimMs))) return 'claimed';
+        claiming = store.claim(key, claim, claimMs);
+        if (await ask(claiming)) return 'claimed';
+        claiming = Promise.resolve(false);
         held = await ask(store.get(key));
         if (held && !held.startsWith(PENDING)) break;
         // still in flight elsewhere (or gone between the two calls: claim again at once)
@@ -84,24 +65,17 @@ export function deduplicate({ store, rememberMs, claimMs, log }: DedupOptions) {
       }
     } catch (error) {
       down(error);
-      return 'unknown';
+      return { unknown: claiming };
     }
     try {
       const answer = JSON.parse(held) as Remembered;
       if (answer.status >= 200 && answer.status < 600 && typeof answer.body == 'string') return answer;
     } catch {}
-    return 'unknown'; // not written by this proxy: forwarding is the safe side
+    return { unknown: claiming }; // not written by this proxy: forwarding is the safe side
   }
 
-  return async function once(key: string, forward: () => Promise<Response>): Promise<Response> {
-    if (Date.now() < downUntil) return forward();
-    const claim = PENDING + crypto.randomUUID();
-    const found = await claimOrWait(key, claim);
-    if (found == 'unknown') return forward();
-    if (found == 'busy') return busy();
-    if (found != 'claimed') return replay(found);
-
-    const response = await forward();
+  /** Remembers a final answer under the claim, or gives the claim up for a failure, so that a resend need not wait. */
+  async function settle(key: string, claim: string, response: Response): Promise<Response> {
     if (!final(response.status)) {
       await ask(store.release(key, claim)).catch(down);
       return response;
@@ -109,5 +83,22 @@ export function deduplicate({ store, rememberMs, claimMs, log }: DedupOptions) {
     const answer: Remembered = { status: response.status, type: response.headers.get('Content-Type'), body: await response.text() };
     await ask(store.set(key, JSON.stringify(answer), rememberMs)).catch(down);
     return new Response(answer.body || null, { status: answer.status, headers: response.headers });
+  }
+
+  return async function once(key: string, forward: () => Promise<Response>): Promise<Response> {
+    if (guard.isDown()) return forward();
+    const claim = PENDING + crypto.randomUUID();
+    const found = await claimOrWait(key, claim);
+    if (found == 'busy') return busy();
+    if (found == 'claimed') return settle(key, claim, await forward());
+    if (!('unknown' in found)) return duplicate(), replay(found);
+    const response = await forward();
+    // a claim that timed out may have been set: left unsettled, it would hold a resend off for a claim's life and
+    // then let it through again. Once it is known (within a bound), it is settled as any other; the visitor does
+    // not wait for that.
+    const late = Promise.race([found.unknown, sleep(STORE_TIMEOUT_MS).then(() => false)]);
+    const copy = response.clone();
+    void late.then((mine) => (mine ? settle(key, claim, copy) : undefined)).catch(() => {});
+    return response;
   };
 }

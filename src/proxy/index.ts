@@ -9,14 +9,16 @@
 import { hopTest, visitorAddress } from './address';
 import { deduplicate } from './dedup';
 import { apiError } from './errors';
+import { guardStore } from './guard';
+import { limitOptions, rateLimiter, takeFrom } from './limit';
 import { MAX_BODY } from './node';
 import { originTest } from './origins';
 import { memoryStore } from './stores';
-import type { Peer, ProxyHandler, ProxyOptions } from './types';
+import type { DedupStore, Peer, ProxyHandler, ProxyOptions } from './types';
 
 export { memoryStore, redisStore, type RedisClient } from './stores';
 export { toNodeHandler, type NodeRequest, type NodeResponse } from './node';
-export type { DedupStore, Peer, ProxyHandler, ProxyOptions } from './types';
+export type { DedupStore, Peer, ProxyEvent, ProxyHandler, ProxyOptions, RateLimit } from './types';
 
 const MEDIA_TYPE = 'application/vnd.treasuredata.v1+json';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -61,6 +63,7 @@ export function createProxy(options: ProxyOptions): ProxyHandler {
   const { apiKey, token, tables, endpoint = 'https://us01.p13n.in.treasuredata.com', timeout = 10_000, window: rememberMs = DAY } = options;
   const send = options.fetch || fetch;
   const log = options.log || ((message: string) => console.warn(message));
+  const observe = options.observe || (() => {});
   if (!/^\d+\/[0-9a-f]{40}$/i.test(apiKey)) throw new Error('p13n proxy: apiKey must be "{account_id}/{40 hex}"');
   if (!/^\d+\/\d+\/[0-9a-f]{32}$/i.test(token)) throw new Error('p13n proxy: token must be "{account_id}/{instance_id}/{32 hex}"');
   if (!Array.isArray(tables) || !tables.length) throw new Error('p13n proxy: tables must list the "database/table" pairs pages may write');
@@ -70,9 +73,15 @@ export function createProxy(options: ProxyOptions): ProxyHandler {
   const allowed = originTest(options.origins);
   const trusted = hopTest(options.trustedProxies);
   const base = new URL(endpoint).href.replace(/\/$/, '');
+  const limit = limitOptions(options.rateLimit);
   const store = options.store === false ? undefined : options.store || memoryStore();
+  const guard = guardStore(log, () => observe({ type: 'store-failure' }));
   // a claim outlives the longest forward, so only a crashed instance's claim ever lapses
-  const once = store && deduplicate({ store, rememberMs, claimMs: timeout + 2000, log });
+  const once = store && deduplicate({ store, rememberMs, claimMs: timeout + 2000, guard, duplicate: () => observe({ type: 'duplicate' }) });
+  // without a store that keeps buckets, each instance keeps its own
+  const buckets = new Map<string, [number, number]>();
+  const taker: Pick<DedupStore, 'take'> = store && store.take ? store : { take: async (key, rate, burst) => takeFrom(buckets, key, rate, burst, 100_000) };
+  const limited = limit ? rateLimiter(taker, limit, guard, log) : async () => undefined;
 
   async function forward(path: string, body: ArrayBuffer, request: Request, visitor: string | undefined) {
     const headers: Record<string, string> = {
@@ -85,14 +94,16 @@ export function createProxy(options: ProxyOptions): ProxyHandler {
       ...Object.fromEntries(pick(request.headers, ['Origin', 'User-Agent'])),
     };
     if (visitor) headers['X-Forwarded-For'] = visitor;
+    const started = performance.now();
+    const forwarded = (response: Response) => (observe({ type: 'forwarded', status: response.status, seconds: (performance.now() - started) / 1000 }), response);
     try {
       const upstream = await send(base + path, { method: 'POST', headers, body, signal: AbortSignal.timeout(timeout) });
       const bytes = await upstream.arrayBuffer();
       // an empty body as null: a Response with a body cannot have status 204
-      return new Response(bytes.byteLength ? bytes : null, { status: upstream.status, headers: pick(upstream.headers, ['Content-Type', 'Retry-After']) });
+      return forwarded(new Response(bytes.byteLength ? bytes : null, { status: upstream.status, headers: pick(upstream.headers, ['Content-Type', 'Retry-After']) }));
     } catch {
       // no JSON body: the tag reports `http` 502, retryable
-      return new Response('Bad Gateway: the personalization service did not answer', { status: 502 });
+      return forwarded(new Response('Bad Gateway: the personalization service did not answer', { status: 502 }));
     }
   }
 
@@ -114,7 +125,10 @@ export function createProxy(options: ProxyOptions): ProxyHandler {
     const event = eventOf(body);
     if (typeof event == 'string') return apiError(400, 3004, event + ': an event is a JSON object');
 
-    const send = () => forward(`/${path[1]}/${path[2]}`, body, request, visitorAddress(peer && peer.address, request.headers.get('X-Forwarded-For'), trusted));
+    const visitor = visitorAddress(peer && peer.address, request.headers.get('X-Forwarded-For'), trusted);
+    const refused = await limited(visitor);
+    if (refused) return observe({ type: 'limited' }), refused;
+    const send = () => forward(`/${path[1]}/${path[2]}`, body, request, visitor);
     const uuid = event.uuid;
     // no uuid to go by: forwarded as it is, every time
     return once && typeof uuid == 'string' && UUID.test(uuid) ? once(`${path[1]}/${path[2]}/${uuid.toLowerCase()}`, send) : send();

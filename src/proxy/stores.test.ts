@@ -65,6 +65,36 @@ describe.each(stores)('%s', (_, make) => {
   });
 });
 
+describe.each(stores)('%s: a token bucket for the rate limit', (_, make) => {
+  it('gives `burst` tokens at once, then says how long until the next', async () => {
+    const store = await make();
+    const waits = [];
+    for (let i = 0; i < 6; i++) waits.push(await store.take!('rate:203.0.113.9', 10, 5));
+    expect(waits.slice(0, 5)).toEqual([0, 0, 0, 0, 0]);
+    // 10 a second: a token every 100 ms, of which at most a few have gone by
+    expect(waits[5]).toBeGreaterThan(50);
+    expect(waits[5]).toBeLessThanOrEqual(100);
+    // another address has its own bucket
+    expect(await store.take!('rate:198.51.100.7', 10, 5)).toBe(0);
+  });
+
+  it('refills at perSecond, up to burst', async () => {
+    const store = await make();
+    for (let i = 0; i < 2; i++) expect(await store.take!('rate:a', 20, 2)).toBe(0);
+    expect(await store.take!('rate:a', 20, 2)).toBeGreaterThan(0);
+    await new Promise((resolve) => setTimeout(resolve, 120)); // two tokens' worth at 20 a second, and no more
+    expect(await store.take!('rate:a', 20, 2)).toBe(0);
+    expect(await store.take!('rate:a', 20, 2)).toBe(0);
+    expect(await store.take!('rate:a', 20, 2)).toBeGreaterThan(0);
+  });
+
+  it('takes atomically: of many takes at once, exactly burst get through', async () => {
+    const store = await make();
+    const waits = await Promise.all(Array.from({ length: 40 }, () => store.take!('rate:flood', 0.001, 12)));
+    expect(waits.filter((wait) => wait == 0)).toHaveLength(12);
+  });
+});
+
 describe('memoryStore', () => {
   it('keeps at most maxEntries answers, the oldest going first', async () => {
     const store = memoryStore({ maxEntries: 3 });
@@ -92,6 +122,15 @@ describe('redisStore', () => {
     expect(await store.claim('k', 'a', 1000 / 3)).toBe(true);
     await store.set('k', '{}', 86_400_000 / 7);
     expect(await store.get('k')).toBe('{}');
+  });
+
+  it("keeps a bucket only until it would be full again, on Redis's clock", async () => {
+    const client = await connect();
+    const store = redisStore(client, { prefix: 'bucket:' });
+    expect(await store.take!('rate:a', 100, 10)).toBe(0);
+    // one token short of 10, refilled at 100 a second: full in 10 ms, kept a second past that
+    expect(Number(await client.sendCommand(['PTTL', 'bucket:rate:a']))).toBeGreaterThan(900);
+    expect(Number(await client.sendCommand(['PTTL', 'bucket:rate:a']))).toBeLessThanOrEqual(1010);
   });
 
   it('keeps its keys under the prefix, each with an expiry', async () => {
@@ -129,6 +168,38 @@ describe('proxy instances sharing one Redis', () => {
     expect(answers.filter((response) => response.headers.get('P13n-Duplicate'))).toHaveLength(8);
     expect((await proxies[1](post())).headers.get('P13n-Duplicate')).toBe('true');
     expect(upstream).toHaveBeenCalledTimes(1);
+  });
+
+  it('rate limits an address together: its burst is shared by every instance', async () => {
+    const prefix = 'shared-limit:';
+    const upstream = vi.fn(answer);
+    const proxies = [];
+    for (let i = 0; i < 2; i++) {
+      const store = redisStore(await connect(), { prefix });
+      proxies.push(proxyWith([], { fetch: upstream as never, store, rateLimit: { perSecond: 0.01, burst: 4 } }).handle);
+    }
+    const noUuid = () => new Request(PAGE + '/p13n/shop_db/events', { method: 'POST', body: '{}', headers: { Origin: PAGE } });
+    const statuses = [];
+    for (let i = 0; i < 6; i++) statuses.push((await proxies[i % 2](noUuid(), { address: '203.0.113.9' })).status);
+    expect(statuses).toEqual([200, 200, 200, 200, 429, 429]);
+    expect((await proxies[1](noUuid(), { address: '198.51.100.7' })).status).toBe(200);
+    expect(upstream).toHaveBeenCalledTimes(5);
+  });
+
+  it('does not take a busy event loop for a dead store: a reply that came while it was stalled is read', async () => {
+    const store = redisStore(await connect(), { prefix: 'stalled:' });
+    const stall = () => {
+      const until = Date.now() + 1500;
+      while (Date.now() < until);
+    };
+    // once the claim is out, the loop stalls past the store's timeout (a long task, GC, a CPU it did not get)
+    const stalling = { ...store, claim: (...args: Parameters<DedupStore['claim']>) => (setImmediate(stall), store.claim(...args)) };
+    const upstream = vi.fn(answer);
+    const { handle: proxy, log } = proxyWith([], { fetch: upstream as never, store: stalling });
+    expect((await proxy(post())).status).toBe(200);
+    expect((await proxy(post())).headers.get('P13n-Duplicate')).toBe('true');
+    expect(upstream).toHaveBeenCalledTimes(1);
+    expect(log).not.toHaveBeenCalled();
   });
 
   it('forwards from the start when Redis is down as the proxy starts (its client never connected)', async () => {

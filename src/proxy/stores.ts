@@ -1,4 +1,5 @@
 /** The two places the proxy can remember what it forwarded: this process's memory, or a Redis shared by many. */
+import { takeFrom } from './limit';
 import type { DedupStore } from './types';
 
 /**
@@ -17,6 +18,7 @@ export function memoryStore({ maxEntries = 100_000 }: { maxEntries?: number } = 
     return entry && entry[1] > Date.now() ? entry[0] : null;
   };
   const held = (key: string) => live(claims, key) ?? live(answers, key);
+  const buckets = new Map<string, [tokens: number, at: number]>();
   return {
     claim: async (key, value, ms) => {
       if (held(key) !== null) return false;
@@ -34,6 +36,7 @@ export function memoryStore({ maxEntries = 100_000 }: { maxEntries?: number } = 
       }
     },
     release: async (key, value) => void (live(claims, key) === value && claims.delete(key)),
+    take: async (key, perSecond, burst) => takeFrom(buckets, key, perSecond, burst, maxEntries),
   };
 }
 
@@ -44,6 +47,26 @@ export interface RedisClient {
 
 // compare and delete in one step: Redis runs a script atomically
 const RELEASE = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0";
+
+/**
+ * A token bucket, atomically, on Redis's clock (instances' clocks may differ): "tokens at" under the key, which
+ * expires once the bucket would be full again (a full bucket and none are the same). Returns 0 when a token was
+ * taken, else the milliseconds until there is one.
+ */
+const TAKE = `local clock = redis.call('TIME')
+local now = clock[1] * 1000 + math.floor(clock[2] / 1000)
+local rate, burst = tonumber(ARGV[1]) / 1000, tonumber(ARGV[2])
+local tokens, at = burst, now
+local held = redis.call('GET', KEYS[1])
+if held then
+  local t, a = string.match(held, '^(%S+) (%S+)$')
+  if t then tokens, at = tonumber(t), tonumber(a) end
+end
+tokens = math.min(burst, tokens + math.max(0, now - at) * rate)
+if tokens < 1 then return math.ceil((1 - tokens) / rate) end
+tokens = tokens - 1
+redis.call('SET', KEYS[1], string.format('%.6f %d', tokens, now), 'PX', math.ceil((burst - tokens) / rate) + 1000)
+return 0`;
 
 /**
  * In Redis, so every proxy instance that uses the same server deduplicates together. Pass a connected client of
@@ -65,5 +88,6 @@ export function redisStore(client: RedisClient, { prefix = 'p13n:' }: { prefix?:
     },
     set: async (key, value, ms) => void (await run('SET', prefix + key, value, 'PX', px(ms))),
     release: async (key, value) => void (await run('EVAL', RELEASE, '1', prefix + key, value)),
+    take: async (key, perSecond, burst) => Number(await run('EVAL', TAKE, '1', prefix + key, String(perSecond), String(burst))),
   };
 }

@@ -28,6 +28,13 @@ export interface ProxyOptions {
    * `redisStore(client)` (shared by every instance). `false` forwards every arrival.
    */
   store?: DedupStore | false;
+  /**
+   * A token bucket per visitor address (as `trustedProxies` works it out), kept in `store` so that every instance
+   * limits together: `burst` requests at once, refilled at `perSecond`. Past it the proxy answers 429 with
+   * `Retry-After` and `{"code":429}` and forwards nothing; the tag sends the event again after the wait. Default
+   * `{ perSecond: 20, burst: 200 }`; `false` turns it off. With `store: false`, buckets are kept in this process.
+   */
+  rateLimit?: RateLimit | false;
   /** Milliseconds an event's uuid and answer are remembered. Default 24 hours. */
   window?: number;
   /**
@@ -41,7 +48,27 @@ export interface ProxyOptions {
   fetch?: typeof fetch;
   /** Where the proxy reports trouble on its side (the store unreachable, and back). Default `console.warn`. */
   log?: (message: string) => void;
+  /** Told of what the proxy does with each request, for metrics (the server's Prometheus counters use it). */
+  observe?: (event: ProxyEvent) => void;
 }
+
+/** Requests per address: `burst` at once, refilled at `perSecond`. */
+export interface RateLimit {
+  /** Requests a second an address may keep sending. Default 20. */
+  perSecond?: number;
+  /** Requests an address may send at once, after a quiet spell. Default 200. */
+  burst?: number;
+}
+
+/**
+ * What became of a request: `forwarded` to the service (its status, 502 when it did not answer, and the seconds
+ * it took), answered as a `duplicate` from the store, `limited` by the rate limit, or a `store-failure`.
+ */
+export type ProxyEvent =
+  | { type: 'forwarded'; status: number; seconds: number }
+  | { type: 'duplicate' }
+  | { type: 'limited' }
+  | { type: 'store-failure' };
 
 /** What the runtime knows of the connection: its peer's address (Node's `socket.remoteAddress`). */
 export interface Peer {
@@ -64,4 +91,9 @@ export interface DedupStore {
   set(key: string, value: string, ms: number): Promise<void>;
   /** Deletes `key` if it still holds `value`: a claim that lapsed and was taken by another is left alone. */
   release(key: string, value: string): Promise<void>;
+  /**
+   * Takes a token from the bucket under `key` (`burst` when new, refilled at `perSecond`), atomically: 0 when one
+   * was taken, else the milliseconds until there is one. A store without it limits in the proxy's own memory.
+   */
+  take?(key: string, perSecond: number, burst: number): Promise<number>;
 }
