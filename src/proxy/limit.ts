@@ -33,7 +33,8 @@ export function limitOptions(option: RateLimit | false | undefined): Required<Ra
  */
 export function rateLimiter(store: Pick<DedupStore, 'take'>, limit: Required<RateLimit>, guard: StoreGuard, log: (message: string) => void) {
   let quietUntil = 0;
-  let limitedSince = 0;
+  /** Requests refused since the last line in the log. */
+  let unsaid = 0;
   return async function limited(visitor: string | undefined): Promise<Response | undefined> {
     if (!visitor || guard.isDown() || !store.take) return;
     let waitMs: number;
@@ -44,12 +45,12 @@ export function rateLimiter(store: Pick<DedupStore, 'take'>, limit: Required<Rat
       return;
     }
     if (!(waitMs > 0)) return;
-    limitedSince++;
+    unsaid++;
     if (Date.now() >= quietUntil) {
       // a line a minute at most, however hard the proxy is flooded
-      log(`p13n proxy: rate limited ${limitedSince} request(s) in the last minute (${limit.perSecond}/s, bursts of ${limit.burst} per address); latest from ${visitor}`);
+      log(`p13n proxy: rate limited ${unsaid} request(s) in the last minute (${limit.perSecond}/s, bursts of ${limit.burst} per address); latest from ${visitor}`);
       quietUntil = Date.now() + MINUTE;
-      limitedSince = 0;
+      unsaid = 0;
     }
     const seconds = Math.max(1, Math.ceil(waitMs / 1000));
     return apiError(429, LIMITED_CODE, `too many requests from this address; send again in ${seconds} s`, { 'Retry-After': String(seconds) });
@@ -58,7 +59,8 @@ export function rateLimiter(store: Pick<DedupStore, 'take'>, limit: Required<Rat
 
 /**
  * A bucket in memory: `[tokens, at]`. Returns the milliseconds until a token is there (0: one was taken). A bucket
- * that would be full again is the same as none, so the map only holds visitors who sent recently.
+ * that would be full again is the same as none: the least recent ones are dropped as they fill, and beyond
+ * `maxEntries` whatever their state, so the map holds the visitors who sent recently, and never more.
  */
 export function takeFrom(buckets: Map<string, [tokens: number, at: number]>, key: string, perSecond: number, burst: number, maxEntries: number) {
   const now = Date.now();
@@ -70,8 +72,8 @@ export function takeFrom(buckets: Map<string, [tokens: number, at: number]>, key
     return Math.ceil(((1 - available) * 1000) / perSecond);
   }
   buckets.set(key, [available - 1, now]);
-  for (const [oldest] of buckets) {
-    if (buckets.size <= maxEntries) break;
+  for (const [oldest, [left, since]] of buckets) {
+    if (buckets.size <= maxEntries && left + ((now - since) * perSecond) / 1000 < burst) break;
     buckets.delete(oldest);
   }
   return 0;

@@ -103,6 +103,15 @@ describe('memoryStore', () => {
     expect(() => memoryStore({ maxEntries: 0 })).toThrow('maxEntries');
   });
 
+  it('keeps at most maxEntries rate-limit buckets, the least recent sender going first', async () => {
+    const store = memoryStore({ maxEntries: 3 });
+    for (const address of ['a', 'b', 'c', 'd']) await store.take!('rate:' + address, 0.001, 2);
+    // d pushed a out: a starts again with a full bucket (2 at once); d, still kept, has its one left
+    expect(await store.take!('rate:d', 0.001, 2)).toBe(0);
+    expect(await store.take!('rate:d', 0.001, 2)).toBeGreaterThan(0);
+    expect([await store.take!('rate:a', 0.001, 2), await store.take!('rate:a', 0.001, 2)]).toEqual([0, 0]);
+  });
+
   it('never evicts a claim whose forward is out, however many answers come in meanwhile', async () => {
     const store = memoryStore({ maxEntries: 3 });
     await store.claim('in flight', 'pending 1', 60_000);
