@@ -389,7 +389,7 @@ function createDelivery({ keepalive, failure }, settings, report, log) {
         const held = queue;
         queue = [];
         outbox.release(held.map(([entry]) => entry.id).concat(proxied ? out.map((entry) => entry.id) : []), true);
-        const gone = failure('network', 'the page was left before this event was sent: the next page sends it', undefined, true);
+        const gone = failure('network', 'the page was left before this event was sent: the next page sends it', true);
         held.forEach(([, resolve]) => resolve(gone));
         if (trusted) {
             // a claim with `sync` takes them out of storage at once: handed over like those already out

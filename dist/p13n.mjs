@@ -64,6 +64,8 @@ const RULES = {
     holdout: isNumber(0, 1),
     attribution: isNumber(1e-9),
 };
+/** `Promise.resolve(value)`, in fewer bytes: the core makes settled promises in many places (its answers, its queues). */
+const resolved = (value) => Promise.resolve(value);
 /** Text for anything thrown: the checks throw strings; page code may throw a Symbol or an object with no toString. */
 function reason(thrown) {
     try {
@@ -227,9 +229,9 @@ function createEvents(callbacks) {
     // no prototype: a polluted Object.prototype.offers is no detail to replay
     const latest = Object.create(null);
     /** The handlers of `type`, when it is an event name (a string: anything else could throw as a key). */
-    const listOf = (type) => (typeof type == 'string' && handlers.hasOwnProperty(type) ? handlers[type] : undefined);
+    const listOf = (type) => (isString(type) && handlers.hasOwnProperty(type) ? handlers[type] : undefined);
     return {
-        emit(type, detail) {
+        _emit(type, detail) {
             if (type != 'error')
                 latest[type] = detail;
             try {
@@ -242,7 +244,7 @@ function createEvents(callbacks) {
                 isolate(callback, detail);
         },
         /** False when `type` is not an event name or `fn` not a function. */
-        on(type, fn) {
+        _on(type, fn) {
             const list = listOf(type);
             if (!list || typeof fn != 'function')
                 return false;
@@ -250,11 +252,11 @@ function createEvents(callbacks) {
             const seen = latest[type];
             if (type in latest) {
                 // later, so the page's own code after on() runs first; skipped if off() or a newer emit came in between
-                Promise.resolve().then(() => list.indexOf(fn) >= 0 && latest[type] === seen && isolate(fn, seen));
+                resolved(0).then(() => list.indexOf(fn) >= 0 && latest[type] === seen && isolate(fn, seen));
             }
             return true;
         },
-        off(type, fn) {
+        _off(type, fn) {
             const list = listOf(type);
             if (!list)
                 return false;
@@ -288,7 +290,7 @@ function toJSON(value) {
     const open = [];
     const write = (v) => {
         // JSON.stringify of a primitive never looks up toJSON, so it is safe for strings
-        if (typeof v == 'string')
+        if (isString(v))
             return JSON.stringify(v);
         if (typeof v == 'number')
             return isFinite(v) ? '' + v : 'null';
@@ -325,14 +327,15 @@ function toJSON(value) {
         return write(value);
     }
     catch (thrown) {
-        return problem('invalid_event', 'the event ' + (typeof thrown == 'string' ? thrown : 'could not be read: ' + reason(thrown)));
+        return problem('invalid_event', 'the event ' + (isString(thrown) ? thrown : 'could not be read: ' + reason(thrown)));
     }
 }
 
 /**
  * What a page's commands share whichever `init` succeeds: the event handlers and the attributes `set` adds. `on`,
  * `off` and `set` need no client, so the handlers and attributes a page gave before a refused `init` serve the
- * corrected one as they are. The config's `onOffers` and `onError` are the client's to set.
+ * corrected one as they are. The `callbacks` (the config's `onOffers` and `onError`, the debug module's `explain`) are
+ * the client's to set.
  */
 function createHub() {
     const callbacks = {};
@@ -340,23 +343,22 @@ function createHub() {
     let attributes = {};
     /** Tells the page of an error: the `error` event, and with `debug: true` the explanation too. */
     const report = (error, uuid) => {
-        events.emit('error', uuid ? { error, uuid } : { error });
-        if (hub.explain)
-            hub.explain(error);
+        events._emit('error', uuid ? { error, uuid } : { error });
+        if (callbacks.explain)
+            callbacks.explain(error);
     };
     const refuse = (error) => {
         report(error);
         return { ok: false, error };
     };
-    const subscribe = (add) => (type, handler) => (add ? events.on : events.off)(type, handler) ? { ok: true } : refuse(usage(add ? 'on' : 'off'));
+    const subscribe = (add) => (type, handler) => (add ? events._on : events._off)(type, handler) ? { ok: true } : refuse(usage(add ? 'on' : 'off'));
+    // `on`, `off` and `set` are the page's commands (the global p13n calls them by name); the rest is the core's own
     const hub = {
-        events,
-        /** The debug module's, once it is in. */
-        explain: undefined,
-        report,
-        callbacks,
-        refuse,
-        attributes: () => attributes,
+        _events: events,
+        _report: report,
+        _callbacks: callbacks,
+        _refuse: refuse,
+        _attributes: () => attributes,
         on: subscribe(true),
         off: subscribe(false),
         set(update) {
@@ -369,7 +371,7 @@ function createHub() {
             attributes = next;
             return { ok: true };
         },
-        clear: () => void (attributes = {}),
+        _clear: () => void (attributes = {}),
     };
     return hub;
 }
@@ -497,7 +499,7 @@ function buildEvent(clientId, context, time, layers) {
     let body;
     try {
         const event = merge([{ td_client_id: clientId }, context, { time: Math.floor(time / 1000), uuid: id }, ...layers]);
-        if (typeof event.uuid == 'string' && event.uuid)
+        if (isString(event.uuid) && event.uuid)
             id = event.uuid;
         else
             event.uuid = id;
@@ -506,7 +508,7 @@ function buildEvent(clientId, context, time, layers) {
     catch (thrown) {
         body = problem('invalid_event', 'the event could not be built: ' + reason(thrown));
     }
-    const size = typeof body == 'string' ? new TextEncoder().encode(body).length : 0;
+    const size = isString(body) ? new TextEncoder().encode(body).length : 0;
     return [id, size > MAX_EVENT_BYTES ? problem('too_large', `the event is ${size} bytes of JSON; at most ${MAX_EVENT_BYTES} fit`) : body];
 }
 
@@ -552,16 +554,16 @@ function createIdentity(settings, initial) {
     };
     return {
         get,
-        save,
+        _save: save,
         /** A new id (a logout); written to the cookie with `store`, kept in memory only without consent. */
-        reset(store) {
+        _reset(store) {
             get();
             id = uuid();
             if (store)
                 save();
         },
         /** Consent refused: the cookie goes, and the id too, so a later consent starts with a new one. */
-        forget() {
+        _forget() {
             id = uuid();
             seen = undefined;
             try {
@@ -600,7 +602,7 @@ const own = (object, key) => {
 const webUrl = (value) => {
     try {
         const url = new URL(value, location.href);
-        return typeof value == 'string' && /^https?:$/.test(url.protocol) ? url.href : undefined;
+        return isString(value) && /^https?:$/.test(url.protocol) ? url.href : undefined;
     }
     catch { }
     return undefined;
@@ -646,24 +648,23 @@ function createRenderer() {
     let cached;
     let observer;
     let added; // the messages module's
-    /** An added element's slots: itself, and those inside it. */
-    const slots = (root, into) => {
-        if (root.matches(SLOT))
-            into.add(root);
-        root.querySelectorAll(SLOT).forEach((slot) => into.add(slot));
-    };
     // a set: a slot added inside a section added in the same task is in two records, and is filled once
     const changed = (records) => {
         const found = new Set();
-        records.forEach((record) => record.type == 'attributes'
-            ? record.target.matches(SLOT) && found.add(record.target)
-            : record.addedNodes.forEach((node) => node.nodeType == 1 && slots(node, found)));
+        const take = (element) => element.matches(SLOT) && found.add(element);
+        records.forEach((record) => {
+            if (record.type == 'attributes')
+                take(record.target);
+            // an added element's slots: itself, and those inside it
+            else
+                record.addedNodes.forEach((node) => node.nodeType == 1 && (take(node), node.querySelectorAll(SLOT).forEach(take)));
+        });
         found.forEach((slot) => slot.isConnected && fill(slot, latest, cached));
         if (added)
             added(records);
     };
     return {
-        render(offers, fromCache) {
+        _render(offers, fromCache) {
             latest = offers;
             cached = fromCache;
             document.querySelectorAll(SLOT).forEach((slot) => fill(slot, offers, fromCache));
@@ -673,12 +674,12 @@ function createRenderer() {
             }
         },
         /** Consent withdrawn: every slot filled so far is hidden again, and late slots get nothing personal. */
-        clear() {
+        _clear() {
             if (observer)
-                this.render({});
+                this._render({});
         },
         /** The observer's batches go to `fn` as well (the messages module's late targets): one observer for the page. */
-        watch(fn) {
+        _watch(fn) {
             added = fn;
         },
     };
@@ -703,7 +704,7 @@ function createPresenter(settings, prehide, report) {
             return;
         messages =
             messages ||
-                load('messages', settings.nonce).then((create) => create({ watch: renderer.watch, purify: (hash) => load('purify', settings.nonce), report }), 
+                load('messages', settings.nonce).then((create) => create({ watch: renderer._watch, purify: (hash) => load('purify', settings.nonce), report }), 
                 // as with spa, tried again by the next page
                 (why) => report(problem('module', why)));
         return messages.then((module) => module && module.show(offers, isView));
@@ -715,18 +716,18 @@ function createPresenter(settings, prehide, report) {
          */
         _present(offers, isView, latest, cached) {
             try {
-                renderer.render(offers, cached);
+                renderer._render(offers, cached);
             }
             catch { } // a page's odd DOM must not cost it the offers
             const showing = showMessages(offers, isView);
             if (showing)
-                showing.then(() => latest() && prehide.reveal());
+                showing.then(() => latest() && prehide._reveal());
             else
-                prehide.reveal();
+                prehide._reveal();
         },
         /** Consent refused: every slot and message shown so far is taken back. */
         _clear() {
-            renderer.clear();
+            renderer._clear();
             if (messages)
                 messages.then((module) => module && module.clear());
         },
@@ -735,9 +736,9 @@ function createPresenter(settings, prehide, report) {
 
 /** At most this many retries after the first attempt. */
 const RETRIES = 2;
-const failure = (code, message, status, retryable, wait) => 
+const failure = (code, message, retryable, status, wait) => 
 // the API's own messages pass through as they are; the tag's say where they come from
-({ ok: false, error: { code, message: (typeof code == 'string' ? 'p13n: ' : '') + message, status, retryable }, wait });
+({ ok: false, error: { code, message: (isString(code) ? 'p13n: ' : '') + message, status, retryable }, wait });
 /** The longest wait a `Retry-After` may ask for: a day. A larger (or infinite) one is a server's mistake. */
 const MAX_RETRY_AFTER = 864e5;
 /** Milliseconds a `Retry-After` header asks for: delta-seconds or an HTTP date, at most MAX_RETRY_AFTER. */
@@ -749,18 +750,19 @@ function retryAfter(header) {
 const backoff = (attempt) => 250 * 2 ** attempt * (0.5 + Math.random() / 2);
 /** What a response means, following the contract's table. Only own properties of the body are read. */
 function readReply(status, text, retryAfterHeader = null) {
-    var _a;
     let data;
     try {
         data = text.trim() ? JSON.parse(text) : {};
     }
     catch { }
     const read = (key) => own$1(data, key);
-    const offers = (_a = read('offers')) !== null && _a !== void 0 ? _a : {};
+    const sent = read('offers');
+    // only a missing or null `offers` means none (`??`, which TypeScript writes out at length for ES2019)
+    const offers = sent == null ? {} : sent;
     if (status > 199 && status < 300) {
         return isObject(data) && isObject(offers)
             ? { ok: true, status, offers }
-            : failure('parse', 'the response is not {"offers":{...}}', status, false);
+            : failure('parse', 'the response is not {"offers":{...}}', false, status);
     }
     const code = read('code');
     const message = read('message');
@@ -768,8 +770,8 @@ function readReply(status, text, retryAfterHeader = null) {
     // 3xxx: the token or the event is wrong, so sending it again cannot help
     const retryable = (status == 429 || status > 499) && !(numeric && code > 2999 && code < 4000);
     return numeric
-        ? failure(code, typeof message == 'string' ? message : '', status, retryable, retryAfter(retryAfterHeader))
-        : failure('http', 'HTTP ' + status, status, retryable, retryAfter(retryAfterHeader));
+        ? failure(code, isString(message) ? message : '', retryable, status, retryAfter(retryAfterHeader))
+        : failure('http', 'HTTP ' + status, retryable, status, retryAfter(retryAfterHeader));
 }
 /**
  * The POST itself, and all of it that the early snippet shares with the core: the snippet sends the first page
@@ -803,14 +805,16 @@ async function attempt(request, deadline, early) {
     return answer
         ? readReply(...answer)
         : signal.aborted
-            ? failure('timeout', `no answer within ${request.timeout} ms`, undefined, true)
-            : failure('network', 'no response from ' + request.url, undefined, true);
+            ? failure('timeout', `no answer within ${request.timeout} ms`, true)
+            : failure('network', 'no response from ' + request.url, true);
 }
 /**
  * A `track` event's one attempt: keepalive, so it outlives the page; no timeout, since a keepalive request goes on
  * whatever the page does and is waited for, never doubled; no retries, which the outbox makes later.
  */
-const keepalive = (settings, body, log) => post({ url: settings.url, headers: settings.headers, credentials: settings.credentials, body, timeout: 0, keepalive: true, retries: 0, log });
+const keepalive = (settings, body, log) => 
+// the settings' url, headers and credentials: of a request's other options, they hold only the timeout, set here
+post({ ...settings, body, timeout: 0, keepalive: true, retries: 0, log });
 /**
  * POST with retries: a retryable failure is tried again at most `RETRIES` times, after a backoff or the
  * `Retry-After` the server asked for, whichever is longer, and only while the deadline allows. When attempts
@@ -857,12 +861,12 @@ const mask = (text) => text.replace(/[0-9a-f]{32,}/gi, '****');
  */
 function takeOver(early) {
     try {
-        if (!early || typeof early.b != 'string' || typeof early.i != 'string')
+        if (!early || !isString(early.b) || !isString(early.i))
             return;
         const taken = JSON.parse(early.b);
         taken._body = early.b;
         taken._id = early.i;
-        taken._answer = Promise.resolve(early.r).then((reply) => (Array.isArray(reply) ? reply : 0), () => 0);
+        taken._answer = resolved(early.r).then((reply) => (Array.isArray(reply) ? reply : 0), () => 0);
         return taken;
     }
     catch {
@@ -876,11 +880,11 @@ function takeOver(early) {
  * view, rendered and cached; `p13n:offers` last, so its handlers see the page as rendered.
  */
 function createPageViews(settings, hub, identity, consent, prehide, tracker, log, taken) {
-    const presenter = createPresenter(settings, prehide, hub.report);
-    const { events, report } = hub;
+    const presenter = createPresenter(settings, prehide, hub._report);
+    const { _events: events, _report: report } = hub;
     // settles once the last call's request is on its way: calls reach fetch in the order they were made, so a
     // track (stored first) is sent before a personalize made after it
-    let line = Promise.resolve();
+    let line = resolved(0);
     let measuring; // the measure module loading, or in
     let caching; // the cache module loading, or in
     let views = 0; // page views started
@@ -931,13 +935,13 @@ function createPageViews(settings, hub, identity, consent, prehide, tracker, log
         const layers = (id) => [
             page && page.referrer != null ? { td_referrer: page.referrer } : null,
             settings.attributes,
-            hub.attributes(),
+            hub._attributes(),
             track && settings.measure ? exposures() : null,
             extra,
             settings.holdout ? { p13n_group: fraction(id) < settings.holdout ? 'holdout' : 'treated' } : null,
         ];
         let [id, body] = early ? [early.uuid, early._body] : buildEvent(visitor, context, time, layers(visitor));
-        if (typeof body != 'string')
+        if (!isString(body))
             return fail(body, id);
         // built when called, sent when allowed: a held event keeps its time and the page it happened on
         const turn = line;
@@ -952,13 +956,12 @@ function createPageViews(settings, hub, identity, consent, prehide, tracker, log
         // held for consent while td-js-sdk named the visitor in the cookie: the event goes with the id the cookie has now
         const now = identity.get();
         const named = early || now == visitor ? body : buildEvent(now, context, time, layers(now).concat({ uuid: id }))[1];
-        if (typeof named == 'string')
+        if (isString(named))
             body = named;
         if (log)
             log('\u2192 POST', settings.url, mask(JSON.stringify(settings.headers)), JSON.parse(body));
-        const sending = track
-            ? tracker.send(id, body, out)
-            : post({ url: settings.url, headers: settings.headers, credentials: settings.credentials, body, timeout: settings.timeout, log }, early ? early._answer : undefined);
+        // the settings as the request: their url, headers, credentials and timeout (no config key is another request option)
+        const sending = track ? tracker._send(id, body, out) : post({ ...settings, body, log }, early ? early._answer : undefined);
         // fetch was called (a track: stored, and sent or waiting its turn): the next call may go
         if (!track)
             out();
@@ -977,7 +980,7 @@ function createPageViews(settings, hub, identity, consent, prehide, tracker, log
                 presenter._present(offers, !!page, latest);
             }
             else
-                prehide.reveal();
+                prehide._reveal();
         }
         if (!reply.ok)
             return fail(reply.error, id);
@@ -990,7 +993,7 @@ function createPageViews(settings, hub, identity, consent, prehide, tracker, log
         return { ok: true, status, offers, uuid: id, holdout };
     }
     /** `p13n:offers`, and the config's and the handlers' callbacks (`cached`, `holdout`: undefined unless so). */
-    const emit = (offers, uuid, status, holdout, cached) => events.emit('offers', { offers, names: Object.keys(offers), uuid, status, cached, holdout });
+    const emit = (offers, uuid, status, holdout, cached) => events._emit('offers', { offers, names: Object.keys(offers), uuid, status, cached, holdout });
     /**
      * What the page is given of an answer's `offers` (the request's `uuid`, a page view's when `view`), with `true`
      * when a holdout withheld offers: what the measure module leaves (nothing in the control group, whose places keep
@@ -1074,7 +1077,7 @@ function createPrehide(selector, timeout, nonce) {
         if (style)
             timer = setTimeout(reveal, timeout);
     };
-    return { hide, reveal };
+    return { _hide: hide, _reveal: reveal };
 }
 
 /**
@@ -1156,7 +1159,7 @@ function createTracker(settings, report, log) {
     }
     return {
         /** Stores and sends one event; the answer is its outcome, or a timeout while it is still being tried. */
-        send(id, body, queued) {
+        _send(id, body, queued) {
             let sent;
             if (delivery)
                 sent = delivery.send(id, body, queued);
@@ -1183,22 +1186,22 @@ function createTracker(settings, report, log) {
                     put(entry, reply.ok || !reply.error.retryable);
                     return reply;
                 };
-                const later = failure('module', 'stored: the next page sends it', undefined, true);
+                const later = failure('module', 'stored: the next page sends it', true);
                 sent = start().then(() => {
                     if (!delivery)
-                        return (sending || Promise.resolve(later)).then(settle);
+                        return (sending || resolved(later)).then(settle);
                     early.delete(entry);
                     unsent.delete(entry);
                     return delivery.adopt(entry, sending);
                 });
             }
             // the caller hears within its timeout; the event stays in flight, or queued, until it settles
-            const late = failure('timeout', `not confirmed within ${settings.timeout} ms; still trying`, undefined, true);
+            const late = failure('timeout', `not confirmed within ${settings.timeout} ms; still trying`, true);
             return Promise.race([sent, new Promise((resolve) => setTimeout(resolve, settings.timeout, late))]);
         },
-        resume,
+        _resume: resume,
         /** Consent refused: nothing more goes out, and nothing stays stored. */
-        clear() {
+        _clear() {
             early.clear();
             unsent.clear();
             if (delivery)
@@ -1211,7 +1214,6 @@ function createTracker(settings, report, log) {
     };
 }
 
-const resolved = (value) => Promise.resolve(value);
 /**
  * A personalization client for one database/table. Nothing is sent until the config is checked; the checks,
  * `p13n:ready` and the first page view run a microtask later, so handlers added right after this returns
@@ -1233,7 +1235,7 @@ function openClient(config, hub, early) {
     const identity = createIdentity(valid ? settings : { cookie: false }, taken && taken._id);
     const prehide = createPrehide(valid ? settings.prehide : undefined, valid ? settings.prehideTimeout : 0, settings.nonce);
     const log = settings.debug ? (...data) => console.log('p13n', ...data) : undefined;
-    const tracker = createTracker(settings, hub.report, log);
+    const tracker = createTracker(settings, hub._report, log);
     const gpc = valid && gpcRefuses(settings);
     // 'tcf' (a CMP to read) counts as pending until the tcf module hears it (createConsent)
     const consent = createConsent(gpc ? 'denied' : settings.consent);
@@ -1245,47 +1247,47 @@ function openClient(config, hub, early) {
     const firstUrl = taken && taken.td_url;
     if (own$1(config, 'debug') === true) {
         load('debug', settings.nonce).then((explain) => {
-            hub.explain = explain;
+            hub._callbacks.explain = explain;
             if (!valid)
                 explain(checked);
         }, () => { }); // without it, the short messages stand
     }
     // hidden from the moment the tag runs; an invalid config shows at once what the snippet hid
-    prehide.hide();
+    prehide._hide();
     if (!valid)
-        prehide.reveal();
+        prehide._reveal();
     /** Consent decided: sends or drops what was held, in call order, and keeps no trace of a visitor who said no. */
     function decide(decision) {
         const was = consent.set(decision);
         if (decision == 'granted') {
-            identity.save();
-            tracker.resume();
+            identity._save();
+            tracker._resume();
             // the page view held (or refused) until now is on its way: hide what its answer fills, so no default flashes
             if (!pageviews._latest())
-                prehide.hide();
+                prehide._hide();
             // a visitor who said no, then yes: this page's view was refused, so it goes now
             if (was == 'denied' && pageviews._begun())
                 pageviews._view();
         }
         else if (decision == 'denied') {
-            identity.forget();
-            tracker.clear();
+            identity._forget();
+            tracker._clear();
             pageviews._forget(true);
-            prehide.reveal();
+            prehide._reveal();
         }
     }
     const started = resolved(0).then(() => {
         if (!valid) {
             console.error(checked.message);
-            return hub.refuse(checked);
+            return hub._refuse(checked);
         }
-        hub.callbacks.onOffers = settings.onOffers;
-        hub.callbacks.onError = settings.onError;
+        hub._callbacks.onOffers = settings.onOffers;
+        hub._callbacks.onError = settings.onError;
         decide(consent.get());
         // not with Global Privacy Control honoured: consent is denied then, whatever a CMP says
         if (consent.get() == 'tcf')
-            load('tcf', settings.nonce).then((read) => read(settings.tcf, decide, hub.report), (why) => (hub.report(problem('module', why)), decide('denied')));
-        hub.events.emit('ready', { clientId: consent.get() == 'granted' ? identity.get() : undefined });
+            load('tcf', settings.nonce).then((read) => read(settings.tcf, decide, hub._report), (why) => (hub._report(problem('module', why)), decide('denied')));
+        hub._events._emit('ready', { clientId: consent.get() == 'granted' ? identity.get() : undefined });
         return { ok: true };
     });
     // registered first, so the page view goes out before calls made right after createClient
@@ -1311,11 +1313,11 @@ function openClient(config, hub, early) {
         routing = on;
         // a route change hides again what the last route's answer showed, until this route's answer is in; a route
         // left and come back to at once shows it again
-        const move = (moving) => (moving ? consent.get() != 'denied' && prehide.hide() : pageviews._latest() && prehide.reveal());
+        const move = (moving) => (moving ? consent.get() != 'denied' && prehide._hide() : pageviews._latest() && prehide._reveal());
         const from = firstUrl || location.href.split('#')[0];
         routes =
             routes ||
-                load('spa', settings.nonce).then((watchRoutes) => (watch = watchRoutes(pageviews._view, move, from))(routing), (why) => hub.report(problem('module', why)));
+                load('spa', settings.nonce).then((watchRoutes) => (watch = watchRoutes(pageviews._view, move, from))(routing), (why) => hub._report(problem('module', why)));
         if (watch)
             watch(on);
         return routes;
@@ -1328,26 +1330,26 @@ function openClient(config, hub, early) {
         track: (extra) => send(extra, true),
         set: (update) => resolved(hub.set(update)),
         consent: (decision) => decision !== 'granted' && decision !== 'denied'
-            ? resolved(hub.refuse(usage('consent', 'takes granted or denied, not ' + reason(decision))))
+            ? resolved(hub._refuse(usage('consent', 'takes granted or denied, not ' + reason(decision))))
             : after(() => {
                 // Global Privacy Control, when the site honours it, keeps consent denied
                 if (gpc && decision == 'granted')
-                    return hub.refuse(usage('consent', 'Global Privacy Control keeps it denied'));
+                    return hub._refuse(usage('consent', 'Global Privacy Control keeps it denied'));
                 decide(decision);
                 return { ok: true };
             }),
-        spa: (on) => (typeof on != 'boolean' ? resolved(hub.refuse(usage('spa'))) : started.then((outcome) => (outcome.ok ? spa(on).then(() => ({ ok: true })) : outcome))),
+        spa: (on) => (typeof on != 'boolean' ? resolved(hub._refuse(usage('spa'))) : after(() => spa(on).then(() => ({ ok: true })))),
         on: (type, handler) => resolved(hub.on(type, handler)),
         off: (type, handler) => resolved(hub.off(type, handler)),
         clientId: () => started.then((outcome) => (outcome.ok && consent.get() == 'granted' ? identity.get() : undefined)),
         reset: () => after(() => {
-            identity.reset(consent.get() == 'granted');
+            identity._reset(consent.get() == 'granted');
             pageviews._forget();
-            hub.clear();
+            hub._clear();
             return { ok: true };
         }),
     };
-    return [guard(client, hub.refuse), valid];
+    return [guard(client, hub._refuse), valid];
 }
 /**
  * The last line of "no call throws, no promise rejects": whatever hostile input gets past the checks (a revoked

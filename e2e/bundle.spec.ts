@@ -33,9 +33,11 @@ const read = (path: string) => readFileSync(new URL('../' + path, import.meta.ur
  * the outbox's records (the core writes one per event where it rewrote a list, and finds them by their prefix)
  * brought it to 8,967 and the gate to 8975, 142 over issue 24's at most. Issue 26's `consent: 'tcf'` hook (the tcf
  * module's hash, the `tcf` key, its load at init) moved it to 9,059-9,064 and the gate to 9065: 92-97 over 8,967, where the
- * issue's goal is 60 (see the CHANGELOG).
+ * issue's goal is 60 (see the CHANGELOG). Code golf, nothing a page sees changed, brought it to 8,909 (-155) and the
+ * gate to 8911: a request made of the settings themselves, `_` names for the core's own methods (which the build
+ * shortens), one `isString` and one `resolved`, and smaller ones (the commit lists each).
  */
-export const BUDGET_GZIP = 9065;
+export const BUDGET_GZIP = 8911;
 /** Issue 13's goal for the core. */
 export const GOAL_GZIP = 5632;
 /**

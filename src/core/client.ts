@@ -1,4 +1,4 @@
-import { own, readConfig, reason, type Settings } from './config';
+import { own, readConfig, reason, resolved, type Settings } from './config';
 import { createConsent, gpcRefuses, MAX_HELD } from './consent';
 import { pageContext, VERSION } from './context';
 import { problem, usage } from './errors';
@@ -15,8 +15,6 @@ import type { Attributes, Client, Consent, Outcome, P13nError } from '../types';
 export { VERSION };
 export { MAX_EVENT_BYTES } from './event';
 export { MAX_HELD };
-
-const resolved = <T>(value: T) => Promise.resolve(value);
 
 /**
  * A personalization client for one database/table. Nothing is sent until the config is checked; the checks,
@@ -40,7 +38,7 @@ export function openClient(config: unknown, hub: Hub, early?: Early): [Client, b
   const identity = createIdentity(valid ? settings : { cookie: false }, taken && taken._id);
   const prehide = createPrehide(valid ? settings.prehide : undefined, valid ? settings.prehideTimeout : 0, settings.nonce);
   const log = settings.debug ? (...data: unknown[]) => console.log('p13n', ...data) : undefined;
-  const tracker = createTracker(settings, hub.report, log);
+  const tracker = createTracker(settings, hub._report, log);
   const gpc = valid && gpcRefuses(settings);
   // 'tcf' (a CMP to read) counts as pending until the tcf module hears it (createConsent)
   const consent = createConsent(gpc ? 'denied' : settings.consent);
@@ -53,47 +51,47 @@ export function openClient(config: unknown, hub: Hub, early?: Early): [Client, b
 
   if (own(config, 'debug') === true) {
     load('debug', settings.nonce).then((explain) => {
-      hub.explain = explain;
+      hub._callbacks.explain = explain;
       if (!valid) explain(checked as P13nError);
     }, () => {}); // without it, the short messages stand
   }
   // hidden from the moment the tag runs; an invalid config shows at once what the snippet hid
-  prehide.hide();
-  if (!valid) prehide.reveal();
+  prehide._hide();
+  if (!valid) prehide._reveal();
 
   /** Consent decided: sends or drops what was held, in call order, and keeps no trace of a visitor who said no. */
   function decide(decision: Consent) {
     const was = consent.set(decision);
     if (decision == 'granted') {
-      identity.save();
-      tracker.resume();
+      identity._save();
+      tracker._resume();
       // the page view held (or refused) until now is on its way: hide what its answer fills, so no default flashes
-      if (!pageviews._latest()) prehide.hide();
+      if (!pageviews._latest()) prehide._hide();
       // a visitor who said no, then yes: this page's view was refused, so it goes now
       if (was == 'denied' && pageviews._begun()) pageviews._view();
     } else if (decision == 'denied') {
-      identity.forget();
-      tracker.clear();
+      identity._forget();
+      tracker._clear();
       pageviews._forget(true);
-      prehide.reveal();
+      prehide._reveal();
     }
   }
 
   const started: Promise<Outcome> = resolved(0).then(() => {
     if (!valid) {
       console.error((checked as P13nError).message);
-      return hub.refuse(checked as P13nError);
+      return hub._refuse(checked as P13nError);
     }
-    hub.callbacks.onOffers = settings.onOffers;
-    hub.callbacks.onError = settings.onError;
+    hub._callbacks.onOffers = settings.onOffers;
+    hub._callbacks.onError = settings.onError;
     decide(consent.get() as Consent);
     // not with Global Privacy Control honoured: consent is denied then, whatever a CMP says
     if (consent.get() == 'tcf')
       load('tcf', settings.nonce).then(
-        (read) => read(settings.tcf, decide, hub.report),
-        (why) => (hub.report(problem('module', why)), decide('denied')),
+        (read) => read(settings.tcf, decide, hub._report),
+        (why) => (hub._report(problem('module', why)), decide('denied')),
       );
-    hub.events.emit('ready', { clientId: consent.get() == 'granted' ? identity.get() : undefined });
+    hub._events._emit('ready', { clientId: consent.get() == 'granted' ? identity.get() : undefined });
     return { ok: true };
   });
   // registered first, so the page view goes out before calls made right after createClient
@@ -117,20 +115,20 @@ export function openClient(config: unknown, hub: Hub, early?: Early): [Client, b
     routing = on;
     // a route change hides again what the last route's answer showed, until this route's answer is in; a route
     // left and come back to at once shows it again
-    const move = (moving: boolean) => (moving ? consent.get() != 'denied' && prehide.hide() : pageviews._latest() && prehide.reveal());
+    const move = (moving: boolean) => (moving ? consent.get() != 'denied' && prehide._hide() : pageviews._latest() && prehide._reveal());
     const from = firstUrl || location.href.split('#')[0];
     routes =
       routes ||
       load('spa', settings.nonce).then(
         (watchRoutes) => (watch = watchRoutes(pageviews._view, move, from))(routing),
-        (why) => hub.report(problem('module', why)),
+        (why) => hub._report(problem('module', why)),
       );
     if (watch) watch(on);
     return routes;
   }
 
   /** Runs `change` once init has succeeded; the outcome of a failed init otherwise. */
-  const after = (change: () => Outcome) => started.then((outcome) => (outcome.ok ? change() : outcome));
+  const after = (change: () => Outcome | Promise<Outcome>) => started.then((outcome) => (outcome.ok ? change() : outcome));
   const client: Client = {
     init: () => started,
     personalize: (extra) => send(extra),
@@ -138,26 +136,26 @@ export function openClient(config: unknown, hub: Hub, early?: Early): [Client, b
     set: (update) => resolved(hub.set(update)),
     consent: (decision) =>
       decision !== 'granted' && decision !== 'denied'
-        ? resolved(hub.refuse(usage('consent', 'takes granted or denied, not ' + reason(decision))))
+        ? resolved(hub._refuse(usage('consent', 'takes granted or denied, not ' + reason(decision))))
         : after(() => {
             // Global Privacy Control, when the site honours it, keeps consent denied
-            if (gpc && decision == 'granted') return hub.refuse(usage('consent', 'Global Privacy Control keeps it denied'));
+            if (gpc && decision == 'granted') return hub._refuse(usage('consent', 'Global Privacy Control keeps it denied'));
             decide(decision);
             return { ok: true };
           }),
-    spa: (on) => (typeof on != 'boolean' ? resolved(hub.refuse(usage('spa'))) : started.then((outcome) => (outcome.ok ? spa(on).then(() => ({ ok: true })) : outcome))),
+    spa: (on) => (typeof on != 'boolean' ? resolved(hub._refuse(usage('spa'))) : after(() => spa(on).then(() => ({ ok: true })))),
     on: (type, handler) => resolved(hub.on(type, handler)),
     off: (type, handler) => resolved(hub.off(type, handler)),
     clientId: () => started.then((outcome) => (outcome.ok && consent.get() == 'granted' ? identity.get() : undefined)),
     reset: () =>
       after(() => {
-        identity.reset(consent.get() == 'granted');
+        identity._reset(consent.get() == 'granted');
         pageviews._forget();
-        hub.clear();
+        hub._clear();
         return { ok: true };
       }),
   };
-  return [guard(client, hub.refuse), valid];
+  return [guard(client, hub._refuse), valid];
 }
 
 /**

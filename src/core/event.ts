@@ -1,4 +1,4 @@
-import { reason } from './config';
+import { isString, reason } from './config';
 import { problem } from './errors';
 import { merge, toJSON } from './payload';
 import type { Attributes, P13nError } from '../types';
@@ -22,12 +22,12 @@ export function buildEvent(clientId: string, context: Attributes, time: number, 
   let body;
   try {
     const event = merge([{ td_client_id: clientId }, context, { time: Math.floor(time / 1000), uuid: id }, ...layers]);
-    if (typeof event.uuid == 'string' && event.uuid) id = event.uuid;
+    if (isString(event.uuid) && event.uuid) id = event.uuid;
     else event.uuid = id;
     body = toJSON(event);
   } catch (thrown) {
     body = problem('invalid_event', 'the event could not be built: ' + reason(thrown));
   }
-  const size = typeof body == 'string' ? new TextEncoder().encode(body).length : 0;
+  const size = isString(body) ? new TextEncoder().encode(body).length : 0;
   return [id, size > MAX_EVENT_BYTES ? problem('too_large', `the event is ${size} bytes of JSON; at most ${MAX_EVENT_BYTES} fit`) : body];
 }

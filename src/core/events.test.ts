@@ -36,9 +36,9 @@ describe('emit', () => {
     const events = createEvents({ onOffers, onError });
     const dom = listen('offers');
     const handler = vi.fn();
-    events.on('offers', handler);
+    events._on('offers', handler);
     const detail = offers();
-    events.emit('offers', detail);
+    events._emit('offers', detail);
     expect(dom).toHaveLength(1);
     expect(dom[0]).toBe(detail);
     expect(handler).toHaveBeenCalledExactlyOnceWith(detail);
@@ -52,8 +52,8 @@ describe('emit', () => {
     const events = createEvents({ onOffers, onError });
     const dom = listen('error');
     const handler = vi.fn();
-    events.on('error', handler);
-    events.emit('error', failure);
+    events._on('error', handler);
+    events._emit('error', failure);
     expect(dom).toEqual([failure]);
     expect(dom[0]).toBe(failure);
     expect(handler).toHaveBeenCalledExactlyOnceWith(failure);
@@ -65,8 +65,8 @@ describe('emit', () => {
     const events = createEvents({});
     const dom = listen('ready');
     const handler = vi.fn();
-    events.on('ready', handler);
-    events.emit('ready', ready);
+    events._on('ready', handler);
+    events._emit('ready', ready);
     expect(dom[0]).toBe(ready);
     expect(handler).toHaveBeenCalledExactlyOnceWith(ready);
   });
@@ -74,8 +74,8 @@ describe('emit', () => {
   it('reaches only the handlers of its own event', () => {
     const events = createEvents({});
     const handlers = { ready: vi.fn(), offers: vi.fn(), error: vi.fn() };
-    for (const type of ['ready', 'offers', 'error'] as const) events.on(type, handlers[type]);
-    events.emit('error', failure);
+    for (const type of ['ready', 'offers', 'error'] as const) events._on(type, handlers[type]);
+    events._emit('error', failure);
     expect(handlers.error).toHaveBeenCalledTimes(1);
     expect(handlers.offers).not.toHaveBeenCalled();
     expect(handlers.ready).not.toHaveBeenCalled();
@@ -87,9 +87,9 @@ describe('emit', () => {
     const boom = new Error('page bug');
     const first = vi.fn(() => { throw boom; });
     const second = vi.fn();
-    events.on('offers', first);
-    events.on('offers', second);
-    expect(() => events.emit('offers', offers())).not.toThrow();
+    events._on('offers', first);
+    events._on('offers', second);
+    expect(() => events._emit('offers', offers())).not.toThrow();
     expect(first).toHaveBeenCalledTimes(1);
     expect(second).toHaveBeenCalledTimes(1);
     expect(onOffers).toHaveBeenCalledTimes(1);
@@ -100,7 +100,7 @@ describe('emit', () => {
   it('isolates a throwing callback', () => {
     const boom = new Error('callback bug');
     const events = createEvents({ onError: () => { throw boom; } });
-    expect(() => events.emit('error', failure)).not.toThrow();
+    expect(() => events._emit('error', failure)).not.toThrow();
     expect(consoleError.mock.calls.flat()).toContain(boom);
   });
 
@@ -110,8 +110,8 @@ describe('emit', () => {
     document.addEventListener('p13n:offers', throwing);
     listeners.push(['p13n:offers', throwing]);
     const handler = vi.fn();
-    events.on('offers', handler);
-    expect(() => events.emit('offers', offers())).not.toThrow();
+    events._on('offers', handler);
+    expect(() => events._emit('offers', offers())).not.toThrow();
     expect(handler).toHaveBeenCalledTimes(1);
   });
 });
@@ -121,10 +121,10 @@ describe('on / off', () => {
     const events = createEvents({});
     const handler = vi.fn();
     const other = vi.fn();
-    expect(events.on('offers', handler)).toBe(true);
-    events.on('offers', other);
-    events.off('offers', handler);
-    events.emit('offers', offers());
+    expect(events._on('offers', handler)).toBe(true);
+    events._on('offers', other);
+    events._off('offers', handler);
+    events._emit('offers', offers());
     expect(handler).not.toHaveBeenCalled();
     expect(other).toHaveBeenCalledTimes(1);
   });
@@ -139,11 +139,11 @@ describe('on / off', () => {
     ['offers', {}],
   ])('on(%j, %o) returns false and registers nothing', async (type, handler) => {
     const events = createEvents({});
-    expect(events.on(type as EventName, handler as () => void)).toBe(false);
+    expect(events._on(type as EventName, handler as () => void)).toBe(false);
     if (typeof handler == 'function') {
       const spy = vi.fn(handler as () => void);
-      events.on(type as EventName, spy);
-      for (const name of ['offers', 'error', 'ready'] as const) events.emit(name, offers() as never);
+      events._on(type as EventName, spy);
+      for (const name of ['offers', 'error', 'ready'] as const) events._emit(name, offers() as never);
       await flush();
       expect(spy).not.toHaveBeenCalled();
     }
@@ -156,9 +156,9 @@ describe('late subscribers', () => {
     ['ready', ready],
   ])('a handler added after %s is called once, asynchronously, with the detail', async (type, detail) => {
     const events = createEvents({});
-    events.emit(type, detail as never);
+    events._emit(type, detail as never);
     const handler = vi.fn();
-    events.on(type, handler);
+    events._on(type, handler);
     expect(handler).not.toHaveBeenCalled();
     await flush();
     expect(handler).toHaveBeenCalledExactlyOnceWith(detail);
@@ -170,29 +170,29 @@ describe('late subscribers', () => {
     const events = createEvents({});
     const older = offers('old');
     const latest = offers('new');
-    events.emit('offers', older);
-    events.emit('offers', latest);
+    events._emit('offers', older);
+    events._emit('offers', latest);
     const handler = vi.fn();
-    events.on('offers', handler);
+    events._on('offers', handler);
     await flush();
     expect(handler).toHaveBeenCalledExactlyOnceWith(latest);
   });
 
   it('does not replay errors', async () => {
     const events = createEvents({});
-    events.emit('error', failure);
+    events._emit('error', failure);
     const handler = vi.fn();
-    events.on('error', handler);
+    events._on('error', handler);
     await flush();
     expect(handler).not.toHaveBeenCalled();
   });
 
   it('does not replay to a handler removed right after on()', async () => {
     const events = createEvents({});
-    events.emit('offers', offers());
+    events._emit('offers', offers());
     const handler = vi.fn();
-    events.on('offers', handler);
-    events.off('offers', handler);
+    events._on('offers', handler);
+    events._off('offers', handler);
     await flush();
     expect(handler).not.toHaveBeenCalled();
   });
@@ -200,8 +200,8 @@ describe('late subscribers', () => {
   it('does not call a handler twice for one event it saw live', async () => {
     const events = createEvents({});
     const handler = vi.fn();
-    events.on('offers', handler);
-    events.emit('offers', offers());
+    events._on('offers', handler);
+    events._emit('offers', offers());
     await flush();
     expect(handler).toHaveBeenCalledTimes(1);
   });
@@ -209,11 +209,11 @@ describe('late subscribers', () => {
   // a newer emit between on() and its replay already reached the handler: the replay must not repeat it
   it('does not deliver one detail twice when an emit comes between on() and the replay', async () => {
     const events = createEvents({});
-    events.emit('offers', offers('old'));
+    events._emit('offers', offers('old'));
     const handler = vi.fn();
-    events.on('offers', handler);
+    events._on('offers', handler);
     const latest = offers('new');
-    events.emit('offers', latest);
+    events._emit('offers', latest);
     await flush();
     expect(handler.mock.calls.filter(([detail]) => detail === latest)).toHaveLength(1);
   });

@@ -1,3 +1,4 @@
+import { isString, resolved } from './config';
 import type { EventDetails, EventName, Handler } from '../types';
 
 type AnyHandler = (detail: unknown) => void;
@@ -21,9 +22,9 @@ export function createEvents(callbacks: { onOffers?: Handler<'offers'>; onError?
   // no prototype: a polluted Object.prototype.offers is no detail to replay
   const latest: Record<string, unknown> = Object.create(null);
   /** The handlers of `type`, when it is an event name (a string: anything else could throw as a key). */
-  const listOf = (type: unknown) => (typeof type == 'string' && handlers.hasOwnProperty(type) ? handlers[type] : undefined);
+  const listOf = (type: unknown) => (isString(type) && handlers.hasOwnProperty(type) ? handlers[type] : undefined);
   return {
-    emit<E extends EventName>(type: E, detail: EventDetails[E]) {
+    _emit<E extends EventName>(type: E, detail: EventDetails[E]) {
       if (type != 'error') latest[type] = detail;
       try {
         document.dispatchEvent(new CustomEvent('p13n:' + type, { detail }));
@@ -33,18 +34,18 @@ export function createEvents(callbacks: { onOffers?: Handler<'offers'>; onError?
       if (callback) isolate(callback as AnyHandler, detail);
     },
     /** False when `type` is not an event name or `fn` not a function. */
-    on<E extends EventName>(type: E, fn: Handler<E>): boolean {
+    _on<E extends EventName>(type: E, fn: Handler<E>): boolean {
       const list = listOf(type);
       if (!list || typeof fn != 'function') return false;
       list.push(fn as AnyHandler);
       const seen = latest[type];
       if (type in latest) {
         // later, so the page's own code after on() runs first; skipped if off() or a newer emit came in between
-        Promise.resolve().then(() => list.indexOf(fn as AnyHandler) >= 0 && latest[type] === seen && isolate(fn as AnyHandler, seen));
+        resolved(0).then(() => list.indexOf(fn as AnyHandler) >= 0 && latest[type] === seen && isolate(fn as AnyHandler, seen));
       }
       return true;
     },
-    off<E extends EventName>(type: E, fn: Handler<E>): boolean {
+    _off<E extends EventName>(type: E, fn: Handler<E>): boolean {
       const list = listOf(type);
       if (!list) return false;
       const at = list.indexOf(fn as AnyHandler);

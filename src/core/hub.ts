@@ -7,31 +7,31 @@ import type { Attributes, EventName, Handler, Outcome, P13nError } from '../type
 /**
  * What a page's commands share whichever `init` succeeds: the event handlers and the attributes `set` adds. `on`,
  * `off` and `set` need no client, so the handlers and attributes a page gave before a refused `init` serve the
- * corrected one as they are. The config's `onOffers` and `onError` are the client's to set.
+ * corrected one as they are. The `callbacks` (the config's `onOffers` and `onError`, the debug module's `explain`) are
+ * the client's to set.
  */
 export function createHub() {
-  const callbacks: Parameters<typeof createEvents>[0] = {};
+  const callbacks: Parameters<typeof createEvents>[0] & { explain?: (error: P13nError) => void } = {};
   const events = createEvents(callbacks);
   let attributes: Attributes = {};
   /** Tells the page of an error: the `error` event, and with `debug: true` the explanation too. */
   const report = (error: P13nError, uuid?: string) => {
-    events.emit('error', uuid ? { error, uuid } : { error });
-    if (hub.explain) hub.explain(error);
+    events._emit('error', uuid ? { error, uuid } : { error });
+    if (callbacks.explain) callbacks.explain(error);
   };
   const refuse = (error: P13nError): Outcome => {
     report(error);
     return { ok: false, error };
   };
   const subscribe = (add: boolean) => <E extends EventName>(type: E, handler: Handler<E>): Outcome =>
-    (add ? events.on : events.off)(type, handler) ? { ok: true } : refuse(usage(add ? 'on' : 'off'));
+    (add ? events._on : events._off)(type, handler) ? { ok: true } : refuse(usage(add ? 'on' : 'off'));
+  // `on`, `off` and `set` are the page's commands (the global p13n calls them by name); the rest is the core's own
   const hub = {
-    events,
-    /** The debug module's, once it is in. */
-    explain: undefined as ((error: P13nError) => void) | undefined,
-    report,
-    callbacks,
-    refuse,
-    attributes: () => attributes,
+    _events: events,
+    _report: report,
+    _callbacks: callbacks,
+    _refuse: refuse,
+    _attributes: () => attributes,
     on: subscribe(true),
     off: subscribe(false),
     set(update: unknown): Outcome {
@@ -41,7 +41,7 @@ export function createHub() {
       attributes = next;
       return { ok: true };
     },
-    clear: () => void (attributes = {}),
+    _clear: () => void (attributes = {}),
   };
   return hub;
 }

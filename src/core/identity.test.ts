@@ -54,7 +54,7 @@ describe('createIdentity', () => {
     const id = identity.get();
     expect(id).toMatch(UUID);
     expect(cookies()).not.toHaveProperty('_td');
-    identity.save();
+    identity._save();
     expect(cookies()._td).toBe(id);
     expect(identity.get()).toBe(id);
     // the next page view reads it back
@@ -62,7 +62,7 @@ describe('createIdentity', () => {
   });
 
   it('leaves no probe cookie behind after save()', () => {
-    createIdentity({ cookie: TD }).save();
+    createIdentity({ cookie: TD })._save();
     expect(Object.keys(cookies())).toEqual(['_td']);
     expect(document.cookie).not.toContain('_p13n_probe');
   });
@@ -71,7 +71,7 @@ describe('createIdentity', () => {
     document.cookie = `_td=${SDK_ID}; path=/`;
     const writes = recordCookieWrites();
     const identity = createIdentity({ cookie: TD });
-    identity.save();
+    identity._save();
     const write = writes.filter((text) => text.startsWith('_td=')).pop()!;
     expect(write).toMatch(new RegExp(`^_td=${SDK_ID};`));
     expect(write).toMatch(/;\s*path=\/(;|$)/i);
@@ -81,7 +81,7 @@ describe('createIdentity', () => {
     expect(Math.abs(expires - (Date.now() + 730 * 864e5))).toBeLessThan(864e5);
     // the expiry is refreshed on the next page view too
     const before = writes.length;
-    createIdentity({ cookie: TD }).save();
+    createIdentity({ cookie: TD })._save();
     expect(writes.slice(before).some((text) => text.startsWith(`_td=${SDK_ID};`))).toBe(true);
   });
 
@@ -91,7 +91,7 @@ describe('createIdentity', () => {
     happyDOM.setURL('https://www.shop.test/checkout');
     try {
       const writes = recordCookieWrites();
-      createIdentity({ cookie: TD }).save();
+      createIdentity({ cookie: TD })._save();
       const write = writes.filter((text) => text.startsWith('_td=')).pop()!;
       expect(write).toMatch(/;\s*secure/i);
       expect(write).toMatch(/;\s*samesite=lax/i);
@@ -119,7 +119,7 @@ describe('createIdentity', () => {
   it('reset() makes a new id and writes it', () => {
     document.cookie = `_td=${SDK_ID}; path=/`;
     const identity = createIdentity({ cookie: TD });
-    identity.reset(true);
+    identity._reset(true);
     const id = identity.get();
     expect(id).toMatch(UUID);
     expect(id).not.toBe(SDK_ID);
@@ -132,7 +132,7 @@ describe('createIdentity', () => {
       const own = identity.get();
       document.cookie = `_td=${SDK_ID}; path=/; domain=shop.test`;
       expect(identity.get()).toBe(SDK_ID);
-      identity.save();
+      identity._save();
       expect(identity.get()).toBe(SDK_ID);
       expect(cookies()).toEqual({ _td: SDK_ID });
       expect(own).not.toBe(SDK_ID);
@@ -148,11 +148,11 @@ describe('createIdentity', () => {
     it('keeps its own id beside an older host-only cookie that reads first: no flip-flop', () => {
       document.cookie = `_td=${SDK_ID}; path=/`; // host-only, created first: document.cookie lists it first
       const identity = createIdentity({ cookie: TD });
-      identity.reset(true); // a logout
+      identity._reset(true); // a logout
       const next = identity.get();
       expect(next).not.toBe(SDK_ID);
       for (let i = 0; i < 3; i++) expect(identity.get()).toBe(next);
-      identity.save();
+      identity._save();
       expect(identity.get()).toBe(next);
     });
 
@@ -169,7 +169,7 @@ describe('createIdentity', () => {
     it('a reset without consent keeps the new id in memory, over the cookie it may not write', () => {
       document.cookie = `_td=${SDK_ID}; path=/; domain=shop.test`;
       const identity = createIdentity({ cookie: TD });
-      identity.reset(false);
+      identity._reset(false);
       const next = identity.get();
       expect(next).not.toBe(SDK_ID);
       expect(identity.get()).toBe(next);
@@ -183,12 +183,12 @@ describe('createIdentity', () => {
     const identity = createIdentity({ cookie: false });
     const id = identity.get();
     expect(id).toMatch(UUID);
-    identity.save();
+    identity._save();
     expect(identity.get()).toBe(id);
-    identity.reset(true);
+    identity._reset(true);
     expect(identity.get()).toMatch(UUID);
     expect(identity.get()).not.toBe(id);
-    identity.forget();
+    identity._forget();
     expect(writes).toEqual([]);
     expect(document.cookie).toBe('other=1');
   });
@@ -199,23 +199,23 @@ describe('createIdentity', () => {
     expect(createIdentity({ cookie: mine }).get()).toBe(SDK_ID);
     clearCookies();
     const identity = createIdentity({ cookie: mine });
-    identity.save();
+    identity._save();
     expect(cookies()).toEqual({ my_id: identity.get() });
   });
 
   it('forget() removes the cookie it wrote', () => {
     const identity = createIdentity({ cookie: TD });
-    identity.save();
+    identity._save();
     expect(cookies()).toHaveProperty('_td');
-    identity.forget();
+    identity._forget();
     expect(cookies()).not.toHaveProperty('_td');
   });
 
   // on a later page view forget() comes before any save(): it must find the registrable domain itself
   it('forget() on a later page view removes the cookie an earlier page view wrote', () => {
-    createIdentity({ cookie: TD }).save();
+    createIdentity({ cookie: TD })._save();
     const nextPage = createIdentity({ cookie: TD });
-    nextPage.forget();
+    nextPage._forget();
     expect(cookies()).not.toHaveProperty('_td');
   });
 
@@ -224,13 +224,13 @@ describe('createIdentity', () => {
     const identity = createIdentity({ cookie: TD });
     const id = identity.get();
     expect(id).toMatch(UUID);
-    expect(() => identity.save()).not.toThrow();
+    expect(() => identity._save()).not.toThrow();
     expect(identity.get()).toBe(id);
-    expect(() => identity.reset(true)).not.toThrow();
+    expect(() => identity._reset(true)).not.toThrow();
     const next = identity.get();
     expect(next).toMatch(UUID);
     expect(next).not.toBe(id);
-    expect(() => identity.forget()).not.toThrow();
+    expect(() => identity._forget()).not.toThrow();
     expect(identity.get()).toMatch(UUID);
     expect(identity.get()).not.toBe(next); // a refusal ends the id too
   });
@@ -241,14 +241,14 @@ describe('the registrable domain is probed once per browser', () => {
 
   it('remembers the domain found, so a returning visitor\'s page view writes one cookie and no probe', () => {
     const first = recordCookieWrites();
-    createIdentity({ cookie: TD }).save();
+    createIdentity({ cookie: TD })._save();
     expect(probes(first).length).toBeGreaterThan(0);
     expect(localStorage.getItem('p13n:domain')).toBe('shop.test');
     realCookies();
 
     const writes = recordCookieWrites();
     const next = createIdentity({ cookie: TD });
-    next.save();
+    next._save();
     expect(writes).toHaveLength(1);
     expect(writes[0]).toMatch(new RegExp(`^_td=${next.get()};.*domain=shop\\.test`, 'i'));
     expect(cookies()).toEqual({ _td: next.get() });
@@ -257,7 +257,7 @@ describe('the registrable domain is probed once per browser', () => {
   it.each(['other.example', 'hop.test', 'ww.shop.test'])('ignores a stored domain %s that is not this host or a parent of it', (stale) => {
     localStorage.setItem('p13n:domain', stale);
     const writes = recordCookieWrites();
-    createIdentity({ cookie: TD }).save();
+    createIdentity({ cookie: TD })._save();
     expect(writes.some((text) => text.includes('domain=' + stale))).toBe(false);
     expect(probes(writes).length).toBeGreaterThan(0);
     expect(localStorage.getItem('p13n:domain')).toBe('shop.test');
@@ -267,7 +267,7 @@ describe('the registrable domain is probed once per browser', () => {
     localStorage.setItem('p13n:domain', 'shop.test');
     const writes = recordCookieWrites(/domain=shop\.test/i);
     const identity = createIdentity({ cookie: TD });
-    identity.save();
+    identity._save();
     expect(writes[0]).toMatch(/^_td=.*domain=shop\.test/i);
     expect(probes(writes).length).toBeGreaterThan(0);
     expect(localStorage.getItem('p13n:domain')).toBe('www.shop.test');
@@ -277,7 +277,7 @@ describe('the registrable domain is probed once per browser', () => {
   it('forgets the stored domain when no write sticks at all', () => {
     localStorage.setItem('p13n:domain', 'shop.test');
     recordCookieWrites(/domain=/i);
-    createIdentity({ cookie: TD }).save();
+    createIdentity({ cookie: TD })._save();
     expect(localStorage.getItem('p13n:domain')).toBeNull();
   });
 
@@ -290,15 +290,15 @@ describe('the registrable domain is probed once per browser', () => {
     });
     const writes = recordCookieWrites();
     const identity = createIdentity({ cookie: TD });
-    expect(() => identity.save()).not.toThrow();
+    expect(() => identity._save()).not.toThrow();
     expect(probes(writes).length).toBeGreaterThan(0);
     expect(cookies()).toEqual({ _td: identity.get() });
   });
 
   it('forget() removes the stored domain with the cookie: no trace of a visitor who said no', () => {
-    createIdentity({ cookie: TD }).save();
+    createIdentity({ cookie: TD })._save();
     expect(localStorage.getItem('p13n:domain')).toBe('shop.test');
-    createIdentity({ cookie: TD }).forget();
+    createIdentity({ cookie: TD })._forget();
     expect(localStorage.getItem('p13n:domain')).toBeNull();
     expect(cookies()).toEqual({});
   });

@@ -49,15 +49,15 @@ export function createIdentity(settings: IdSettings, initial?: string) {
   };
   return {
     get,
-    save,
+    _save: save,
     /** A new id (a logout); written to the cookie with `store`, kept in memory only without consent. */
-    reset(store: boolean) {
+    _reset(store: boolean) {
       get();
       id = uuid();
       if (store) save();
     },
     /** Consent refused: the cookie goes, and the id too, so a later consent starts with a new one. */
-    forget() {
+    _forget() {
       id = uuid();
       seen = undefined;
       try {

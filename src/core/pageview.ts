@@ -1,4 +1,4 @@
-import { isObject, type Settings } from './config';
+import { isObject, isString, resolved, type Settings } from './config';
 import { toJSON } from './payload';
 import { MAX_HELD, type ConsentState } from './consent';
 import { pageContext } from './context';
@@ -31,11 +31,11 @@ export type Taken = { uuid: string; td_path: string; td_url: string; _body: stri
  */
 export function takeOver(early?: Early): Taken | undefined {
   try {
-    if (!early || typeof early.b != 'string' || typeof early.i != 'string') return;
+    if (!early || !isString(early.b) || !isString(early.i)) return;
     const taken: Taken = JSON.parse(early.b);
     taken._body = early.b;
     taken._id = early.i;
-    taken._answer = Promise.resolve(early.r).then((reply) => (Array.isArray(reply) ? reply : 0), () => 0 as const);
+    taken._answer = resolved(early.r).then((reply) => (Array.isArray(reply) ? reply : 0), () => 0 as const);
     return taken;
   } catch {
     return; // not the snippet's: no page view to take over
@@ -61,11 +61,11 @@ export function createPageViews(
   log?: (...data: unknown[]) => void,
   taken?: Taken,
 ) {
-  const presenter = createPresenter(settings, prehide, hub.report);
-  const { events, report } = hub;
+  const presenter = createPresenter(settings, prehide, hub._report);
+  const { _events: events, _report: report } = hub;
   // settles once the last call's request is on its way: calls reach fetch in the order they were made, so a
   // track (stored first) is sent before a personalize made after it
-  let line: Promise<unknown> = Promise.resolve();
+  let line: Promise<unknown> = resolved(0);
   let measuring: Promise<ReturnType<Modules['measure']> | void> | undefined; // the measure module loading, or in
   let caching: Promise<ReturnType<Modules['cache']> | void> | undefined; // the cache module loading, or in
   let views = 0; // page views started
@@ -116,13 +116,13 @@ export function createPageViews(
     const layers = (id: string) => [
       page && page.referrer != null ? { td_referrer: page.referrer } : null,
       settings.attributes,
-      hub.attributes(),
+      hub._attributes(),
       track && settings.measure ? exposures() : null,
       extra,
       settings.holdout ? { p13n_group: fraction(id) < settings.holdout ? 'holdout' : 'treated' } : null,
     ];
     let [id, body] = early ? [early.uuid, early._body] : buildEvent(visitor, context, time, layers(visitor));
-    if (typeof body != 'string') return fail(body, id);
+    if (!isString(body)) return fail(body, id);
     // built when called, sent when allowed: a held event keeps its time and the page it happened on
     const turn = line;
     let out!: () => void;
@@ -136,11 +136,10 @@ export function createPageViews(
     // held for consent while td-js-sdk named the visitor in the cookie: the event goes with the id the cookie has now
     const now = identity.get();
     const named = early || now == visitor ? body : buildEvent(now, context, time, layers(now).concat({ uuid: id }))[1];
-    if (typeof named == 'string') body = named;
+    if (isString(named)) body = named;
     if (log) log('\u2192 POST', settings.url, mask(JSON.stringify(settings.headers)), JSON.parse(body));
-    const sending = track
-      ? tracker.send(id, body, out)
-      : post({ url: settings.url, headers: settings.headers, credentials: settings.credentials, body, timeout: settings.timeout, log }, early ? early._answer : undefined);
+    // the settings as the request: their url, headers, credentials and timeout (no config key is another request option)
+    const sending = track ? tracker._send(id, body, out) : post({ ...settings, body, log }, early ? early._answer : undefined);
     // fetch was called (a track: stored, and sent or waiting its turn): the next call may go
     if (!track) out();
     const reply = await sending.finally(out);
@@ -155,7 +154,7 @@ export function createPageViews(
       if (reply.ok && allowed) {
         fresh = views;
         presenter._present(offers, !!page, latest);
-      } else prehide.reveal();
+      } else prehide._reveal();
     }
     if (!reply.ok) return fail(reply.error, id);
     const { status } = reply;
@@ -167,7 +166,7 @@ export function createPageViews(
 
   /** `p13n:offers`, and the config's and the handlers' callbacks (`cached`, `holdout`: undefined unless so). */
   const emit = (offers: Offers, uuid: string, status: number, holdout?: true, cached?: true) =>
-    events.emit('offers', { offers, names: Object.keys(offers), uuid, status, cached, holdout });
+    events._emit('offers', { offers, names: Object.keys(offers), uuid, status, cached, holdout });
 
   /**
    * What the page is given of an answer's `offers` (the request's `uuid`, a page view's when `view`), with `true`

@@ -1,4 +1,4 @@
-import { reason } from './config';
+import { isString, reason } from './config';
 import { problem } from './errors';
 import type { Attributes, P13nError } from '../types';
 
@@ -24,7 +24,7 @@ export function toJSON(value: Attributes): string | P13nError {
   const open: unknown[] = [];
   const write = (v: unknown): string | undefined => {
     // JSON.stringify of a primitive never looks up toJSON, so it is safe for strings
-    if (typeof v == 'string') return JSON.stringify(v);
+    if (isString(v)) return JSON.stringify(v);
     if (typeof v == 'number') return isFinite(v) ? '' + v : 'null';
     if (typeof v == 'boolean' || v === null) return '' + v;
     if (typeof v != 'object') return; // undefined, functions, symbols, bigints
@@ -50,6 +50,6 @@ export function toJSON(value: Attributes): string | P13nError {
   try {
     return write(value)!;
   } catch (thrown) {
-    return problem('invalid_event', 'the event ' + (typeof thrown == 'string' ? thrown : 'could not be read: ' + reason(thrown)));
+    return problem('invalid_event', 'the event ' + (isString(thrown) ? thrown : 'could not be read: ' + reason(thrown)));
   }
 }

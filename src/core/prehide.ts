@@ -26,7 +26,7 @@ export function createPrehide(selector: string | undefined, timeout: number, non
     clearTimeout(timer);
     if (style) timer = setTimeout(reveal, timeout);
   };
-  return { hide, reveal };
+  return { _hide: hide, _reveal: reveal };
 }
 
 export type Prehide = ReturnType<typeof createPrehide>;

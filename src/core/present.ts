@@ -27,7 +27,7 @@ export function createPresenter(settings: Settings, prehide: Prehide, report: (e
     messages =
       messages ||
       load('messages', settings.nonce).then(
-        (create) => create({ watch: renderer.watch, purify: (hash) => load('purify', settings.nonce, hash), report }),
+        (create) => create({ watch: renderer._watch, purify: (hash) => load('purify', settings.nonce, hash), report }),
         // as with spa, tried again by the next page
         (why) => report(problem('module', why)),
       );
@@ -41,15 +41,15 @@ export function createPresenter(settings: Settings, prehide: Prehide, report: (e
      */
     _present(offers: Offers, isView: boolean, latest: () => boolean, cached?: boolean) {
       try {
-        renderer.render(offers, cached);
+        renderer._render(offers, cached);
       } catch {} // a page's odd DOM must not cost it the offers
       const showing = showMessages(offers, isView);
-      if (showing) showing.then(() => latest() && prehide.reveal());
-      else prehide.reveal();
+      if (showing) showing.then(() => latest() && prehide._reveal());
+      else prehide._reveal();
     },
     /** Consent refused: every slot and message shown so far is taken back. */
     _clear() {
-      renderer.clear();
+      renderer._clear();
       if (messages) messages.then((module) => module && module.clear());
     },
   };

@@ -6,7 +6,7 @@ import { openClient, VERSION } from './client';
 import type { Early } from '../snippets/early-view';
 import { problem, usage } from './errors';
 import { createHub } from './hub';
-import { reason } from './config';
+import { reason, resolved } from './config';
 import type { Hub } from './hub';
 import type { Client, P13n, P13nError } from '../types';
 
@@ -27,12 +27,12 @@ function install(queued: Queued[], early?: Early): Live {
     (target as unknown as Record<string, (...args: unknown[]) => unknown>)[args[0] as string](...Array.prototype.slice.call(args, 1));
   const refuse = (error: P13nError) => {
     console.error(error.message);
-    return Promise.resolve({ ok: false, error });
+    return resolved({ ok: false, error });
   };
 
   const run = (args: Queued): unknown => {
     const command = args[0] as string;
-    if (command == 'on' || command == 'off' || command == 'set') return Promise.resolve(call(hub, args));
+    if (command == 'on' || command == 'off' || command == 'set') return resolved(call(hub, args));
     if (command == 'init') {
       // a refused init leaves the page free for a corrected one; one that succeeded is the page's only one
       if (done) return refuse(problem('config', 'init already succeeded on this page'));

@@ -18,10 +18,10 @@ function renders() {
 }
 
 let renderer: ReturnType<typeof createRenderer>;
-let render: ReturnType<typeof createRenderer>['render'];
+let render: ReturnType<typeof createRenderer>['_render'];
 beforeEach(() => {
   renderer = createRenderer();
-  render = renderer.render;
+  render = renderer._render;
   document.body.innerHTML = `
     <section data-p13n-offer="hero" hidden><h2 data-p13n-attr="headline">Default</h2><p data-p13n-attr="text">Default text</p></section>
     <section data-p13n-offer="other"><span data-p13n-attr="headline">Shown by default</span></section>

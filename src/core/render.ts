@@ -1,4 +1,4 @@
-import { isObject, own as read } from './config';
+import { isObject, isString, own as read } from './config';
 import type { Offers } from '../types';
 
 const SLOT = '[data-p13n-offer]';
@@ -17,7 +17,7 @@ const own = (object: unknown, key: string | null): Record<string, unknown> | und
 const webUrl = (value: unknown): string | undefined => {
   try {
     const url = new URL(value as string, location.href);
-    return typeof value == 'string' && /^https?:$/.test(url.protocol) ? url.href : undefined;
+    return isString(value) && /^https?:$/.test(url.protocol) ? url.href : undefined;
   } catch {}
   return undefined;
 };
@@ -59,24 +59,20 @@ export function createRenderer() {
   let cached: boolean | undefined;
   let observer: MutationObserver | undefined;
   let added: ((records: MutationRecord[]) => void) | undefined; // the messages module's
-  /** An added element's slots: itself, and those inside it. */
-  const slots = (root: Element, into: Set<HTMLElement>) => {
-    if (root.matches(SLOT)) into.add(root as HTMLElement);
-    root.querySelectorAll<HTMLElement>(SLOT).forEach((slot) => into.add(slot));
-  };
   // a set: a slot added inside a section added in the same task is in two records, and is filled once
   const changed = (records: MutationRecord[]) => {
     const found = new Set<HTMLElement>();
-    records.forEach((record) =>
-      record.type == 'attributes'
-        ? (record.target as Element).matches(SLOT) && found.add(record.target as HTMLElement)
-        : record.addedNodes.forEach((node) => node.nodeType == 1 && slots(node as Element, found)),
-    );
+    const take = (element: Element) => element.matches(SLOT) && found.add(element as HTMLElement);
+    records.forEach((record) => {
+      if (record.type == 'attributes') take(record.target as Element);
+      // an added element's slots: itself, and those inside it
+      else record.addedNodes.forEach((node) => node.nodeType == 1 && (take(node as Element), (node as Element).querySelectorAll(SLOT).forEach(take)));
+    });
     found.forEach((slot) => slot.isConnected && fill(slot, latest, cached));
     if (added) added(records);
   };
   return {
-    render(offers: Offers, fromCache?: boolean) {
+    _render(offers: Offers, fromCache?: boolean) {
       latest = offers;
       cached = fromCache;
       document.querySelectorAll<HTMLElement>(SLOT).forEach((slot) => fill(slot, offers, fromCache));
@@ -86,11 +82,11 @@ export function createRenderer() {
       }
     },
     /** Consent withdrawn: every slot filled so far is hidden again, and late slots get nothing personal. */
-    clear() {
-      if (observer) this.render({});
+    _clear() {
+      if (observer) this._render({});
     },
     /** The observer's batches go to `fn` as well (the messages module's late targets): one observer for the page. */
-    watch(fn: (records: MutationRecord[]) => void) {
+    _watch(fn: (records: MutationRecord[]) => void) {
       added = fn;
     },
   };

@@ -39,7 +39,7 @@ describe('a track before the delivery module is in', () => {
   it('is stored in the outbox format and sent with keepalive at once, in the same task', () => {
     arrival.load = () => new Promise(() => {}); // still loading
     const queued = vi.fn();
-    void createTracker(settings, report).send('e1', '{"uuid":"e1"}', queued);
+    void createTracker(settings, report)._send('e1', '{"uuid":"e1"}', queued);
     expect(bodies).toEqual(['{"uuid":"e1"}']);
     expect(keepalive).toEqual([true]);
     expect(queued).toHaveBeenCalledOnce();
@@ -52,7 +52,7 @@ describe('a track before the delivery module is in', () => {
   it('is followed to its end by the module once it is in: delivered, it leaves storage', async () => {
     let arrive!: (module: unknown) => void;
     arrival.load = () => new Promise((resolve) => (arrive = resolve));
-    const sent = createTracker(settings, report).send('e1', '{"uuid":"e1"}', () => {});
+    const sent = createTracker(settings, report)._send('e1', '{"uuid":"e1"}', () => {});
     arrive(createDelivery);
     expect(await sent).toMatchObject({ ok: true, status: 200 });
     await vi.waitFor(() => expect(stored()).toEqual([]));
@@ -64,7 +64,7 @@ describe('a track before the delivery module is in', () => {
     arrival.load = () => new Promise((resolve) => (arrive = resolve));
     const tracker = createTracker(settings, report);
     const second = vi.fn();
-    const results = [tracker.send('e1', '{"uuid":"e1"}', () => {}), tracker.send('e2', '{"uuid":"e2"}', second)];
+    const results = [tracker._send('e1', '{"uuid":"e1"}', () => {}), tracker._send('e2', '{"uuid":"e2"}', second)];
     expect(bodies).toEqual(['{"uuid":"e1"}']);
     expect(stored().map((entry) => entry.id)).toEqual(['e1', 'e2']);
     expect(second).toHaveBeenCalled(); // stored: the calls made after it may go (and be stored) at once
@@ -77,7 +77,7 @@ describe('a track before the delivery module is in', () => {
     arrival.load = () => Promise.reject('the delivery module did not load from x');
     const tracker = createTracker(settings, report);
     statuses = [503];
-    const results = await Promise.all([tracker.send('e1', '{"uuid":"e1"}', () => {}), tracker.send('e2', '{"uuid":"e2"}', () => {})]);
+    const results = await Promise.all([tracker._send('e1', '{"uuid":"e1"}', () => {}), tracker._send('e2', '{"uuid":"e2"}', () => {})]);
     expect(results[0]).toMatchObject({ ok: false, error: { code: 'http', status: 503, retryable: true } });
     expect(results[1]).toMatchObject({ ok: false, error: { code: 'module', retryable: true } });
     expect(reported.map((error) => error.code)).toEqual(['module']);
@@ -85,14 +85,14 @@ describe('a track before the delivery module is in', () => {
     // e1's attempt failed and is counted; e2 was never sent
     expect(stored().map((entry) => [entry.id, entry.lease, entry.tries])).toEqual([['e1', 0, 1], ['e2', 0, 0]]);
     // a later track tries the module again, and is delivered by the core meanwhile
-    expect(await tracker.send('e3', '{"uuid":"e3"}', () => {})).toMatchObject({ ok: true });
+    expect(await tracker._send('e3', '{"uuid":"e3"}', () => {})).toMatchObject({ ok: true });
     expect(reported.map((error) => error.code)).toEqual(['module', 'module']);
     expect(stored().map((entry) => entry.id)).toEqual(['e1', 'e2']);
   });
 
   it('a page left with it out, online, counts it delivered: the next page does not send it again', () => {
     arrival.load = () => new Promise(() => {});
-    void createTracker(settings, report).send('e1', '{"uuid":"e1"}', () => {});
+    void createTracker(settings, report)._send('e1', '{"uuid":"e1"}', () => {});
     expect(stored()).toHaveLength(1);
     dispatchEvent(new PageTransitionEvent('pagehide'));
     expect(stored()).toEqual([]);
@@ -103,8 +103,8 @@ describe('a track before the delivery module is in', () => {
     const key = outboxKey(proxied);
     arrival.load = () => new Promise(() => {});
     const tracker = createTracker(proxied, report);
-    void tracker.send('e1', '{"uuid":"e1"}', () => {});
-    void tracker.send('e2', '{"uuid":"e2"}', () => {});
+    void tracker._send('e1', '{"uuid":"e1"}', () => {});
+    void tracker._send('e2', '{"uuid":"e2"}', () => {});
     dispatchEvent(new PageTransitionEvent('pagehide'));
     // e1 was out, e2 waited for the module: both for the next page, at once
     expect(storedEvents(key).map((entry) => [entry.id, entry.lease])).toEqual([['e1', 0], ['e2', 0]]);
@@ -113,7 +113,7 @@ describe('a track before the delivery module is in', () => {
   it('a page left with it out while an earlier page\'s event waits after a failed attempt keeps it for the next page', () => {
     arrival.load = () => new Promise(() => {});
     storeEvents(KEY, [{ id: 'e0', body: '{"uuid":"e0"}', tries: 1, next: Date.now() + 60_000, lease: 0 }]);
-    void createTracker(settings, report).send('e1', '{"uuid":"e1"}', () => {});
+    void createTracker(settings, report)._send('e1', '{"uuid":"e1"}', () => {});
     dispatchEvent(new PageTransitionEvent('pagehide'));
     // the service was failing when last tried: e1 stays, claimed until its lease lapses, then sent again
     expect(stored().map((entry) => [entry.id, entry.lease > Date.now()])).toEqual([['e0', false], ['e1', true]]);
@@ -126,9 +126,9 @@ describe('a track before the delivery module is in', () => {
     arrival.load = () => Promise.reject('blocked');
     const tracker = createTracker(own, report);
     statuses = [503];
-    await tracker.send('b1', '{"uuid":"b1"}', () => {});
+    await tracker._send('b1', '{"uuid":"b1"}', () => {});
     arrival.load = () => new Promise(() => {}); // the next try of the module does not come in time
-    void tracker.send('b2', '{"uuid":"b2"}', () => {});
+    void tracker._send('b2', '{"uuid":"b2"}', () => {});
     dispatchEvent(new PageTransitionEvent('pagehide'));
     const kept = storedEvents(outboxKey(own));
     expect(kept.map((entry) => [entry.id, entry.tries])).toEqual([['b1', 1], ['b2', 0]]);
@@ -137,7 +137,7 @@ describe('a track before the delivery module is in', () => {
   it('a page left offline keeps it for the next page', () => {
     arrival.load = () => new Promise(() => {});
     vi.spyOn(navigator, 'onLine', 'get').mockReturnValue(false);
-    void createTracker(settings, report).send('e1', '{"uuid":"e1"}', () => {});
+    void createTracker(settings, report)._send('e1', '{"uuid":"e1"}', () => {});
     dispatchEvent(new PageTransitionEvent('pagehide'));
     expect(stored().map((entry) => entry.id)).toEqual(['e1']);
   });
@@ -147,8 +147,8 @@ describe('a page left before the delivery module is in', () => {
   it('frees what waited for the module, so the next page sends it at once', () => {
     arrival.load = () => new Promise(() => {});
     const tracker = createTracker(settings, report);
-    void tracker.send('e1', '{"uuid":"e1"}', () => {});
-    void tracker.send('e2', '{"uuid":"e2"}', () => {});
+    void tracker._send('e1', '{"uuid":"e1"}', () => {});
+    void tracker._send('e2', '{"uuid":"e2"}', () => {});
     expect(stored().map((entry) => entry.lease > 0)).toEqual([true, true]);
     dispatchEvent(new PageTransitionEvent('pagehide'));
     expect(stored().map((entry) => [entry.id, entry.lease])).toEqual([['e2', 0]]); // e1 was out: handed over

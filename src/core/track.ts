@@ -1,4 +1,4 @@
-import type { Settings } from './config';
+import { resolved, type Settings } from './config';
 import { problem } from './errors';
 import { load } from './load';
 import { toJSON } from './payload';
@@ -82,7 +82,7 @@ export function createTracker(settings: Settings, report: (error: P13nError, id?
   }
   return {
     /** Stores and sends one event; the answer is its outcome, or a timeout while it is still being tried. */
-    send(id: string, body: string, queued: () => void): Promise<Reply> {
+    _send(id: string, body: string, queued: () => void): Promise<Reply> {
       let sent;
       if (delivery) sent = delivery.send(id, body, queued);
       else {
@@ -105,21 +105,21 @@ export function createTracker(settings: Settings, report: (error: P13nError, id?
           put(entry, reply.ok || !reply.error.retryable);
           return reply;
         };
-        const later = failure('module', 'stored: the next page sends it', undefined, true);
+        const later = failure('module', 'stored: the next page sends it', true);
         sent = start().then(() => {
-          if (!delivery) return (sending || Promise.resolve(later)).then(settle);
+          if (!delivery) return (sending || resolved(later)).then(settle);
           early.delete(entry);
           unsent.delete(entry);
           return delivery.adopt(entry, sending);
         });
       }
       // the caller hears within its timeout; the event stays in flight, or queued, until it settles
-      const late = failure('timeout', `not confirmed within ${settings.timeout} ms; still trying`, undefined, true);
+      const late = failure('timeout', `not confirmed within ${settings.timeout} ms; still trying`, true);
       return Promise.race([sent, new Promise<Reply>((resolve) => setTimeout(resolve, settings.timeout, late))]);
     },
-    resume,
+    _resume: resume,
     /** Consent refused: nothing more goes out, and nothing stays stored. */
-    clear() {
+    _clear() {
       early.clear();
       unsent.clear();
       if (delivery) return void delivery.clear();

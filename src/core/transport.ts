@@ -1,4 +1,4 @@
-import { isObject, own } from './config';
+import { isObject, isString, own } from './config';
 import type { Offers, P13nError } from '../types';
 
 export type Reply = { ok: true; status: number; offers: Offers } | { ok: false; error: P13nError; wait?: number };
@@ -20,9 +20,9 @@ export interface Request {
 /** At most this many retries after the first attempt. */
 export const RETRIES = 2;
 
-export const failure = (code: P13nError['code'], message: string, status?: number, retryable?: boolean, wait?: number) =>
+export const failure = (code: P13nError['code'], message: string, retryable?: boolean, status?: number, wait?: number) =>
   // the API's own messages pass through as they are; the tag's say where they come from
-  ({ ok: false, error: { code, message: (typeof code == 'string' ? 'p13n: ' : '') + message, status, retryable }, wait }) as const;
+  ({ ok: false, error: { code, message: (isString(code) ? 'p13n: ' : '') + message, status, retryable }, wait }) as const;
 
 /** The longest wait a `Retry-After` may ask for: a day. A larger (or infinite) one is a server's mistake. */
 export const MAX_RETRY_AFTER = 864e5;
@@ -43,11 +43,13 @@ export function readReply(status: number, text: string, retryAfterHeader: string
     data = text.trim() ? JSON.parse(text) : {};
   } catch {}
   const read = (key: string) => own(data, key);
-  const offers = read('offers') ?? {};
+  const sent = read('offers');
+  // only a missing or null `offers` means none (`??`, which TypeScript writes out at length for ES2019)
+  const offers = sent == null ? {} : sent;
   if (status > 199 && status < 300) {
     return isObject(data) && isObject(offers)
       ? { ok: true, status, offers }
-      : failure('parse', 'the response is not {"offers":{...}}', status, false);
+      : failure('parse', 'the response is not {"offers":{...}}', false, status);
   }
   const code = read('code');
   const message = read('message');
@@ -55,8 +57,8 @@ export function readReply(status: number, text: string, retryAfterHeader: string
   // 3xxx: the token or the event is wrong, so sending it again cannot help
   const retryable = (status == 429 || status > 499) && !(numeric && code > 2999 && code < 4000);
   return numeric
-    ? failure(code, typeof message == 'string' ? message : '', status, retryable, retryAfter(retryAfterHeader))
-    : failure('http', 'HTTP ' + status, status, retryable, retryAfter(retryAfterHeader));
+    ? failure(code, isString(message) ? message : '', retryable, status, retryAfter(retryAfterHeader))
+    : failure('http', 'HTTP ' + status, retryable, status, retryAfter(retryAfterHeader));
 }
 
 /** A response as it came: status, body text and `Retry-After`; 0 when none came (offline, refused, aborted). */
@@ -94,8 +96,8 @@ async function attempt(request: Request, deadline: number, early?: Promise<Answe
   return answer
     ? readReply(...answer)
     : signal.aborted
-      ? failure('timeout', `no answer within ${request.timeout} ms`, undefined, true)
-      : failure('network', 'no response from ' + request.url, undefined, true);
+      ? failure('timeout', `no answer within ${request.timeout} ms`, true)
+      : failure('network', 'no response from ' + request.url, true);
 }
 
 /**
@@ -103,7 +105,8 @@ async function attempt(request: Request, deadline: number, early?: Promise<Answe
  * whatever the page does and is waited for, never doubled; no retries, which the outbox makes later.
  */
 export const keepalive = (settings: Pick<Request, 'url' | 'headers' | 'credentials'>, body: string, log?: Request['log']) =>
-  post({ url: settings.url, headers: settings.headers, credentials: settings.credentials, body, timeout: 0, keepalive: true, retries: 0, log });
+  // the settings' url, headers and credentials: of a request's other options, they hold only the timeout, set here
+  post({ ...settings, body, timeout: 0, keepalive: true, retries: 0, log });
 
 /**
  * POST with retries: a retryable failure is tried again at most `RETRIES` times, after a backoff or the
