@@ -3,7 +3,7 @@
  * gets the first one's answer. A tag cannot know whether a request that was out as its page unloaded got
  * through, so it sends the event again with the same uuid; here, on the server, that can be known.
  */
-import { apiError } from './errors';
+import { answer, apiError, type Answer } from './answer';
 import { STORE_TIMEOUT_MS, type StoreGuard } from './guard';
 import type { DedupStore } from './types';
 
@@ -21,10 +21,9 @@ interface Remembered {
 /** Answers sending again cannot change are remembered; a failure (5xx, 429, 408, a timeout's 502) is not. */
 const final = (status: number) => status < 500 && status != 429 && status != 408;
 
-const replay = ({ status, type, body }: Remembered) =>
-  new Response(body || null, { status, headers: { ...(type ? { 'Content-Type': type } : {}), 'P13n-Duplicate': 'true' } });
+const replay = ({ status, type, body }: Remembered) => answer(status, body, { ...(type ? { 'content-type': type } : {}), 'p13n-duplicate': 'true' });
 
-const busy = () => apiError(503, 9999, 'this event is still being forwarded; send it again later', { 'Retry-After': '1' });
+const busy = () => apiError(503, 9999, 'this event is still being forwarded; send it again later', { 'retry-after': '1' });
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -75,30 +74,30 @@ export function deduplicate({ store, rememberMs, claimMs, guard, duplicate }: De
   }
 
   /** Remembers a final answer under the claim, or gives the claim up for a failure, so that a resend need not wait. */
-  async function settle(key: string, claim: string, response: Response): Promise<Response> {
-    if (!final(response.status)) {
+  async function settle(key: string, claim: string, reply: Answer): Promise<Answer> {
+    if (!final(reply.status)) {
       await ask(store.release(key, claim)).catch(down);
-      return response;
+      return reply;
     }
-    const answer: Remembered = { status: response.status, type: response.headers.get('Content-Type'), body: await response.text() };
-    await ask(store.set(key, JSON.stringify(answer), rememberMs)).catch(down);
-    return new Response(answer.body || null, { status: answer.status, headers: response.headers });
+    const { status, headers, body } = reply;
+    const remembered: Remembered = { status, type: headers['content-type'] || null, body: typeof body == 'string' ? body : new TextDecoder().decode(body || undefined) };
+    await ask(store.set(key, JSON.stringify(remembered), rememberMs)).catch(down);
+    return reply;
   }
 
-  return async function once(key: string, forward: () => Promise<Response>): Promise<Response> {
+  return async function once(key: string, forward: () => Promise<Answer>): Promise<Answer> {
     if (guard.isDown()) return forward();
     const claim = PENDING + crypto.randomUUID();
     const found = await claimOrWait(key, claim);
     if (found == 'busy') return busy();
     if (found == 'claimed') return settle(key, claim, await forward());
     if (!('unknown' in found)) return duplicate(), replay(found);
-    const response = await forward();
+    const reply = await forward();
     // a claim that timed out may have been set: left unsettled, it would hold a resend off for a claim's life and
     // then let it through again. Once it is known (within a bound), it is settled as any other; the visitor does
     // not wait for that.
     const late = Promise.race([found.unknown, sleep(STORE_TIMEOUT_MS).then(() => false)]);
-    const copy = response.clone();
-    void late.then((mine) => (mine ? settle(key, claim, copy) : undefined)).catch(() => {});
-    return response;
+    void late.then((mine) => (mine ? settle(key, claim, reply) : undefined)).catch(() => {});
+    return reply;
   };
 }

@@ -118,13 +118,13 @@ describe('toNodeHandler', () => {
     };
   }
 
-  it('turns the request into a Web Request, and the Response back, with the peer as the visitor', async () => {
+  it("serves from Node's request and response, with the peer as the visitor", async () => {
     const { handle, upstream } = proxyWith(offers);
     const res = nodeResponse();
     await toNodeHandler(handle)(nodeRequest(EVENT), res);
     expect(res.written).toEqual({
       status: 200,
-      headers: { 'content-type': 'application/vnd.treasuredata.v1+json' },
+      headers: { 'content-type': 'application/vnd.treasuredata.v1+json', 'content-length': '22' },
       body: '{"offers":{"hero":{}}}',
     });
     expect(sent(upstream).body).toBe(EVENT);

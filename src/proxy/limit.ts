@@ -4,7 +4,7 @@
  * flooding the proxy would otherwise take personalization down for every visitor. The buckets live in the store,
  * so every instance on one Redis limits together. A store that fails lets traffic through, as deduplication does.
  */
-import { apiError } from './errors';
+import { apiError, type Answer } from './answer';
 import type { StoreGuard } from './guard';
 import type { DedupStore, RateLimit } from './types';
 
@@ -35,7 +35,7 @@ export function rateLimiter(store: Pick<DedupStore, 'take'>, limit: Required<Rat
   let quietUntil = 0;
   /** Requests refused since the last line in the log. */
   let unsaid = 0;
-  return async function limited(visitor: string | undefined): Promise<Response | undefined> {
+  return async function limited(visitor: string | undefined): Promise<Answer | undefined> {
     if (!visitor || guard.isDown() || !store.take) return;
     let waitMs: number;
     try {
@@ -53,7 +53,7 @@ export function rateLimiter(store: Pick<DedupStore, 'take'>, limit: Required<Rat
       unsaid = 0;
     }
     const seconds = Math.max(1, Math.ceil(waitMs / 1000));
-    return apiError(429, LIMITED_CODE, `too many requests from this address; send again in ${seconds} s`, { 'Retry-After': String(seconds) });
+    return apiError(429, LIMITED_CODE, `too many requests from this address; send again in ${seconds} s`, { 'retry-after': String(seconds) });
   };
 }
 

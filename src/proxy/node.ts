@@ -1,8 +1,7 @@
-/** Node's `http` module in front of the Web-standard handler: `http.createServer(toNodeHandler(proxy))`. */
+/** Node's `http` module in front of the handler: `http.createServer(toNodeHandler(proxy))`. */
+import { answer, concat, MAX_BODY, SERVE, type Answer, type Serve } from './answer';
 import type { ProxyHandler } from './types';
 
-/** The most an event may carry: one keepalive request's share (64 KiB), as the tag itself holds to. */
-export const MAX_BODY = 64 * 1024;
 
 /** What `toNodeHandler` needs of Node's `IncomingMessage` and `ServerResponse`. */
 export interface NodeRequest extends AsyncIterable<Uint8Array> {
@@ -15,6 +14,8 @@ export interface NodeResponse {
   writeHead(status: number, headers: Record<string, string>): unknown;
   end(body?: Uint8Array): unknown;
 }
+
+const textAnswer = (status: number, text: string) => answer(status, text, { 'content-type': 'text/plain' });
 
 /** Up to one byte over the limit; the rest is read and discarded after, so a huge upload costs no memory. */
 async function readCapped(req: NodeRequest) {
@@ -34,47 +35,69 @@ async function readCapped(req: NodeRequest) {
   return chunks;
 }
 
-const plain = (status: number, text: string) => new Response(text, { status, headers: { 'Content-Type': 'text/plain' } });
-
 /**
  * Serves the handler with Node's `http` module, passing it the peer's address. It never rejects, so a server that
  * ignores its promise (as `http.createServer(toNodeHandler(proxy))` does) cannot be brought down by a request:
  * a method or Host the Fetch API refuses gets 400, an upload cut off midway no answer (no one is there to read it).
+ * A handler of createProxy is served from Node's request and response directly; any other through a Web Request.
  */
 export function toNodeHandler(handler: ProxyHandler) {
+  const serve = (handler as { [SERVE]?: Serve })[SERVE];
   return async (req: NodeRequest, res: NodeResponse) => {
-    let response: Response;
+    let reply: Answer;
     try {
       const method = (req.method || 'GET').toUpperCase();
       // methods `new Request` refuses (TRACE, CONNECT), and bodies never needed
-      if (method != 'POST') response = new Response('Method Not Allowed', { status: 405, headers: { Allow: 'POST' } });
-      else {
-        const headers = new Headers();
-        let url: URL;
-        try {
-          for (const [name, value] of Object.entries(req.headers)) {
-            if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
-          }
-          url = new URL(req.url || '/', 'http://' + (headers.get('Host') || 'localhost'));
-        } catch {
-          response = plain(400, 'Bad Request: the Host or a header cannot be read');
-        }
-        response ??= await readCapped(req).then(
-          (chunks) => handler(new Request(url, { method, headers, body: new Blob(chunks as BlobPart[]) }), { address: req.socket && req.socket.remoteAddress }),
-          () => plain(400, 'Bad Request: the body was cut off'),
-        );
-      }
+      if (method != 'POST') reply = answer(405, 'Method Not Allowed', { allow: 'POST' });
+      else reply = await (serve ? served(serve, req, method) : throughFetch(handler, req, method));
     } catch {
-      response = plain(500, 'Internal Server Error in the p13n proxy');
+      reply = textAnswer(500, 'Internal Server Error in the p13n proxy');
     }
     try {
-      const out: Record<string, string> = {};
-      response.headers.forEach((value, name) => (out[name] = value));
-      const body = new Uint8Array(await response.arrayBuffer());
-      res.writeHead(response.status, out);
+      const body = typeof reply.body == 'string' ? new TextEncoder().encode(reply.body) : reply.body || new Uint8Array(0);
+      res.writeHead(reply.status, { ...reply.headers, 'content-length': String(body.length) });
       res.end(body);
     } catch {
       // the connection is gone: nothing to answer
     }
   };
+}
+
+/** A header as the Fetch API reads it: Node's repeated ones joined. */
+const headerOf = (req: NodeRequest) => (name: string) => {
+  const value = req.headers[name];
+  return value === undefined ? null : Array.isArray(value) ? value.join(', ') : value;
+};
+const urlOf = (req: NodeRequest, host: string | null) => new URL(req.url || '/', 'http://' + (host || 'localhost'));
+
+async function served(serve: Serve, req: NodeRequest, method: string): Promise<Answer> {
+  const header = headerOf(req);
+  let url: URL;
+  try {
+    url = urlOf(req, header('host'));
+  } catch {
+    return textAnswer(400, 'Bad Request: the Host or a header cannot be read');
+  }
+  const chunks = await readCapped(req).catch(() => undefined);
+  if (!chunks) return textAnswer(400, 'Bad Request: the body was cut off');
+  return serve({ method, url, header, body: concat(chunks), peer: req.socket && req.socket.remoteAddress });
+}
+
+async function throughFetch(handler: ProxyHandler, req: NodeRequest, method: string): Promise<Answer> {
+  const headers = new Headers();
+  let url: URL;
+  try {
+    for (const [name, value] of Object.entries(req.headers)) {
+      if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
+    }
+    url = urlOf(req, headers.get('Host'));
+  } catch {
+    return textAnswer(400, 'Bad Request: the Host or a header cannot be read');
+  }
+  const chunks = await readCapped(req).catch(() => undefined);
+  if (!chunks) return textAnswer(400, 'Bad Request: the body was cut off');
+  const response = await handler(new Request(url, { method, headers, body: concat(chunks) }), { address: req.socket && req.socket.remoteAddress });
+  const out: Record<string, string> = {};
+  response.headers.forEach((value, name) => (out[name] = value));
+  return answer(response.status, new Uint8Array(await response.arrayBuffer()), out);
 }

@@ -142,6 +142,19 @@ describe('redisStore', () => {
     expect(Number(await client.sendCommand(['PTTL', 'bucket:rate:a']))).toBeLessThanOrEqual(1010);
   });
 
+  it('runs its scripts by their hash, and loads them again when Redis has forgotten them (a restart)', async () => {
+    const client = await connect();
+    const store = redisStore(client, { prefix: 'scripts:' });
+    expect(await store.take!('rate:a', 1, 2)).toBe(0);
+    await client.sendCommand(['SCRIPT', 'FLUSH']);
+    expect(await store.take!('rate:a', 1, 2)).toBe(0);
+    expect(await store.take!('rate:a', 1, 2)).toBeGreaterThan(0);
+    await store.claim('k', 'mine', 10_000);
+    await client.sendCommand(['SCRIPT', 'FLUSH']);
+    await store.release('k', 'mine');
+    expect(await store.get('k')).toBeNull();
+  });
+
   it('keeps its keys under the prefix, each with an expiry', async () => {
     const client = await connect();
     const store = redisStore(client, { prefix: 'shop:' });

@@ -78,6 +78,25 @@ export function redisStore(client: RedisClient, { prefix = 'p13n:' }: { prefix?:
     throw new Error('p13n proxy: redisStore needs a client of the `redis` package: redisStore(await createClient({ url }).connect())');
   }
   const run = (...args: string[]) => client.sendCommand(args);
+  /**
+   * Runs a script by its SHA-1 (EVALSHA), loading it with EVAL only when Redis does not know it (NOSCRIPT: it
+   * restarted, or never saw it): the rate limit runs one for every request, and its text is 600 bytes.
+   */
+  const script = (source: string) => {
+    const sha = crypto.subtle.digest('SHA-1', new TextEncoder().encode(source)).then((digest) =>
+      Array.from(new Uint8Array(digest), (byte) => byte.toString(16).padStart(2, '0')).join(''),
+    );
+    return async (key: string, ...args: string[]) => {
+      try {
+        return await run('EVALSHA', await sha, '1', prefix + key, ...args);
+      } catch (error) {
+        if (!/NOSCRIPT/.test(String(error instanceof Error ? error.message : error))) throw error;
+        return run('EVAL', source, '1', prefix + key, ...args);
+      }
+    };
+  };
+  const release = script(RELEASE);
+  const take = script(TAKE);
   // Redis takes whole milliseconds only
   const px = (ms: number) => String(Math.ceil(ms));
   return {
@@ -87,7 +106,7 @@ export function redisStore(client: RedisClient, { prefix = 'p13n:' }: { prefix?:
       return value == null ? null : String(value);
     },
     set: async (key, value, ms) => void (await run('SET', prefix + key, value, 'PX', px(ms))),
-    release: async (key, value) => void (await run('EVAL', RELEASE, '1', prefix + key, value)),
-    take: async (key, perSecond, burst) => Number(await run('EVAL', TAKE, '1', prefix + key, String(perSecond), String(burst))),
+    release: async (key, value) => void (await release(key, value)),
+    take: async (key, perSecond, burst) => Number(await take(key, String(perSecond), String(burst))),
   };
 }
