@@ -27,6 +27,11 @@ export interface Answer {
   status: number;
   headers: Record<string, string>;
   body: Bytes | string | null;
+  /**
+   * The store's work that follows the answer (remembering it): a server may answer first, and must await this
+   * before it counts the request done (a graceful shutdown waits for it).
+   */
+  settled?: Promise<unknown>;
 }
 
 /** The proxy's own work on a request, which a handler of createProxy carries under this key for toNodeHandler. */

@@ -38,7 +38,10 @@ export interface DedupOptions {
   duplicate: () => void;
 }
 
-/** Returns `once(key, forward)`: `forward()` for the first arrival of `key`, its remembered answer for the rest. */
+/**
+ * Returns `once(key, forward, admit)`: `forward()` for the first arrival of `key`, its remembered answer for the
+ * rest; `admit()` (the rate limit) is asked meanwhile, and its refusal is the answer of an arrival it refuses.
+ */
 export function deduplicate({ store, rememberMs, claimMs, guard, duplicate }: DedupOptions) {
   const { ask, down } = guard;
 
@@ -47,13 +50,12 @@ export function deduplicate({ store, rememberMs, claimMs, guard, duplicate }: De
    * when it is still being forwarded after a claim's whole life, and when the store fails, the claim it may have
    * set all the same (a claim that timed out may still land).
    */
-  async function claimOrWait(key: string, claim: string): Promise<Remembered | 'claimed' | 'busy' | { unknown: Promise<boolean> }> {
+  async function claimOrWait(key: string, claim: string, first: Promise<boolean>): Promise<Remembered | 'claimed' | 'busy' | { unknown: Promise<boolean> }> {
     const deadline = Date.now() + claimMs;
     let held: string | null;
-    let claiming: Promise<boolean> = Promise.resolve(false);
+    let claiming = first;
     try {
       for (;;) {
-        claiming = store.claim(key, claim, claimMs);
         if (await ask(claiming)) return 'claimed';
         claiming = Promise.resolve(false);
         held = await ask(store.get(key));
@@ -61,6 +63,7 @@ export function deduplicate({ store, rememberMs, claimMs, guard, duplicate }: De
         // still in flight elsewhere (or gone between the two calls: claim again at once)
         if (Date.now() > deadline) return 'busy';
         if (held) await sleep(POLL_MS);
+        claiming = store.claim(key, claim, claimMs);
       }
     } catch (error) {
       down(error);
@@ -74,23 +77,33 @@ export function deduplicate({ store, rememberMs, claimMs, guard, duplicate }: De
   }
 
   /** Remembers a final answer under the claim, or gives the claim up for a failure, so that a resend need not wait. */
-  async function settle(key: string, claim: string, reply: Answer): Promise<Answer> {
-    if (!final(reply.status)) {
-      await ask(store.release(key, claim)).catch(down);
-      return reply;
-    }
+  async function settle(key: string, claim: string, reply: Answer): Promise<void> {
+    if (!final(reply.status)) return void (await ask(store.release(key, claim)).catch(down));
     const { status, headers, body } = reply;
     const remembered: Remembered = { status, type: headers['content-type'] || null, body: typeof body == 'string' ? body : new TextDecoder().decode(body || undefined) };
     await ask(store.set(key, JSON.stringify(remembered), rememberMs)).catch(down);
-    return reply;
   }
 
-  return async function once(key: string, forward: () => Promise<Answer>): Promise<Answer> {
-    if (guard.isDown()) return forward();
+  return async function once(key: string, forward: () => Promise<Answer>, admit: () => Promise<Answer | undefined>): Promise<Answer> {
+    if (guard.isDown()) return (await admit()) || forward();
     const claim = PENDING + crypto.randomUUID();
-    const found = await claimOrWait(key, claim);
+    // the claim and the rate limit at once: one round trip to the store before the forward, not two
+    const first = store.claim(key, claim, claimMs);
+    first.catch(() => {}); // heard below (ask): not an unhandled rejection while the rate limit is asked
+    const refused = await admit();
+    if (refused) {
+      // not forwarded: a claim it took is given back at once
+      void ask(first).then((mine) => (mine ? ask(store.release(key, claim)) : undefined)).catch(() => {});
+      return refused;
+    }
+    const found = await claimOrWait(key, claim, first);
     if (found == 'busy') return busy();
-    if (found == 'claimed') return settle(key, claim, await forward());
+    // answered as soon as the service has: the answer is stored meanwhile (`settled`, which a server awaits
+    // before it counts the request done)
+    if (found == 'claimed') {
+      const reply = await forward();
+      return { ...reply, settled: settle(key, claim, reply) };
+    }
     if (!('unknown' in found)) return duplicate(), replay(found);
     const reply = await forward();
     // a claim that timed out may have been set: left unsettled, it would hold a resend off for a claim's life and

@@ -1,6 +1,6 @@
 // @vitest-environment node
 import { describe, expect, it, vi } from 'vitest';
-import { createProxy, toNodeHandler, type NodeRequest } from '.';
+import { createProxy, memoryStore, toNodeHandler, type NodeRequest } from '.';
 import { KEY, PAGE, proxyWith, TOKEN } from './proxy.testing';
 
 const EVENT = JSON.stringify({ td_client_id: 'c1', uuid: 'u1', product: 'shoe' });
@@ -130,6 +130,21 @@ describe('toNodeHandler', () => {
     expect(sent(upstream).body).toBe(EVENT);
     // no trusted hops: the X-Forwarded-For the visitor sent is not believed
     expect(sent(upstream).headers['X-Forwarded-For']).toBe('192.0.2.7');
+  });
+
+  it('answers as soon as the service has, and is done once the answer is stored', async () => {
+    let store!: () => void;
+    const memory = memoryStore();
+    const slow = { ...memory, set: (...args: Parameters<typeof memory.set>) => new Promise<void>((resolve) => (store = () => resolve(memory.set(...args)))) };
+    const { handle } = proxyWith(offers, { store: slow });
+    const res = nodeResponse();
+    let done = false;
+    const serving = toNodeHandler(handle)(nodeRequest(JSON.stringify({ uuid: '6f9619ff-8b86-4d11-b42d-00c04fc964ff' })), res).then(() => (done = true));
+    await vi.waitFor(() => expect(res.written.status).toBe(200));
+    expect(done).toBe(false);
+    store();
+    await serving;
+    expect(await memory.get('shop_db/events/6f9619ff-8b86-4d11-b42d-00c04fc964ff')).toContain('"status":200');
   });
 
   it('buffers a body only to one byte past the limit, answers at once, and reads the rest away', async () => {

@@ -138,12 +138,16 @@ export function createProxy(options: ProxyOptions): ProxyHandler {
     if (typeof event == 'string') return apiError(400, 3004, event + ': an event is a JSON object');
 
     const visitor = visitorAddress(incoming.peer, incoming.header('x-forwarded-for'), trusted);
-    const refused = await limited(visitor);
-    if (refused) return observe({ type: 'limited' }), refused;
+    const admit = async () => {
+      const refused = await limited(visitor);
+      if (refused) observe({ type: 'limited' });
+      return refused;
+    };
     const forwardIt = () => forward(`/${path[1]}/${path[2]}`, incoming, visitor);
     const uuid = event.uuid;
+    if (once && typeof uuid == 'string' && UUID.test(uuid)) return once(`${path[1]}/${path[2]}/${uuid.toLowerCase()}`, forwardIt, admit);
     // no uuid to go by: forwarded as it is, every time
-    return once && typeof uuid == 'string' && UUID.test(uuid) ? once(`${path[1]}/${path[2]}/${uuid.toLowerCase()}`, forwardIt) : forwardIt();
+    return (await admit()) || forwardIt();
   }
 
   // never rejects: a runtime that does not catch (Node's http) must not go down for one request
@@ -159,7 +163,10 @@ export function createProxy(options: ProxyOptions): ProxyHandler {
     } catch {
       return toResponse(apiError(400, 400, 'the body could not be read'));
     }
-    return toResponse(await safely(incoming));
+    const reply = await safely(incoming);
+    // a runtime may end the work once the Response is returned (serverless): the answer is stored first
+    await reply.settled;
+    return toResponse(reply);
   };
   // toNodeHandler serves from Node's own request and response, with no Request or Response in between
   return Object.assign(handler, { [SERVE]: safely });

@@ -100,6 +100,23 @@ describe('the rate limit per visitor address', () => {
     }
   });
 
+  it('gives back the claim a refused event took meanwhile, so its next arrival goes through at once', async () => {
+    vi.useFakeTimers();
+    const uuid = '6f9619ff-8b86-4d11-b42d-00c04fc964ff';
+    const event = () => new Request(`${PAGE}/p13n/shop_db/events`, { method: 'POST', body: JSON.stringify({ uuid }), headers: { Origin: PAGE } });
+    const store = memoryStore();
+    const { handle, upstream } = proxyWith(ok, { store, rateLimit: { perSecond: 1, burst: 1 } });
+    expect((await handle(post(), from('203.0.113.9'))).status).toBe(200); // the one token
+    expect((await handle(event(), from('203.0.113.9'))).status).toBe(429);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(await store.get(`shop_db/events/${uuid}`)).toBeNull();
+    vi.advanceTimersByTime(1000);
+    const again = await handle(event(), from('203.0.113.9'));
+    expect(again.status).toBe(200);
+    expect(again.headers.get('P13n-Duplicate')).toBeNull();
+    expect(upstream).toHaveBeenCalledTimes(2);
+  });
+
   it('refuses options it cannot use, naming them', () => {
     expect(() => proxyWith(ok, { rateLimit: { perSecond: 0 } })).toThrow('rateLimit.perSecond must be a number of requests above 0');
     expect(() => proxyWith(ok, { rateLimit: { perSecond: Infinity } })).toThrow('rateLimit.perSecond');

@@ -60,6 +60,8 @@ export function toNodeHandler(handler: ProxyHandler) {
     } catch {
       // the connection is gone: nothing to answer
     }
+    // answered; done once the answer is stored too (a server's graceful shutdown waits for this promise)
+    await reply.settled;
   };
 }
 
