@@ -27,6 +27,13 @@ interface ProxyOptions {
      * `redisStore(client)` (shared by every instance). `false` forwards every arrival.
      */
     store?: DedupStore | false;
+    /**
+     * A token bucket per visitor address (as `trustedProxies` works it out), kept in `store` so that every instance
+     * limits together: `burst` requests at once, refilled at `perSecond`. Past it the proxy answers 429 with
+     * `Retry-After` and `{"code":429}` and forwards nothing; the tag sends the event again after the wait. Default
+     * `{ perSecond: 20, burst: 200 }`; `false` turns it off. With `store: false`, buckets are kept in this process.
+     */
+    rateLimit?: RateLimit | false;
     /** Milliseconds an event's uuid and answer are remembered. Default 24 hours. */
     window?: number;
     /**
@@ -40,7 +47,31 @@ interface ProxyOptions {
     fetch?: typeof fetch;
     /** Where the proxy reports trouble on its side (the store unreachable, and back). Default `console.warn`. */
     log?: (message: string) => void;
+    /** Told of what the proxy does with each request, for metrics (the server's Prometheus counters use it). */
+    observe?: (event: ProxyEvent) => void;
 }
+/** Requests per address: `burst` at once, refilled at `perSecond`. */
+interface RateLimit {
+    /** Requests a second an address may keep sending. Default 20. */
+    perSecond?: number;
+    /** Requests an address may send at once, after a quiet spell. Default 200. */
+    burst?: number;
+}
+/**
+ * What became of a request: `forwarded` to the service (its status, 502 when it did not answer, and the seconds
+ * it took), answered as a `duplicate` from the store, `limited` by the rate limit, or a `store-failure`.
+ */
+type ProxyEvent = {
+    type: 'forwarded';
+    status: number;
+    seconds: number;
+} | {
+    type: 'duplicate';
+} | {
+    type: 'limited';
+} | {
+    type: 'store-failure';
+};
 /** What the runtime knows of the connection: its peer's address (Node's `socket.remoteAddress`). */
 interface Peer {
     address?: string;
@@ -60,9 +91,12 @@ interface DedupStore {
     set(key: string, value: string, ms: number): Promise<void>;
     /** Deletes `key` if it still holds `value`: a claim that lapsed and was taken by another is left alone. */
     release(key: string, value: string): Promise<void>;
+    /**
+     * Takes a token from the bucket under `key` (`burst` when new, refilled at `perSecond`), atomically: 0 when one
+     * was taken, else the milliseconds until there is one. A store without it limits in the proxy's own memory.
+     */
+    take?(key: string, perSecond: number, burst: number): Promise<number>;
 }
-
-/** The two places the proxy can remember what it forwarded: this process's memory, or a Redis shared by many. */
 
 /**
  * In this process's memory: right for one instance, lost on restart. At most `maxEntries` keys are kept (the
@@ -84,8 +118,6 @@ declare function redisStore(client: RedisClient, { prefix }?: {
     prefix?: string;
 }): DedupStore;
 
-/** Node's `http` module in front of the Web-standard handler: `http.createServer(toNodeHandler(proxy))`. */
-
 /** What `toNodeHandler` needs of Node's `IncomingMessage` and `ServerResponse`. */
 interface NodeRequest extends AsyncIterable<Uint8Array> {
     method?: string;
@@ -103,10 +135,11 @@ interface NodeResponse {
  * Serves the handler with Node's `http` module, passing it the peer's address. It never rejects, so a server that
  * ignores its promise (as `http.createServer(toNodeHandler(proxy))` does) cannot be brought down by a request:
  * a method or Host the Fetch API refuses gets 400, an upload cut off midway no answer (no one is there to read it).
+ * A handler of createProxy is served from Node's request and response directly; any other through a Web Request.
  */
 declare function toNodeHandler(handler: ProxyHandler): (req: NodeRequest, res: NodeResponse) => Promise<void>;
 
 declare function createProxy(options: ProxyOptions): ProxyHandler;
 
 export { createProxy, memoryStore, redisStore, toNodeHandler };
-export type { DedupStore, NodeRequest, NodeResponse, Peer, ProxyHandler, ProxyOptions, RedisClient };
+export type { DedupStore, NodeRequest, NodeResponse, Peer, ProxyEvent, ProxyHandler, ProxyOptions, RateLimit, RedisClient };

@@ -83,8 +83,99 @@ function visitorAddress(peer, forwarded, trusted) {
     return bytes && textOf(bytes);
 }
 
+/**
+ * What the proxy reads and answers, in plain objects rather than the Fetch API's `Request` and `Response`: a Node
+ * server reads and writes these directly (node.ts), and only the Web-standard handler turns them into a Response.
+ * Building a Request and a Response for every event, and reading their bodies back through Web streams, cost Node
+ * about a third of the proxy's CPU.
+ */
+/** The most an event may carry: one keepalive request's share (64 KiB), as the tag itself holds to. */
+const MAX_BODY = 64 * 1024;
+/** The proxy's own work on a request, which a handler of createProxy carries under this key for toNodeHandler. */
+const SERVE = Symbol.for('p13n-tag proxy serve');
+const answer = (status, body, headers = {}) => ({ status, headers, body });
 /** An error the proxy answers itself, in the API's own shape, `{code, message}`, so the tag reads it as the service's. */
-const apiError = (status, code, message, headers = {}) => new Response(JSON.stringify({ code, message: 'p13n proxy: ' + message }), { status, headers: { 'Content-Type': 'application/json', ...headers } });
+const apiError = (status, code, message, headers = {}) => answer(status, JSON.stringify({ code, message: 'p13n proxy: ' + message }), { 'content-type': 'application/json', ...headers });
+/** The answer as a Fetch API Response (an empty body as none: a Response with a body cannot have status 204). */
+const toResponse = ({ status, headers, body }) => new Response(body && body.length ? body : null, { status, headers });
+/** Chunks as one run of bytes. */
+function concat(chunks) {
+    const bytes = new Uint8Array(chunks.reduce((size, chunk) => size + chunk.length, 0));
+    chunks.reduce((offset, chunk) => (bytes.set(chunk, offset), offset + chunk.length), 0);
+    return bytes;
+}
+
+/**
+ * Every call the proxy makes to its store goes through here: a store that does not answer in time is taken as
+ * down, the proxy works without it for a while (forwarding at least once, and letting traffic through the rate
+ * limit, whose buckets are in the store too), and says so once, and once more when it answers again. A store must never keep a visitor waiting long.
+ *
+ * "In time" is counted in time the proxy could have heard the answer. Node reads an answer only when its event loop
+ * is free; a busy proxy (a long task, GC, a CPU it shares) runs its timers before it reads what arrived meanwhile,
+ * so a timer alone took a stalled proxy for a dead store and stopped deduplicating while Redis was fine.
+ */
+/** A store that does not answer within this, counted in time the event loop was free, is taken as down. */
+const STORE_TIMEOUT_MS = 1000;
+/** After a store failure, how long the proxy works without it, rather than wait on it for every request. */
+const STORE_RETRY_MS = 5000;
+/** How often the event loop's stalls are measured: a tick that comes late by more than this was stalled. */
+const TICK_MS = 50;
+/**
+ * A measure of the event loop's stalls: the milliseconds it has been stalled since it was made, counted by a
+ * ticker that comes late when the loop is busy. One per proxy, which lives as long as its process.
+ */
+function loopStalls() {
+    var _a, _b;
+    let stalled = 0;
+    let lastTick = Date.now();
+    const now = () => stalled + Math.max(0, Date.now() - lastTick - TICK_MS);
+    const ticker = setInterval(() => {
+        stalled = now();
+        lastTick = Date.now();
+    }, TICK_MS);
+    // never the reason a process stays up (Node; other runtimes have no unref)
+    (_b = (_a = ticker).unref) === null || _b === void 0 ? void 0 : _b.call(_a);
+    return now;
+}
+function guardStore(log, onFailure = () => { }) {
+    let downUntil = 0;
+    const stalledNow = loopStalls();
+    return {
+        ask(work) {
+            let timer;
+            const started = Date.now();
+            const stalledAtStart = stalledNow();
+            const late = new Promise((_, reject) => {
+                const check = () => {
+                    const heard = Date.now() - started - (stalledNow() - stalledAtStart);
+                    if (heard >= STORE_TIMEOUT_MS)
+                        reject(new Error(`no answer in ${STORE_TIMEOUT_MS} ms`));
+                    // the loop was stalled: wait on, and let it read what may have arrived meanwhile
+                    else
+                        timer = setTimeout(check, STORE_TIMEOUT_MS - heard);
+                };
+                timer = setTimeout(check, STORE_TIMEOUT_MS);
+            });
+            return Promise.race([work, late])
+                .finally(() => clearTimeout(timer))
+                .then((value) => {
+                if (downUntil)
+                    log('p13n proxy: the deduplication store answers again; deduplicating');
+                downUntil = 0;
+                return value;
+            });
+        },
+        down(error) {
+            onFailure();
+            if (!downUntil) {
+                log(`p13n proxy: the deduplication store failed (${error instanceof Error ? error.message : error}); ` +
+                    'forwarding every arrival (at least once, duplicates possible) until it answers again');
+            }
+            downUntil = Date.now() + STORE_RETRY_MS;
+        },
+        isDown: () => Date.now() < downUntil,
+    };
+}
 
 /**
  * Exactly once at the service: the first arrival of an event's uuid is forwarded, and every later arrival of it
@@ -95,50 +186,31 @@ const apiError = (status, code, message, headers = {}) => new Response(JSON.stri
 const PENDING = 'pending ';
 /** How often a later arrival looks whether the first one's answer is in. */
 const POLL_MS = 50;
-/** A store that does not answer within this is treated as unreachable, so a visitor never waits on it long. */
-const STORE_TIMEOUT_MS = 1000;
-/** After a store failure, how long the proxy forwards without asking the store, rather than wait on it each time. */
-const STORE_RETRY_MS = 5000;
 /** Answers sending again cannot change are remembered; a failure (5xx, 429, 408, a timeout's 502) is not. */
 const final = (status) => status < 500 && status != 429 && status != 408;
-const replay = ({ status, type, body }) => new Response(body || null, { status, headers: { ...(type ? { 'Content-Type': type } : {}), 'P13n-Duplicate': 'true' } });
-const busy = () => apiError(503, 9999, 'this event is still being forwarded; send it again later', { 'Retry-After': '1' });
+const replay = ({ status, type, body }) => answer(status, body, { ...(type ? { 'content-type': type } : {}), 'p13n-duplicate': 'true' });
+const busy = () => apiError(503, 9999, 'this event is still being forwarded; send it again later', { 'retry-after': '1' });
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-/** Returns `once(key, forward)`: `forward()` for the first arrival of `key`, its remembered answer for the rest. */
-function deduplicate({ store, rememberMs, claimMs, log }) {
-    let downUntil = 0;
-    const ask = (work) => {
-        let timer;
-        const late = new Promise((_, reject) => {
-            timer = setTimeout(() => reject(new Error(`no answer in ${STORE_TIMEOUT_MS} ms`)), STORE_TIMEOUT_MS);
-        });
-        return Promise.race([work, late])
-            .finally(() => clearTimeout(timer))
-            .then((value) => {
-            if (downUntil)
-                log('p13n proxy: the deduplication store answers again; deduplicating');
-            downUntil = 0;
-            return value;
-        });
-    };
-    const down = (error) => {
-        if (!downUntil) {
-            log(`p13n proxy: the deduplication store failed (${error instanceof Error ? error.message : error}); ` +
-                'forwarding every arrival (at least once, duplicates possible) until it answers again');
-        }
-        downUntil = Date.now() + STORE_RETRY_MS;
-    };
+/**
+ * Returns `once(key, forward, admit)`: `forward()` for the first arrival of `key`, its remembered answer for the
+ * rest; `admit()` (the rate limit) is asked meanwhile, and its refusal is the answer of an arrival it refuses.
+ */
+function deduplicate({ store, rememberMs, claimMs, guard, duplicate }) {
+    const { ask, down } = guard;
     /**
      * `'claimed'` once this arrival holds the claim, the remembered answer when the first arrival's is in, `'busy'`
-     * when it is still being forwarded after a claim's whole life, `'unknown'` when the store fails.
+     * when it is still being forwarded after a claim's whole life, and when the store fails, the claim it may have
+     * set all the same (a claim that timed out may still land).
      */
-    async function claimOrWait(key, claim) {
+    async function claimOrWait(key, claim, first) {
         const deadline = Date.now() + claimMs;
         let held;
+        let claiming = first;
         try {
             for (;;) {
-                if (await ask(store.claim(key, claim, claimMs)))
+                if (await ask(claiming))
                     return 'claimed';
+                claiming = Promise.resolve(false);
                 held = await ask(store.get(key));
                 if (held && !held.startsWith(PENDING))
                     break;
@@ -147,11 +219,12 @@ function deduplicate({ store, rememberMs, claimMs, log }) {
                     return 'busy';
                 if (held)
                     await sleep(POLL_MS);
+                claiming = store.claim(key, claim, claimMs);
             }
         }
         catch (error) {
             down(error);
-            return 'unknown';
+            return { unknown: claiming };
         }
         try {
             const answer = JSON.parse(held);
@@ -159,95 +232,128 @@ function deduplicate({ store, rememberMs, claimMs, log }) {
                 return answer;
         }
         catch { }
-        return 'unknown'; // not written by this proxy: forwarding is the safe side
+        return { unknown: claiming }; // not written by this proxy: forwarding is the safe side
     }
-    return async function once(key, forward) {
-        if (Date.now() < downUntil)
-            return forward();
+    /** Remembers a final answer under the claim, or gives the claim up for a failure, so that a resend need not wait. */
+    async function settle(key, claim, reply) {
+        if (!final(reply.status))
+            return void (await ask(store.release(key, claim)).catch(down));
+        const { status, headers, body } = reply;
+        const remembered = { status, type: headers['content-type'] || null, body: typeof body == 'string' ? body : new TextDecoder().decode(body || undefined) };
+        await ask(store.set(key, JSON.stringify(remembered), rememberMs)).catch(down);
+    }
+    return async function once(key, forward, admit) {
+        if (guard.isDown())
+            return (await admit()) || forward();
         const claim = PENDING + crypto.randomUUID();
-        const found = await claimOrWait(key, claim);
-        if (found == 'unknown')
-            return forward();
+        // the claim and the rate limit at once: one round trip to the store before the forward, not two
+        const first = store.claim(key, claim, claimMs);
+        first.catch(() => { }); // heard below (ask): not an unhandled rejection while the rate limit is asked
+        const refused = await admit();
+        if (refused) {
+            // not forwarded: a claim it took is given back at once
+            void ask(first).then((mine) => (mine ? ask(store.release(key, claim)) : undefined)).catch(() => { });
+            return refused;
+        }
+        const found = await claimOrWait(key, claim, first);
         if (found == 'busy')
             return busy();
-        if (found != 'claimed')
-            return replay(found);
-        const response = await forward();
-        if (!final(response.status)) {
-            await ask(store.release(key, claim)).catch(down);
-            return response;
+        // answered as soon as the service has: the answer is stored meanwhile (`settled`, which a server awaits
+        // before it counts the request done)
+        if (found == 'claimed') {
+            const reply = await forward();
+            return { ...reply, settled: settle(key, claim, reply) };
         }
-        const answer = { status: response.status, type: response.headers.get('Content-Type'), body: await response.text() };
-        await ask(store.set(key, JSON.stringify(answer), rememberMs)).catch(down);
-        return new Response(answer.body || null, { status: answer.status, headers: response.headers });
+        if (!('unknown' in found))
+            return duplicate(), replay(found);
+        const reply = await forward();
+        // a claim that timed out may have been set: left unsettled, it would hold a resend off for a claim's life and
+        // then let it through again. Once it is known (within a bound), it is settled as any other; the visitor does
+        // not wait for that.
+        const late = Promise.race([found.unknown, sleep(STORE_TIMEOUT_MS).then(() => false)]);
+        void late.then((mine) => (mine ? settle(key, claim, reply) : undefined)).catch(() => { });
+        return reply;
     };
 }
 
-/** The most an event may carry: one keepalive request's share (64 KiB), as the tag itself holds to. */
-const MAX_BODY = 64 * 1024;
-/** Up to one byte over the limit; the rest is read and discarded after, so a huge upload costs no memory. */
-async function readCapped$1(req) {
-    const chunks = [];
-    const source = req[Symbol.asyncIterator]();
-    let size = 0;
-    while (size <= MAX_BODY) {
-        const { value, done } = await source.next();
-        if (done)
-            return chunks;
-        chunks.push(value.subarray(0, MAX_BODY + 1 - size));
-        size += chunks[chunks.length - 1].length;
-    }
-    // answered (413) while the rest still arrives
-    void (async () => {
-        while (!(await source.next()).done)
-            ;
-    })().catch(() => { });
-    return chunks;
-}
-const plain = (status, text) => new Response(text, { status, headers: { 'Content-Type': 'text/plain' } });
 /**
- * Serves the handler with Node's `http` module, passing it the peer's address. It never rejects, so a server that
- * ignores its promise (as `http.createServer(toNodeHandler(proxy))` does) cannot be brought down by a request:
- * a method or Host the Fetch API refuses gets 400, an upload cut off midway no answer (no one is there to read it).
+ * A rate limit per visitor address: a token bucket of `burst` requests, refilled at `perSecond`. Every request the
+ * proxy forwards counts against the site's own limits at Treasure Data (429 with 2003 or 2013), so one client
+ * flooding the proxy would otherwise take personalization down for every visitor. The buckets live in the store,
+ * so every instance on one Redis limits together. A store that fails lets traffic through, as deduplication does.
  */
-function toNodeHandler(handler) {
-    return async (req, res) => {
-        let response;
+/** What a visitor may send by default: a busy office or mobile carrier behind one address must still get through. */
+const DEFAULT_LIMIT = { perSecond: 20, burst: 200 };
+/**
+ * The `code` of the proxy's own 429 (the API's own limits answer 2003 and 2013): the tag retries it after
+ * `Retry-After`, as it does any 429 whose code is not a 3xxx (a request the service refuses for good).
+ */
+const LIMITED_CODE = 429;
+const MINUTE = 60000;
+function limitOptions(option) {
+    if (option === false)
+        return;
+    const { perSecond, burst } = { ...DEFAULT_LIMIT, ...option };
+    if (!(typeof perSecond == 'number' && perSecond > 0 && perSecond < Infinity)) {
+        throw new Error('p13n proxy: rateLimit.perSecond must be a number of requests above 0 (or rateLimit: false)');
+    }
+    if (!(Number.isInteger(burst) && burst >= 1))
+        throw new Error('p13n proxy: rateLimit.burst must be a whole number of requests, at least 1');
+    return { perSecond, burst };
+}
+/**
+ * Returns `limited(visitor)`: undefined when the visitor may go on, the 429 to answer otherwise. A visitor whose
+ * address is unknown (no peer) is not limited: one bucket for all of them would limit everyone together.
+ */
+function rateLimiter(store, limit, guard, log) {
+    let quietUntil = 0;
+    /** Requests refused since the last line in the log. */
+    let unsaid = 0;
+    return async function limited(visitor) {
+        if (!visitor || guard.isDown() || !store.take)
+            return;
+        let waitMs;
         try {
-            const method = (req.method || 'GET').toUpperCase();
-            // methods `new Request` refuses (TRACE, CONNECT), and bodies never needed
-            if (method != 'POST')
-                response = new Response('Method Not Allowed', { status: 405, headers: { Allow: 'POST' } });
-            else {
-                const headers = new Headers();
-                let url;
-                try {
-                    for (const [name, value] of Object.entries(req.headers)) {
-                        if (value !== undefined)
-                            headers.set(name, Array.isArray(value) ? value.join(', ') : value);
-                    }
-                    url = new URL(req.url || '/', 'http://' + (headers.get('Host') || 'localhost'));
-                }
-                catch {
-                    response = plain(400, 'Bad Request: the Host or a header cannot be read');
-                }
-                response !== null && response !== void 0 ? response : (response = await readCapped$1(req).then((chunks) => handler(new Request(url, { method, headers, body: new Blob(chunks) }), { address: req.socket && req.socket.remoteAddress }), () => plain(400, 'Bad Request: the body was cut off')));
-            }
+            waitMs = await guard.ask(store.take('rate:' + visitor, limit.perSecond, limit.burst));
         }
-        catch {
-            response = plain(500, 'Internal Server Error in the p13n proxy');
+        catch (error) {
+            guard.down(error);
+            return;
         }
-        try {
-            const out = {};
-            response.headers.forEach((value, name) => (out[name] = value));
-            const body = new Uint8Array(await response.arrayBuffer());
-            res.writeHead(response.status, out);
-            res.end(body);
+        if (!(waitMs > 0))
+            return;
+        unsaid++;
+        if (Date.now() >= quietUntil) {
+            // a line a minute at most, however hard the proxy is flooded
+            log(`p13n proxy: rate limited ${unsaid} request(s) in the last minute (${limit.perSecond}/s, bursts of ${limit.burst} per address); latest from ${visitor}`);
+            quietUntil = Date.now() + MINUTE;
+            unsaid = 0;
         }
-        catch {
-            // the connection is gone: nothing to answer
-        }
+        const seconds = Math.max(1, Math.ceil(waitMs / 1000));
+        return apiError(429, LIMITED_CODE, `too many requests from this address; send again in ${seconds} s`, { 'retry-after': String(seconds) });
     };
+}
+/**
+ * A bucket in memory: `[tokens, at]`. Returns the milliseconds until a token is there (0: one was taken). A bucket
+ * that would be full again is the same as none: the least recent ones are dropped as they fill, and beyond
+ * `maxEntries` whatever their state, so the map holds the visitors who sent recently, and never more.
+ */
+function takeFrom(buckets, key, perSecond, burst, maxEntries) {
+    const now = Date.now();
+    const [tokens, at] = buckets.get(key) || [burst, now];
+    const available = Math.min(burst, tokens + ((now - at) * perSecond) / 1000);
+    buckets.delete(key); // to the end of the insertion order: the least recent visitors go first
+    if (available < 1) {
+        buckets.set(key, [available, now]);
+        return Math.ceil(((1 - available) * 1000) / perSecond);
+    }
+    buckets.set(key, [available - 1, now]);
+    for (const [oldest, [left, since]] of buckets) {
+        if (buckets.size <= maxEntries && left + ((now - since) * perSecond) / 1000 < burst)
+            break;
+        buckets.delete(oldest);
+    }
+    return 0;
 }
 
 /** Which pages may use the proxy: its `origins` option, exact origins or `scheme://*.domain[:port]`. */
@@ -299,6 +405,7 @@ function originTest(origins) {
     };
 }
 
+/** The two places the proxy can remember what it forwarded: this process's memory, or a Redis shared by many. */
 /**
  * In this process's memory: right for one instance, lost on restart. At most `maxEntries` keys are kept (the
  * oldest go first), so memory stays bounded at about `maxEntries` times an answer's size whatever the traffic.
@@ -317,6 +424,7 @@ function memoryStore({ maxEntries = 100000 } = {}) {
         return entry && entry[1] > Date.now() ? entry[0] : null;
     };
     const held = (key) => { var _a; return (_a = live(claims, key)) !== null && _a !== void 0 ? _a : live(answers, key); };
+    const buckets = new Map();
     return {
         claim: async (key, value, ms) => {
             if (held(key) !== null)
@@ -336,10 +444,30 @@ function memoryStore({ maxEntries = 100000 } = {}) {
             }
         },
         release: async (key, value) => void (live(claims, key) === value && claims.delete(key)),
+        take: async (key, perSecond, burst) => takeFrom(buckets, key, perSecond, burst, maxEntries),
     };
 }
 // compare and delete in one step: Redis runs a script atomically
 const RELEASE = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0";
+/**
+ * A token bucket, atomically, on Redis's clock (instances' clocks may differ): "tokens at" under the key, which
+ * expires once the bucket would be full again (a full bucket and none are the same). Returns 0 when a token was
+ * taken, else the milliseconds until there is one.
+ */
+const TAKE = `local clock = redis.call('TIME')
+local now = clock[1] * 1000 + math.floor(clock[2] / 1000)
+local rate, burst = tonumber(ARGV[1]) / 1000, tonumber(ARGV[2])
+local tokens, at = burst, now
+local held = redis.call('GET', KEYS[1])
+if held then
+  local t, a = string.match(held, '^(%S+) (%S+)$')
+  if t then tokens, at = tonumber(t), tonumber(a) end
+end
+tokens = math.min(burst, tokens + math.max(0, now - at) * rate)
+if tokens < 1 then return math.ceil((1 - tokens) / rate) end
+tokens = tokens - 1
+redis.call('SET', KEYS[1], string.format('%.6f %d', tokens, now), 'PX', math.ceil((burst - tokens) / rate) + 1000)
+return 0`;
 /**
  * In Redis, so every proxy instance that uses the same server deduplicates together. Pass a connected client of
  * the official `redis` package, made with `disableOfflineQueue: true` so that commands fail at once rather than
@@ -350,6 +478,25 @@ function redisStore(client, { prefix = 'p13n:' } = {}) {
         throw new Error('p13n proxy: redisStore needs a client of the `redis` package: redisStore(await createClient({ url }).connect())');
     }
     const run = (...args) => client.sendCommand(args);
+    /**
+     * Runs a script by its SHA-1 (EVALSHA), loading it with EVAL only when Redis does not know it (NOSCRIPT: it
+     * restarted, or never saw it): the rate limit runs one for every request, and its text is 600 bytes.
+     */
+    const script = (source) => {
+        const sha = crypto.subtle.digest('SHA-1', new TextEncoder().encode(source)).then((digest) => Array.from(new Uint8Array(digest), (byte) => byte.toString(16).padStart(2, '0')).join(''));
+        return async (key, ...args) => {
+            try {
+                return await run('EVALSHA', await sha, '1', prefix + key, ...args);
+            }
+            catch (error) {
+                if (!/NOSCRIPT/.test(String(error instanceof Error ? error.message : error)))
+                    throw error;
+                return run('EVAL', source, '1', prefix + key, ...args);
+            }
+        };
+    };
+    const release = script(RELEASE);
+    const take = script(TAKE);
     // Redis takes whole milliseconds only
     const px = (ms) => String(Math.ceil(ms));
     return {
@@ -359,8 +506,105 @@ function redisStore(client, { prefix = 'p13n:' } = {}) {
             return value == null ? null : String(value);
         },
         set: async (key, value, ms) => void (await run('SET', prefix + key, value, 'PX', px(ms))),
-        release: async (key, value) => void (await run('EVAL', RELEASE, '1', prefix + key, value)),
+        release: async (key, value) => void (await release(key, value)),
+        take: async (key, perSecond, burst) => Number(await take(key, String(perSecond), String(burst))),
     };
+}
+
+/** Node's `http` module in front of the handler: `http.createServer(toNodeHandler(proxy))`. */
+const textAnswer = (status, text) => answer(status, text, { 'content-type': 'text/plain' });
+/** Up to one byte over the limit; the rest is read and discarded after, so a huge upload costs no memory. */
+async function readCapped$1(req) {
+    const chunks = [];
+    const source = req[Symbol.asyncIterator]();
+    let size = 0;
+    while (size <= MAX_BODY) {
+        const { value, done } = await source.next();
+        if (done)
+            return chunks;
+        chunks.push(value.subarray(0, MAX_BODY + 1 - size));
+        size += chunks[chunks.length - 1].length;
+    }
+    // answered (413) while the rest still arrives
+    void (async () => {
+        while (!(await source.next()).done)
+            ;
+    })().catch(() => { });
+    return chunks;
+}
+/**
+ * Serves the handler with Node's `http` module, passing it the peer's address. It never rejects, so a server that
+ * ignores its promise (as `http.createServer(toNodeHandler(proxy))` does) cannot be brought down by a request:
+ * a method or Host the Fetch API refuses gets 400, an upload cut off midway no answer (no one is there to read it).
+ * A handler of createProxy is served from Node's request and response directly; any other through a Web Request.
+ */
+function toNodeHandler(handler) {
+    const serve = handler[SERVE];
+    return async (req, res) => {
+        let reply;
+        try {
+            const method = (req.method || 'GET').toUpperCase();
+            // methods `new Request` refuses (TRACE, CONNECT), and bodies never needed
+            if (method != 'POST')
+                reply = answer(405, 'Method Not Allowed', { allow: 'POST' });
+            else
+                reply = await (serve ? served(serve, req, method) : throughFetch(handler, req, method));
+        }
+        catch {
+            reply = textAnswer(500, 'Internal Server Error in the p13n proxy');
+        }
+        try {
+            const body = typeof reply.body == 'string' ? new TextEncoder().encode(reply.body) : reply.body || new Uint8Array(0);
+            res.writeHead(reply.status, { ...reply.headers, 'content-length': String(body.length) });
+            res.end(body);
+        }
+        catch {
+            // the connection is gone: nothing to answer
+        }
+        // answered; done once the answer is stored too (a server's graceful shutdown waits for this promise)
+        await reply.settled;
+    };
+}
+/** A header as the Fetch API reads it: Node's repeated ones joined. */
+const headerOf = (req) => (name) => {
+    const value = req.headers[name];
+    return value === undefined ? null : Array.isArray(value) ? value.join(', ') : value;
+};
+const urlOf = (req, host) => new URL(req.url || '/', 'http://' + (host || 'localhost'));
+async function served(serve, req, method) {
+    const header = headerOf(req);
+    let url;
+    try {
+        url = urlOf(req, header('host'));
+    }
+    catch {
+        return textAnswer(400, 'Bad Request: the Host or a header cannot be read');
+    }
+    const chunks = await readCapped$1(req).catch(() => undefined);
+    if (!chunks)
+        return textAnswer(400, 'Bad Request: the body was cut off');
+    return serve({ method, url, header, body: concat(chunks), peer: req.socket && req.socket.remoteAddress });
+}
+async function throughFetch(handler, req, method) {
+    const headers = new Headers();
+    let url;
+    try {
+        for (const [name, value] of Object.entries(req.headers)) {
+            if (value !== undefined)
+                headers.set(name, Array.isArray(value) ? value.join(', ') : value);
+        }
+        url = urlOf(req, headers.get('Host'));
+    }
+    catch {
+        return textAnswer(400, 'Bad Request: the Host or a header cannot be read');
+    }
+    const chunks = await readCapped$1(req).catch(() => undefined);
+    if (!chunks)
+        return textAnswer(400, 'Bad Request: the body was cut off');
+    const response = await handler(new Request(url, { method, headers, body: concat(chunks) }), { address: req.socket && req.socket.remoteAddress });
+    const out = {};
+    response.headers.forEach((value, name) => (out[name] = value));
+    return answer(response.status, new Uint8Array(await response.arrayBuffer()), out);
 }
 
 /**
@@ -388,15 +632,8 @@ async function readCapped(request) {
     }
     if (reader && size > MAX_BODY)
         void reader.cancel().catch(() => { });
-    const bytes = new Uint8Array(size);
-    chunks.reduce((offset, chunk) => (bytes.set(chunk, offset), offset + chunk.length), 0);
-    return bytes.buffer;
+    return concat(chunks);
 }
-/** The headers among `names` that `from` has, as `[name, value]` pairs. */
-const pick = (from, names) => names.flatMap((name) => {
-    const value = from.get(name);
-    return value ? [[name, value]] : [];
-});
 /** The event, when the body is a JSON object; what was wrong with it otherwise. */
 function eventOf(bytes) {
     let event;
@@ -408,10 +645,28 @@ function eventOf(bytes) {
     }
     return event && typeof event == 'object' && !Array.isArray(event) ? event : 'the body is not a JSON object';
 }
+/**
+ * Signals for the forwards' timeouts. A signal of its own for each (AbortSignal.timeout) cost Node 20 about a tenth
+ * of the proxy's CPU (every signal is made a transferable object): the forwards that start within the same tenth
+ * of `ms` (100 ms at most) share one, so each is aborted between `ms` and 1.1 × `ms` after it started.
+ */
+function sharedTimeouts(ms) {
+    const step = Math.min(100, ms / 10);
+    let signal;
+    let until = 0;
+    return () => {
+        if (!signal || Date.now() >= until) {
+            signal = AbortSignal.timeout(ms + step);
+            until = Date.now() + step;
+        }
+        return signal;
+    };
+}
 function createProxy(options) {
     const { apiKey, token, tables, endpoint = 'https://us01.p13n.in.treasuredata.com', timeout = 10000, window: rememberMs = DAY } = options;
     const send = options.fetch || fetch;
     const log = options.log || ((message) => console.warn(message));
+    const observe = options.observe || (() => { });
     if (!/^\d+\/[0-9a-f]{40}$/i.test(apiKey))
         throw new Error('p13n proxy: apiKey must be "{account_id}/{40 hex}"');
     if (!/^\d+\/\d+\/[0-9a-f]{32}$/i.test(token))
@@ -426,60 +681,101 @@ function createProxy(options) {
     const allowed = originTest(options.origins);
     const trusted = hopTest(options.trustedProxies);
     const base = new URL(endpoint).href.replace(/\/$/, '');
+    const limit = limitOptions(options.rateLimit);
     const store = options.store === false ? undefined : options.store || memoryStore();
+    const guard = guardStore(log, () => observe({ type: 'store-failure' }));
     // a claim outlives the longest forward, so only a crashed instance's claim ever lapses
-    const once = store && deduplicate({ store, rememberMs, claimMs: timeout + 2000, log });
-    async function forward(path, body, request, visitor) {
+    const once = store && deduplicate({ store, rememberMs, claimMs: timeout + 2000, guard, duplicate: () => observe({ type: 'duplicate' }) });
+    // without a store that keeps buckets, each instance keeps its own
+    const buckets = new Map();
+    const taker = store && store.take ? store : { take: async (key, rate, burst) => takeFrom(buckets, key, rate, burst, 100000) };
+    const limited = limit ? rateLimiter(taker, limit, guard, log) : async () => undefined;
+    const timeoutSignal = sharedTimeouts(timeout);
+    async function forward(path, incoming, visitor) {
         const headers = {
             // fixed here, so a page may also send text/plain (navigator.sendBeacon can send nothing else)
             'Content-Type': MEDIA_TYPE,
             Accept: MEDIA_TYPE,
             Authorization: 'TD1 ' + apiKey,
             'WP13n-Token': token,
-            // the service checks the page's Origin (3007) and may check the visitor's address (3005)
-            ...Object.fromEntries(pick(request.headers, ['Origin', 'User-Agent'])),
         };
-        if (visitor)
-            headers['X-Forwarded-For'] = visitor;
+        // the service checks the page's Origin (3007) and may check the visitor's address (3005)
+        for (const [name, value] of [['Origin', incoming.header('origin')], ['User-Agent', incoming.header('user-agent')], ['X-Forwarded-For', visitor]]) {
+            if (value)
+                headers[name] = value;
+        }
+        const started = performance.now();
+        const forwarded = (reply) => (observe({ type: 'forwarded', status: reply.status, seconds: (performance.now() - started) / 1000 }), reply);
         try {
-            const upstream = await send(base + path, { method: 'POST', headers, body, signal: AbortSignal.timeout(timeout) });
-            const bytes = await upstream.arrayBuffer();
-            // an empty body as null: a Response with a body cannot have status 204
-            return new Response(bytes.byteLength ? bytes : null, { status: upstream.status, headers: pick(upstream.headers, ['Content-Type', 'Retry-After']) });
+            const upstream = await send(base + path, { method: 'POST', headers, body: incoming.body, signal: timeoutSignal() });
+            const body = new Uint8Array(await upstream.arrayBuffer());
+            const passed = {};
+            for (const name of ['content-type', 'retry-after']) {
+                const value = upstream.headers.get(name);
+                if (value)
+                    passed[name] = value;
+            }
+            return forwarded(answer(upstream.status, body, passed));
         }
         catch {
             // no JSON body: the tag reports `http` 502, retryable
-            return new Response('Bad Gateway: the personalization service did not answer', { status: 502 });
+            return forwarded(answer(502, 'Bad Gateway: the personalization service did not answer'));
         }
     }
-    async function handle(request, peer) {
-        if (request.method != 'POST') {
-            return new Response('Method Not Allowed', { status: 405, headers: { Allow: 'POST' } });
-        }
-        const { pathname } = new URL(request.url);
+    const tooLarge = () => apiError(413, 413, `an event may have ${MAX_BODY} bytes`);
+    async function serve(incoming) {
+        if (incoming.method != 'POST')
+            return answer(405, 'Method Not Allowed', { allow: 'POST' });
+        const { pathname } = incoming.url;
         const path = /\/([0-9a-z_]{3,128})\/([0-9a-z_]{3,128})\/?$/.exec(pathname);
         if (!path || tables.indexOf(path[1] + '/' + path[2]) < 0)
             return apiError(404, 404, 'this proxy does not write to ' + pathname);
-        const origin = request.headers.get('Origin');
+        const origin = incoming.header('origin');
         if (!allowed(origin)) {
             return apiError(403, 3007, `pages on ${origin ? JSON.stringify(origin) : 'an unnamed origin (no Origin header)'} may not use this proxy: add the origin to its origins`);
         }
-        const tooLarge = () => apiError(413, 413, `an event may have ${MAX_BODY} bytes`);
-        if (Number(request.headers.get('Content-Length')) > MAX_BODY)
+        if (Number(incoming.header('content-length')) > MAX_BODY || incoming.body.length > MAX_BODY)
             return tooLarge();
-        const body = await readCapped(request);
-        if (body.byteLength > MAX_BODY)
-            return tooLarge();
-        const event = eventOf(body);
+        const event = eventOf(incoming.body);
         if (typeof event == 'string')
             return apiError(400, 3004, event + ': an event is a JSON object');
-        const send = () => forward(`/${path[1]}/${path[2]}`, body, request, visitorAddress(peer && peer.address, request.headers.get('X-Forwarded-For'), trusted));
+        const visitor = visitorAddress(incoming.peer, incoming.header('x-forwarded-for'), trusted);
+        const admit = async () => {
+            const refused = await limited(visitor);
+            if (refused)
+                observe({ type: 'limited' });
+            return refused;
+        };
+        const forwardIt = () => forward(`/${path[1]}/${path[2]}`, incoming, visitor);
         const uuid = event.uuid;
+        if (once && typeof uuid == 'string' && UUID.test(uuid))
+            return once(`${path[1]}/${path[2]}/${uuid.toLowerCase()}`, forwardIt, admit);
         // no uuid to go by: forwarded as it is, every time
-        return once && typeof uuid == 'string' && UUID.test(uuid) ? once(`${path[1]}/${path[2]}/${uuid.toLowerCase()}`, send) : send();
+        return (await admit()) || forwardIt();
     }
     // never rejects: a runtime that does not catch (Node's http) must not go down for one request
-    return (request, peer) => handle(request, peer).catch(() => apiError(500, 9999, 'internal error; the event was not forwarded'));
+    const safely = (incoming) => serve(incoming).catch(() => apiError(500, 9999, 'internal error; the event was not forwarded'));
+    const handler = async (request, peer) => {
+        // refused before the body is read: another method, or a length over the limit
+        if (request.method != 'POST')
+            return toResponse(answer(405, 'Method Not Allowed', { allow: 'POST' }));
+        if (Number(request.headers.get('Content-Length')) > MAX_BODY)
+            return toResponse(tooLarge());
+        let incoming;
+        try {
+            const body = await readCapped(request);
+            incoming = { method: request.method, url: new URL(request.url), header: (name) => request.headers.get(name), body, peer: peer && peer.address };
+        }
+        catch {
+            return toResponse(apiError(400, 400, 'the body could not be read'));
+        }
+        const reply = await safely(incoming);
+        // a runtime may end the work once the Response is returned (serverless): the answer is stored first
+        await reply.settled;
+        return toResponse(reply);
+    };
+    // toNodeHandler serves from Node's own request and response, with no Request or Response in between
+    return Object.assign(handler, { [SERVE]: safely });
 }
 
 export { createProxy, memoryStore, redisStore, toNodeHandler };
