@@ -26,7 +26,7 @@ const CONNECTIONS = 50; // per instance at saturation
 const WARMUP_SECONDS = flags.quick ? 2 : 3;
 // each memory step is at least one request per connection of each instance
 if (EVENTS < 2 * CONNECTIONS) throw new Error(`--events must be at least ${2 * CONNECTIONS} (${CONNECTIONS} connections to each of two instances)`);
-const TARGETS = ['direct', 'floor', 'proxy'];
+const TARGETS = ['direct', 'floor', 'proxy', 'memory'];
 const CREDENTIALS = { TD_WRITE_KEY: '1/4d8a87c9b3e40e7380bf709c601f6f169a24a90d', P13N_TOKEN: '1/2/0123456789abcdef0123456789abcdef' };
 
 const began = Date.now();
@@ -41,7 +41,10 @@ const onLine = (name, line) => {
   process.stderr.write(`  ${name}: ${line}\n`);
 };
 
-/** Redis, the stand-in, two proxies and two forwarders: `{ urls: { direct, floor, proxy }, proxies, redis, stop }`. */
+/**
+ * Redis, the stand-in, two proxies on Redis, two proxies on their own memory and two forwarders:
+ * `{ urls: { direct, floor, proxy, memory }, proxies, redis, stop }`.
+ */
 async function startAll() {
   const started = [];
   const keep = (server) => (started.push(server), server);
@@ -58,16 +61,19 @@ async function startAll() {
     const forwarder = new URL('./forwarder.mjs', import.meta.url).pathname;
     const proxies = [];
     const floors = [];
+    const ownMemory = [];
+    const { REDIS_URL: _, ...memoryEnv } = proxyEnv;
     for (const i of [1, 2]) {
       proxies.push(await keep(await startServer(`proxy ${i}`, cli, proxyEnv, onLine)));
       floors.push(await keep(await startServer(`forwarder ${i}`, forwarder, { ...CREDENTIALS, UPSTREAM: standin.url }, onLine)));
+      ownMemory.push(await keep(await startServer(`proxy ${i} (memory)`, cli, memoryEnv, onLine)));
     }
-    const urls = { direct: [standin.url, standin.url], floor: floors.map((s) => s.url), proxy: proxies.map((s) => s.url) };
+    const urls = { direct: [standin.url, standin.url], floor: floors.map((s) => s.url), proxy: proxies.map((s) => s.url), memory: ownMemory.map((s) => s.url) };
     // the bench's own client, for Redis's INFO (memory, CPU)
     const info = createClient({ url: redis.url });
     await info.connect();
     started.push({ stop: () => info.close() });
-    return { urls, proxies, floors, redis, standin, info, stop: () => stopAll(started) };
+    return { urls, proxies, floors, ownMemory, redis, standin, info, stop: () => stopAll(started) };
   } catch (error) {
     await stopAll(started);
     throw error;
@@ -85,7 +91,7 @@ async function cpuNow(env) {
   const info = await env.info.info('cpu');
   const redis = ['used_cpu_user', 'used_cpu_sys'].reduce((total, name) => total + Number(new RegExp(`^${name}:([\\d.]+)`, 'm').exec(info)?.[1]), 0);
   const { user, system } = process.cpuUsage();
-  return { standin: sum([env.standin]), floor: sum(env.floors), proxy: sum(env.proxies), redis, generator: (user + system) / 1e6, machine: machineBusySeconds(), at: Date.now() / 1000 };
+  return { standin: sum([env.standin]), floor: sum(env.floors), proxy: sum(env.proxies), memory: sum(env.ownMemory), redis, generator: (user + system) / 1e6, machine: machineBusySeconds(), at: Date.now() / 1000 };
 }
 
 const cpuSince = (before, after) => Object.fromEntries(Object.keys(after).map((key) => [key, after[key] - before[key]]));
@@ -119,7 +125,7 @@ async function phase(name, env, options) {
   const loads = Object.fromEntries(TARGETS.map((target) => [target, []]));
   const before = await proxyCounters(env.proxies);
   for (let round = 0; round < rounds; round++) {
-    for (const target of [...TARGETS.slice(round % 3), ...TARGETS.slice(0, round % 3)]) {
+    for (const target of [...TARGETS.slice(round % TARGETS.length), ...TARGETS.slice(0, round % TARGETS.length)]) {
       progress(`${name}: ${target}, round ${round + 1} of ${rounds}`);
       const cpu = await cpuNow(env);
       const result = await load(env.urls[target], { ...options, seconds: SECONDS / rounds });
