@@ -98,13 +98,15 @@ interface DedupStore {
     take?(key: string, perSecond: number, burst: number): Promise<number>;
 }
 
+/** The two places the proxy can remember what it forwarded: this process's memory, or a Redis shared by many. */
+
 /**
  * In this process's memory: right for one instance, lost on restart. At most `maxEntries` keys are kept (the
  * oldest go first), so memory stays bounded at about `maxEntries` times an answer's size whatever the traffic.
  */
 declare function memoryStore({ maxEntries }?: {
     maxEntries?: number;
-}): DedupStore;
+}): Required<DedupStore>;
 /** What the store needs of a Redis client: node-redis's `sendCommand` (the `redis` package, v4 and later). */
 interface RedisClient {
     sendCommand(args: string[]): Promise<unknown>;

@@ -94,6 +94,8 @@ const MAX_BODY = 64 * 1024;
 /** The proxy's own work on a request, which a handler of createProxy carries under this key for toNodeHandler. */
 const SERVE = Symbol.for('p13n-tag proxy serve');
 const answer = (status, body, headers = {}) => ({ status, headers, body });
+/** Anything but a POST: refused before its body is read, whichever way the request came. */
+const notAllowed = () => answer(405, 'Method Not Allowed', { allow: 'POST' });
 /** An error the proxy answers itself, in the API's own shape, `{code, message}`, so the tag reads it as the service's. */
 const apiError = (status, code, message, headers = {}) => answer(status, JSON.stringify({ code, message: 'p13n proxy: ' + message }), { 'content-type': 'application/json', ...headers });
 /** The answer as a Fetch API Response (an empty body as none: a Response with a body cannot have status 204). */
@@ -305,16 +307,16 @@ function limitOptions(option) {
  * Returns `limited(visitor)`: undefined when the visitor may go on, the 429 to answer otherwise. A visitor whose
  * address is unknown (no peer) is not limited: one bucket for all of them would limit everyone together.
  */
-function rateLimiter(store, limit, guard, log) {
+function rateLimiter(take, limit, guard, log) {
     let quietUntil = 0;
     /** Requests refused since the last line in the log. */
     let unsaid = 0;
     return async function limited(visitor) {
-        if (!visitor || guard.isDown() || !store.take)
+        if (!visitor || guard.isDown())
             return;
         let waitMs;
         try {
-            waitMs = await guard.ask(store.take('rate:' + visitor, limit.perSecond, limit.burst));
+            waitMs = await guard.ask(take('rate:' + visitor, limit.perSecond, limit.burst));
         }
         catch (error) {
             guard.down(error);
@@ -332,28 +334,6 @@ function rateLimiter(store, limit, guard, log) {
         const seconds = Math.max(1, Math.ceil(waitMs / 1000));
         return apiError(429, LIMITED_CODE, `too many requests from this address; send again in ${seconds} s`, { 'retry-after': String(seconds) });
     };
-}
-/**
- * A bucket in memory: `[tokens, at]`. Returns the milliseconds until a token is there (0: one was taken). A bucket
- * that would be full again is the same as none: the least recent ones are dropped as they fill, and beyond
- * `maxEntries` whatever their state, so the map holds the visitors who sent recently, and never more.
- */
-function takeFrom(buckets, key, perSecond, burst, maxEntries) {
-    const now = Date.now();
-    const [tokens, at] = buckets.get(key) || [burst, now];
-    const available = Math.min(burst, tokens + ((now - at) * perSecond) / 1000);
-    buckets.delete(key); // to the end of the insertion order: the least recent visitors go first
-    if (available < 1) {
-        buckets.set(key, [available, now]);
-        return Math.ceil(((1 - available) * 1000) / perSecond);
-    }
-    buckets.set(key, [available - 1, now]);
-    for (const [oldest, [left, since]] of buckets) {
-        if (buckets.size <= maxEntries && left + ((now - since) * perSecond) / 1000 < burst)
-            break;
-        buckets.delete(oldest);
-    }
-    return 0;
 }
 
 /** Which pages may use the proxy: its `origins` option, exact origins or `scheme://*.domain[:port]`. */
@@ -405,7 +385,6 @@ function originTest(origins) {
     };
 }
 
-/** The two places the proxy can remember what it forwarded: this process's memory, or a Redis shared by many. */
 /**
  * In this process's memory: right for one instance, lost on restart. At most `maxEntries` keys are kept (the
  * oldest go first), so memory stays bounded at about `maxEntries` times an answer's size whatever the traffic.
@@ -446,6 +425,28 @@ function memoryStore({ maxEntries = 100000 } = {}) {
         release: async (key, value) => void (live(claims, key) === value && claims.delete(key)),
         take: async (key, perSecond, burst) => takeFrom(buckets, key, perSecond, burst, maxEntries),
     };
+}
+/**
+ * A bucket in memory: `[tokens, at]`. Returns the milliseconds until a token is there (0: one was taken). A bucket
+ * that would be full again is the same as none: the least recent ones are dropped as they fill, and beyond
+ * `maxEntries` whatever their state, so the map holds the visitors who sent recently, and never more.
+ */
+function takeFrom(buckets, key, perSecond, burst, maxEntries) {
+    const now = Date.now();
+    const [tokens, at] = buckets.get(key) || [burst, now];
+    const available = Math.min(burst, tokens + ((now - at) * perSecond) / 1000);
+    buckets.delete(key); // to the end of the insertion order: the least recent visitors go first
+    if (available < 1) {
+        buckets.set(key, [available, now]);
+        return Math.ceil(((1 - available) * 1000) / perSecond);
+    }
+    buckets.set(key, [available - 1, now]);
+    for (const [oldest, [left, since]] of buckets) {
+        if (buckets.size <= maxEntries && left + ((now - since) * perSecond) / 1000 < burst)
+            break;
+        buckets.delete(oldest);
+    }
+    return 0;
 }
 // compare and delete in one step: Redis runs a script atomically
 const RELEASE = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0";
@@ -546,9 +547,11 @@ function toNodeHandler(handler) {
             const method = (req.method || 'GET').toUpperCase();
             // methods `new Request` refuses (TRACE, CONNECT), and bodies never needed
             if (method != 'POST')
-                reply = answer(405, 'Method Not Allowed', { allow: 'POST' });
-            else
-                reply = await (serve ? served(serve, req, method) : throughFetch(handler, req, method));
+                reply = notAllowed();
+            else {
+                const incoming = await incomingOf(req, method);
+                reply = 'status' in incoming ? incoming : serve ? await serve(incoming) : await throughFetch(handler, req, incoming);
+            }
         }
         catch {
             reply = textAnswer(500, 'Internal Server Error in the p13n proxy');
@@ -570,12 +573,12 @@ const headerOf = (req) => (name) => {
     const value = req.headers[name];
     return value === undefined ? null : Array.isArray(value) ? value.join(', ') : value;
 };
-const urlOf = (req, host) => new URL(req.url || '/', 'http://' + (host || 'localhost'));
-async function served(serve, req, method) {
+/** The request as the proxy reads it, or the 400 for one that cannot be read. */
+async function incomingOf(req, method) {
     const header = headerOf(req);
     let url;
     try {
-        url = urlOf(req, header('host'));
+        url = new URL(req.url || '/', 'http://' + (header('host') || 'localhost'));
     }
     catch {
         return textAnswer(400, 'Bad Request: the Host or a header cannot be read');
@@ -583,25 +586,22 @@ async function served(serve, req, method) {
     const chunks = await readCapped$1(req).catch(() => undefined);
     if (!chunks)
         return textAnswer(400, 'Bad Request: the body was cut off');
-    return serve({ method, url, header, body: concat(chunks), peer: req.socket && req.socket.remoteAddress });
+    return { method, url, header, body: concat(chunks), peer: req.socket && req.socket.remoteAddress };
 }
-async function throughFetch(handler, req, method) {
+/** A handler that is not createProxy's, through a Fetch API Request and Response. */
+async function throughFetch(handler, req, { method, url, header, body, peer }) {
     const headers = new Headers();
-    let url;
     try {
-        for (const [name, value] of Object.entries(req.headers)) {
-            if (value !== undefined)
-                headers.set(name, Array.isArray(value) ? value.join(', ') : value);
+        for (const name of Object.keys(req.headers)) {
+            const value = header(name);
+            if (value !== null)
+                headers.set(name, value);
         }
-        url = urlOf(req, headers.get('Host'));
     }
     catch {
         return textAnswer(400, 'Bad Request: the Host or a header cannot be read');
     }
-    const chunks = await readCapped$1(req).catch(() => undefined);
-    if (!chunks)
-        return textAnswer(400, 'Bad Request: the body was cut off');
-    const response = await handler(new Request(url, { method, headers, body: concat(chunks) }), { address: req.socket && req.socket.remoteAddress });
+    const response = await handler(new Request(url, { method, headers, body }), { address: peer });
     const out = {};
     response.headers.forEach((value, name) => (out[name] = value));
     return answer(response.status, new Uint8Array(await response.arrayBuffer()), out);
@@ -686,10 +686,9 @@ function createProxy(options) {
     const guard = guardStore(log, () => observe({ type: 'store-failure' }));
     // a claim outlives the longest forward, so only a crashed instance's claim ever lapses
     const once = store && deduplicate({ store, rememberMs, claimMs: timeout + 2000, guard, duplicate: () => observe({ type: 'duplicate' }) });
-    // without a store that keeps buckets, each instance keeps its own
-    const buckets = new Map();
-    const taker = store && store.take ? store : { take: async (key, rate, burst) => takeFrom(buckets, key, rate, burst, 100000) };
-    const limited = limit ? rateLimiter(taker, limit, guard, log) : async () => undefined;
+    // without a store that keeps buckets, each instance keeps its own, in memory
+    const take = store && store.take ? store.take.bind(store) : memoryStore().take;
+    const limited = limit ? rateLimiter(take, limit, guard, log) : async () => undefined;
     const timeoutSignal = sharedTimeouts(timeout);
     async function forward(path, incoming, visitor) {
         const headers = {
@@ -723,9 +722,8 @@ function createProxy(options) {
         }
     }
     const tooLarge = () => apiError(413, 413, `an event may have ${MAX_BODY} bytes`);
+    /** A POST (the handler and toNodeHandler refuse any other method before they read a body). */
     async function serve(incoming) {
-        if (incoming.method != 'POST')
-            return answer(405, 'Method Not Allowed', { allow: 'POST' });
         const { pathname } = incoming.url;
         const path = /\/([0-9a-z_]{3,128})\/([0-9a-z_]{3,128})\/?$/.exec(pathname);
         if (!path || tables.indexOf(path[1] + '/' + path[2]) < 0)
@@ -758,7 +756,7 @@ function createProxy(options) {
     const handler = async (request, peer) => {
         // refused before the body is read: another method, or a length over the limit
         if (request.method != 'POST')
-            return toResponse(answer(405, 'Method Not Allowed', { allow: 'POST' }));
+            return toResponse(notAllowed());
         if (Number(request.headers.get('Content-Length')) > MAX_BODY)
             return toResponse(tooLarge());
         let incoming;

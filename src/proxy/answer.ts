@@ -40,6 +40,9 @@ export type Serve = (incoming: Incoming) => Promise<Answer>;
 
 export const answer = (status: number, body: Answer['body'], headers: Record<string, string> = {}): Answer => ({ status, headers, body });
 
+/** Anything but a POST: refused before its body is read, whichever way the request came. */
+export const notAllowed = () => answer(405, 'Method Not Allowed', { allow: 'POST' });
+
 /** An error the proxy answers itself, in the API's own shape, `{code, message}`, so the tag reads it as the service's. */
 export const apiError = (status: number, code: number, message: string, headers: Record<string, string> = {}) =>
   answer(status, JSON.stringify({ code, message: 'p13n proxy: ' + message }), { 'content-type': 'application/json', ...headers });

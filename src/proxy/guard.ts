@@ -11,7 +11,7 @@
 /** A store that does not answer within this, counted in time the event loop was free, is taken as down. */
 export const STORE_TIMEOUT_MS = 1000;
 /** After a store failure, how long the proxy works without it, rather than wait on it for every request. */
-export const STORE_RETRY_MS = 5000;
+const STORE_RETRY_MS = 5000;
 /** How often the event loop's stalls are measured: a tick that comes late by more than this was stalled. */
 const TICK_MS = 50;
 

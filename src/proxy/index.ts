@@ -7,13 +7,13 @@
  * `toNodeHandler` for Node's `http` module.
  */
 import { hopTest, visitorAddress } from './address';
-import { answer, apiError, concat, MAX_BODY, SERVE, toResponse, type Answer, type Bytes, type Incoming } from './answer';
+import { answer, apiError, concat, MAX_BODY, notAllowed, SERVE, toResponse, type Answer, type Bytes, type Incoming } from './answer';
 import { deduplicate } from './dedup';
 import { guardStore } from './guard';
-import { limitOptions, rateLimiter, takeFrom } from './limit';
+import { limitOptions, rateLimiter } from './limit';
 import { originTest } from './origins';
 import { memoryStore } from './stores';
-import type { DedupStore, ProxyHandler, ProxyOptions } from './types';
+import type { ProxyHandler, ProxyOptions } from './types';
 
 export { memoryStore, redisStore, type RedisClient } from './stores';
 export { toNodeHandler, type NodeRequest, type NodeResponse } from './node';
@@ -86,10 +86,9 @@ export function createProxy(options: ProxyOptions): ProxyHandler {
   const guard = guardStore(log, () => observe({ type: 'store-failure' }));
   // a claim outlives the longest forward, so only a crashed instance's claim ever lapses
   const once = store && deduplicate({ store, rememberMs, claimMs: timeout + 2000, guard, duplicate: () => observe({ type: 'duplicate' }) });
-  // without a store that keeps buckets, each instance keeps its own
-  const buckets = new Map<string, [number, number]>();
-  const taker: Pick<DedupStore, 'take'> = store && store.take ? store : { take: async (key, rate, burst) => takeFrom(buckets, key, rate, burst, 100_000) };
-  const limited = limit ? rateLimiter(taker, limit, guard, log) : async () => undefined;
+  // without a store that keeps buckets, each instance keeps its own, in memory
+  const take = store && store.take ? store.take.bind(store) : memoryStore().take;
+  const limited = limit ? rateLimiter(take, limit, guard, log) : async () => undefined;
 
   const timeoutSignal = sharedTimeouts(timeout);
 
@@ -124,8 +123,8 @@ export function createProxy(options: ProxyOptions): ProxyHandler {
 
   const tooLarge = () => apiError(413, 413, `an event may have ${MAX_BODY} bytes`);
 
+  /** A POST (the handler and toNodeHandler refuse any other method before they read a body). */
   async function serve(incoming: Incoming): Promise<Answer> {
-    if (incoming.method != 'POST') return answer(405, 'Method Not Allowed', { allow: 'POST' });
     const { pathname } = incoming.url;
     const path = /\/([0-9a-z_]{3,128})\/([0-9a-z_]{3,128})\/?$/.exec(pathname);
     if (!path || tables.indexOf(path[1] + '/' + path[2]) < 0) return apiError(404, 404, 'this proxy does not write to ' + pathname);
@@ -154,7 +153,7 @@ export function createProxy(options: ProxyOptions): ProxyHandler {
   const safely = (incoming: Incoming) => serve(incoming).catch(() => apiError(500, 9999, 'internal error; the event was not forwarded'));
   const handler: ProxyHandler = async (request, peer) => {
     // refused before the body is read: another method, or a length over the limit
-    if (request.method != 'POST') return toResponse(answer(405, 'Method Not Allowed', { allow: 'POST' }));
+    if (request.method != 'POST') return toResponse(notAllowed());
     if (Number(request.headers.get('Content-Length')) > MAX_BODY) return toResponse(tooLarge());
     let incoming: Incoming;
     try {

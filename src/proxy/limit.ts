@@ -9,7 +9,7 @@ import type { StoreGuard } from './guard';
 import type { DedupStore, RateLimit } from './types';
 
 /** What a visitor may send by default: a busy office or mobile carrier behind one address must still get through. */
-export const DEFAULT_LIMIT: Required<RateLimit> = { perSecond: 20, burst: 200 };
+const DEFAULT_LIMIT: Required<RateLimit> = { perSecond: 20, burst: 200 };
 /**
  * The `code` of the proxy's own 429 (the API's own limits answer 2003 and 2013): the tag retries it after
  * `Retry-After`, as it does any 429 whose code is not a 3xxx (a request the service refuses for good).
@@ -31,15 +31,15 @@ export function limitOptions(option: RateLimit | false | undefined): Required<Ra
  * Returns `limited(visitor)`: undefined when the visitor may go on, the 429 to answer otherwise. A visitor whose
  * address is unknown (no peer) is not limited: one bucket for all of them would limit everyone together.
  */
-export function rateLimiter(store: Pick<DedupStore, 'take'>, limit: Required<RateLimit>, guard: StoreGuard, log: (message: string) => void) {
+export function rateLimiter(take: Required<DedupStore>['take'], limit: Required<RateLimit>, guard: StoreGuard, log: (message: string) => void) {
   let quietUntil = 0;
   /** Requests refused since the last line in the log. */
   let unsaid = 0;
   return async function limited(visitor: string | undefined): Promise<Answer | undefined> {
-    if (!visitor || guard.isDown() || !store.take) return;
+    if (!visitor || guard.isDown()) return;
     let waitMs: number;
     try {
-      waitMs = await guard.ask(store.take('rate:' + visitor, limit.perSecond, limit.burst));
+      waitMs = await guard.ask(take('rate:' + visitor, limit.perSecond, limit.burst));
     } catch (error) {
       guard.down(error);
       return;
@@ -55,26 +55,4 @@ export function rateLimiter(store: Pick<DedupStore, 'take'>, limit: Required<Rat
     const seconds = Math.max(1, Math.ceil(waitMs / 1000));
     return apiError(429, LIMITED_CODE, `too many requests from this address; send again in ${seconds} s`, { 'retry-after': String(seconds) });
   };
-}
-
-/**
- * A bucket in memory: `[tokens, at]`. Returns the milliseconds until a token is there (0: one was taken). A bucket
- * that would be full again is the same as none: the least recent ones are dropped as they fill, and beyond
- * `maxEntries` whatever their state, so the map holds the visitors who sent recently, and never more.
- */
-export function takeFrom(buckets: Map<string, [tokens: number, at: number]>, key: string, perSecond: number, burst: number, maxEntries: number) {
-  const now = Date.now();
-  const [tokens, at] = buckets.get(key) || [burst, now];
-  const available = Math.min(burst, tokens + ((now - at) * perSecond) / 1000);
-  buckets.delete(key); // to the end of the insertion order: the least recent visitors go first
-  if (available < 1) {
-    buckets.set(key, [available, now]);
-    return Math.ceil(((1 - available) * 1000) / perSecond);
-  }
-  buckets.set(key, [available - 1, now]);
-  for (const [oldest, [left, since]] of buckets) {
-    if (buckets.size <= maxEntries && left + ((now - since) * perSecond) / 1000 < burst) break;
-    buckets.delete(oldest);
-  }
-  return 0;
 }

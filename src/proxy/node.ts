@@ -1,7 +1,6 @@
 /** Node's `http` module in front of the handler: `http.createServer(toNodeHandler(proxy))`. */
-import { answer, concat, MAX_BODY, SERVE, type Answer, type Serve } from './answer';
+import { answer, concat, MAX_BODY, notAllowed, SERVE, type Answer, type Incoming, type Serve } from './answer';
 import type { ProxyHandler } from './types';
-
 
 /** What `toNodeHandler` needs of Node's `IncomingMessage` and `ServerResponse`. */
 export interface NodeRequest extends AsyncIterable<Uint8Array> {
@@ -48,8 +47,11 @@ export function toNodeHandler(handler: ProxyHandler) {
     try {
       const method = (req.method || 'GET').toUpperCase();
       // methods `new Request` refuses (TRACE, CONNECT), and bodies never needed
-      if (method != 'POST') reply = answer(405, 'Method Not Allowed', { allow: 'POST' });
-      else reply = await (serve ? served(serve, req, method) : throughFetch(handler, req, method));
+      if (method != 'POST') reply = notAllowed();
+      else {
+        const incoming = await incomingOf(req, method);
+        reply = 'status' in incoming ? incoming : serve ? await serve(incoming) : await throughFetch(handler, req, incoming);
+      }
     } catch {
       reply = textAnswer(500, 'Internal Server Error in the p13n proxy');
     }
@@ -70,35 +72,33 @@ const headerOf = (req: NodeRequest) => (name: string) => {
   const value = req.headers[name];
   return value === undefined ? null : Array.isArray(value) ? value.join(', ') : value;
 };
-const urlOf = (req: NodeRequest, host: string | null) => new URL(req.url || '/', 'http://' + (host || 'localhost'));
 
-async function served(serve: Serve, req: NodeRequest, method: string): Promise<Answer> {
+/** The request as the proxy reads it, or the 400 for one that cannot be read. */
+async function incomingOf(req: NodeRequest, method: string): Promise<Incoming | Answer> {
   const header = headerOf(req);
   let url: URL;
   try {
-    url = urlOf(req, header('host'));
+    url = new URL(req.url || '/', 'http://' + (header('host') || 'localhost'));
   } catch {
     return textAnswer(400, 'Bad Request: the Host or a header cannot be read');
   }
   const chunks = await readCapped(req).catch(() => undefined);
   if (!chunks) return textAnswer(400, 'Bad Request: the body was cut off');
-  return serve({ method, url, header, body: concat(chunks), peer: req.socket && req.socket.remoteAddress });
+  return { method, url, header, body: concat(chunks), peer: req.socket && req.socket.remoteAddress };
 }
 
-async function throughFetch(handler: ProxyHandler, req: NodeRequest, method: string): Promise<Answer> {
+/** A handler that is not createProxy's, through a Fetch API Request and Response. */
+async function throughFetch(handler: ProxyHandler, req: NodeRequest, { method, url, header, body, peer }: Incoming): Promise<Answer> {
   const headers = new Headers();
-  let url: URL;
   try {
-    for (const [name, value] of Object.entries(req.headers)) {
-      if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
+    for (const name of Object.keys(req.headers)) {
+      const value = header(name);
+      if (value !== null) headers.set(name, value);
     }
-    url = urlOf(req, headers.get('Host'));
   } catch {
     return textAnswer(400, 'Bad Request: the Host or a header cannot be read');
   }
-  const chunks = await readCapped(req).catch(() => undefined);
-  if (!chunks) return textAnswer(400, 'Bad Request: the body was cut off');
-  const response = await handler(new Request(url, { method, headers, body: concat(chunks) }), { address: req.socket && req.socket.remoteAddress });
+  const response = await handler(new Request(url, { method, headers, body }), { address: peer });
   const out: Record<string, string> = {};
   response.headers.forEach((value, name) => (out[name] = value));
   return answer(response.status, new Uint8Array(await response.arrayBuffer()), out);

@@ -1,12 +1,11 @@
 /** The two places the proxy can remember what it forwarded: this process's memory, or a Redis shared by many. */
-import { takeFrom } from './limit';
 import type { DedupStore } from './types';
 
 /**
  * In this process's memory: right for one instance, lost on restart. At most `maxEntries` keys are kept (the
  * oldest go first), so memory stays bounded at about `maxEntries` times an answer's size whatever the traffic.
  */
-export function memoryStore({ maxEntries = 100_000 }: { maxEntries?: number } = {}): DedupStore {
+export function memoryStore({ maxEntries = 100_000 }: { maxEntries?: number } = {}): Required<DedupStore> {
   if (!(maxEntries >= 1)) throw new Error('p13n proxy: memoryStore maxEntries must be at least 1');
   // claims apart from answers: a burst of new uuids evicts old answers, never a claim whose forward is out (claims
   // are as many as the requests in flight, and end with them)
@@ -38,6 +37,28 @@ export function memoryStore({ maxEntries = 100_000 }: { maxEntries?: number } = 
     release: async (key, value) => void (live(claims, key) === value && claims.delete(key)),
     take: async (key, perSecond, burst) => takeFrom(buckets, key, perSecond, burst, maxEntries),
   };
+}
+
+/**
+ * A bucket in memory: `[tokens, at]`. Returns the milliseconds until a token is there (0: one was taken). A bucket
+ * that would be full again is the same as none: the least recent ones are dropped as they fill, and beyond
+ * `maxEntries` whatever their state, so the map holds the visitors who sent recently, and never more.
+ */
+function takeFrom(buckets: Map<string, [tokens: number, at: number]>, key: string, perSecond: number, burst: number, maxEntries: number) {
+  const now = Date.now();
+  const [tokens, at] = buckets.get(key) || [burst, now];
+  const available = Math.min(burst, tokens + ((now - at) * perSecond) / 1000);
+  buckets.delete(key); // to the end of the insertion order: the least recent visitors go first
+  if (available < 1) {
+    buckets.set(key, [available, now]);
+    return Math.ceil(((1 - available) * 1000) / perSecond);
+  }
+  buckets.set(key, [available - 1, now]);
+  for (const [oldest, [left, since]] of buckets) {
+    if (buckets.size <= maxEntries && left + ((now - since) * perSecond) / 1000 < burst) break;
+    buckets.delete(oldest);
+  }
+  return 0;
 }
 
 /** What the store needs of a Redis client: node-redis's `sendCommand` (the `redis` package, v4 and later). */
