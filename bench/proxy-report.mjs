@@ -116,8 +116,9 @@ function logSection(logs) {
 const method = (meta) => `## How it is measured
 
 - **Targets**: *direct*: the API stand-in (bench/api-standin.mjs, one Node process answering \`{"offers":{}}\` after
-  20 ms); *floor*: two bare Node forwarders (bench/forwarder.mjs: the body forwarded with the global \`fetch\` and the
-  proxy's headers, nothing else); *proxy*: two \`node dist/p13n-proxy.mjs\` instances on one Redis (demo/redis.mjs), the
+  20 ms); *floor*: two bare Node forwarders (bench/forwarder.mjs: the body forwarded with the proxy server's own HTTP
+  client, \`nodeHttpFetch\` on Node's http module, and the proxy's headers, nothing else; before 2026-12-07 evening,
+  with the global \`fetch\`, which cost the floor and the proxy about 830 µs a request where this costs 340); *proxy*: two \`node dist/p13n-proxy.mjs\` instances on one Redis (demo/redis.mjs), the
   default rate limit on; *memory*: two more instances without REDIS_URL, each deduplicating and rate limiting in its
   own memory: the same work but the round trip to Redis, to tell the proxy's own cost from the store's. Each is its own process; the load generator (autocannon 9) runs in the bench's process.
 - **Load**: one autocannon run per instance, at once (direct: two runs on the one stand-in). Every request is

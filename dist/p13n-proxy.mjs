@@ -2,6 +2,8 @@
 import { ENV, settingsFromEnv, startProxyServer } from './proxy-server.mjs';
 import 'node:http';
 import './proxy.mjs';
+import 'node:events';
+import 'node:https';
 
 /**
  * `npx p13n-proxy`: the proxy server from environment variables (server.ts's ENV), stopped gracefully by SIGTERM

@@ -92,8 +92,16 @@ interface DedupStore {
     take?(key: string, perSecond: number, burst: number): Promise<number>;
 }
 
+/**
+ * `fetch(url, { method, headers, body, signal, redirect })` for the proxy's forwards: the body bytes in, the whole
+ * answer read before it resolves. It rejects as fetch does: the connection failed or was cut, the signal aborted,
+ * or a redirect came with `redirect: 'error'` (a redirect is never followed).
+ */
+declare const nodeHttpFetch: typeof fetch;
+
 /** What `startProxyServer` takes: the proxy's options (without its store), and the server's own. */
 interface ServerSettings {
+    /** The proxy's options; `fetch` defaults to Node's own http client (nodeHttpFetch), not the global fetch. */
     proxy: Omit<ProxyOptions, 'store' | 'log' | 'observe' | 'fetch'> & {
         fetch?: typeof fetch;
     };
@@ -146,5 +154,5 @@ declare function settingsFromEnv(env?: Record<string, string | undefined>): Serv
 /** Starts the proxy server; resolves once it listens. */
 declare function startProxyServer(settings: ServerSettings): Promise<ProxyServer>;
 
-export { ENV, settingsFromEnv, startProxyServer };
+export { ENV, nodeHttpFetch, settingsFromEnv, startProxyServer };
 export type { ProxyServer, ServerSettings };

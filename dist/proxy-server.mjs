@@ -1,5 +1,7 @@
 import http from 'node:http';
 import { toNodeHandler, createProxy, redisStore, memoryStore } from './proxy.mjs';
+import { setMaxListeners } from 'node:events';
+import https from 'node:https';
 
 /** Seconds, from a fast answer of the service (its SLA is 100 ms) to the proxy's default timeout. */
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -49,6 +51,69 @@ async function proxyMetrics() {
         text: async () => [register.contentType, await register.metrics()],
     };
 }
+
+/**
+ * The part of `fetch` the proxy forwards with, on Node's own `http`/`https` client: the server's default. Node's
+ * global fetch (undici) builds Web streams, a Request, Headers and an AbortController for every call; at 1,000
+ * events a second on two cores that was well over half of a forwarder's CPU (bench/PROXY.md: 830 µs a request
+ * through fetch, 340 through this). Node only; other runtimes keep their fetch.
+ */
+/**
+ * Sockets kept open between requests, as fetch keeps them; one unused for 4 s is closed (fetch's own default) so
+ * that a request never goes out on a socket the service has just closed at its end.
+ */
+const IDLE_MS = 4000;
+const agents = { 'http:': new http.Agent({ keepAlive: true, timeout: IDLE_MS }), 'https:': new https.Agent({ keepAlive: true, timeout: IDLE_MS }) };
+const REDIRECTS = [301, 302, 303, 307, 308];
+let shared;
+/**
+ * `fetch(url, { method, headers, body, signal, redirect })` for the proxy's forwards: the body bytes in, the whole
+ * answer read before it resolves. It rejects as fetch does: the connection failed or was cut, the signal aborted,
+ * or a redirect came with `redirect: 'error'` (a redirect is never followed).
+ */
+const nodeHttpFetch = ((url, init = {}) => new Promise((resolve, reject) => {
+    const target = new URL(url);
+    const agent = agents[target.protocol];
+    if (!agent)
+        return reject(new TypeError(`p13n proxy: cannot forward to ${target.protocol} URLs, only http: and https:`));
+    const body = init.body;
+    const headers = { ...init.headers, ...(body ? { 'Content-Length': String(body.length) } : {}) };
+    const request = (target.protocol == 'https:' ? https : http).request(target, { method: init.method || 'GET', headers, agent }, (response) => {
+        const status = response.statusCode || 0;
+        if (init.redirect == 'error' && REDIRECTS.includes(status) && response.headers.location) {
+            response.resume();
+            return reject(new TypeError('p13n proxy: the service answered a redirect, which is not followed'));
+        }
+        const chunks = [];
+        response.on('data', (chunk) => chunks.push(chunk));
+        response.on('end', () => {
+            const all = Buffer.concat(chunks);
+            // a copy of its own: a small Buffer is a view of a larger one Node shares
+            const bytes = all.buffer.slice(all.byteOffset, all.byteOffset + all.length);
+            const header = (name) => {
+                const value = response.headers[name.toLowerCase()];
+                return value === undefined ? null : Array.isArray(value) ? value.join(', ') : value;
+            };
+            resolve({ status, headers: { get: header }, arrayBuffer: async () => bytes });
+        });
+        // cut off before its end: no answer to pass on
+        response.on('close', () => !response.complete && reject(new TypeError('p13n proxy: the answer was cut off')));
+        response.on('error', reject);
+    });
+    request.on('error', reject);
+    const signal = init.signal;
+    if (signal) {
+        if (signal.aborted)
+            return request.destroy(signal.reason);
+        // the proxy's forwards share a signal (index.ts): Node would warn of a leak past 10 listeners
+        if (signal != shared)
+            setMaxListeners(0, (shared = signal));
+        const abort = () => request.destroy(signal.reason);
+        signal.addEventListener('abort', abort);
+        request.once('close', () => signal.removeEventListener('abort', abort));
+    }
+    request.end(body);
+}));
 
 /**
  * The proxy as a server to run beside a site (`npx p13n-proxy`, or `startProxyServer` from code): Node's `http`,
@@ -132,8 +197,15 @@ async function connectRedis(url, log) {
     catch {
         throw new Error('p13n proxy: REDIS_URL needs the `redis` package: npm install redis');
     }
-    // fail at once while disconnected rather than queue: the proxy then forwards instead of waiting
-    const client = redis.createClient({ url, disableOfflineQueue: true, socket: { reconnectStrategy: (tries) => Math.min(tries * 100, 2000) } });
+    // fail at once while disconnected rather than queue: the proxy then forwards instead of waiting. No timeout of
+    // the client's own per command: the proxy times every store call (guard.ts), and the client's 5 s default made a
+    // timer signal for each command, a twentieth of the proxy's CPU
+    const client = redis.createClient({
+        url,
+        disableOfflineQueue: true,
+        commandOptions: { timeout: 0 },
+        socket: { reconnectStrategy: (tries) => Math.min(tries * 100, 2000) },
+    });
     client.on('error', () => { }); // it reconnects by itself; the proxy logs what an outage means
     // awaited 2 s at most: with Redis down, connect() waits until it is back, and the proxy serves meanwhile
     const connecting = client.connect().catch((error) => log(`p13n proxy: Redis at ${url}: ${error.message}`));
@@ -146,7 +218,7 @@ async function startProxyServer(settings) {
     const log = settings.log || ((message) => console.warn(message));
     const metrics = await proxyMetrics();
     const client = settings.redisUrl ? await connectRedis(settings.redisUrl, log) : undefined;
-    const proxy = toNodeHandler(createProxy({ ...settings.proxy, store: client ? redisStore(client) : memoryStore(), log, observe: metrics.observe }));
+    const proxy = toNodeHandler(createProxy({ ...settings.proxy, fetch: settings.proxy.fetch || nodeHttpFetch, store: client ? redisStore(client) : memoryStore(), log, observe: metrics.observe }));
     const timeout = (_a = settings.proxy.timeout) !== null && _a !== void 0 ? _a : 10000;
     const inFlight = new Set();
     let stopping = false;
@@ -212,4 +284,4 @@ async function startProxyServer(settings) {
     return { url: `http://${host}:${port}`, port, close };
 }
 
-export { ENV, settingsFromEnv, startProxyServer };
+export { ENV, nodeHttpFetch, settingsFromEnv, startProxyServer };

@@ -50,6 +50,10 @@ export const apiError = (status: number, code: number, message: string, headers:
 /** The answer as a Fetch API Response (an empty body as none: a Response with a body cannot have status 204). */
 export const toResponse = ({ status, headers, body }: Answer) => new Response(body && body.length ? body : null, { status, headers });
 
+/** One of each for every request: making one costs more than an event's decoding. */
+export const decoder = new TextDecoder();
+export const encoder = new TextEncoder();
+
 /** Chunks as one run of bytes. */
 export function concat(chunks: Uint8Array[]): Bytes {
   const bytes = new Uint8Array(chunks.reduce((size, chunk) => size + chunk.length, 0));

@@ -3,7 +3,7 @@
  * gets the first one's answer. A tag cannot know whether a request that was out as its page unloaded got
  * through, so it sends the event again with the same uuid; here, on the server, that can be known.
  */
-import { answer, apiError, type Answer } from './answer';
+import { answer, apiError, decoder, type Answer } from './answer';
 import { STORE_TIMEOUT_MS, type StoreGuard } from './guard';
 import type { DedupStore } from './types';
 
@@ -80,7 +80,7 @@ export function deduplicate({ store, rememberMs, claimMs, guard, duplicate }: De
   async function settle(key: string, claim: string, reply: Answer): Promise<void> {
     if (!final(reply.status)) return void (await ask(store.release(key, claim)).catch(down));
     const { status, headers, body } = reply;
-    const remembered: Remembered = { status, type: headers['content-type'] || null, body: typeof body == 'string' ? body : new TextDecoder().decode(body || undefined) };
+    const remembered: Remembered = { status, type: headers['content-type'] || null, body: typeof body == 'string' ? body : decoder.decode(body || undefined) };
     await ask(store.set(key, JSON.stringify(remembered), rememberMs)).catch(down);
   }
 

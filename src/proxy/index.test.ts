@@ -20,6 +20,8 @@ describe('createProxy', () => {
     const { url, body, headers, init } = sent(upstream);
     expect(url).toBe('https://us01.p13n.in.treasuredata.com/shop_db/events');
     expect(init.method).toBe('POST');
+    // a redirect is not followed: the token would go on with it (a 502 for the visitor)
+    expect(init.redirect).toBe('error');
     expect(body).toBe(EVENT);
     expect(headers).toEqual({
       'Content-Type': 'application/vnd.treasuredata.v1+json',

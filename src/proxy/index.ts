@@ -7,7 +7,7 @@
  * `toNodeHandler` for Node's `http` module.
  */
 import { hopTest, visitorAddress } from './address';
-import { answer, apiError, concat, MAX_BODY, notAllowed, SERVE, toResponse, type Answer, type Bytes, type Incoming } from './answer';
+import { answer, apiError, concat, decoder, MAX_BODY, notAllowed, SERVE, toResponse, type Answer, type Bytes, type Incoming } from './answer';
 import { deduplicate } from './dedup';
 import { guardStore } from './guard';
 import { limitOptions, rateLimiter } from './limit';
@@ -42,7 +42,7 @@ async function readCapped(request: Request): Promise<Bytes> {
 function eventOf(bytes: Bytes): Record<string, unknown> | string {
   let event: unknown;
   try {
-    event = JSON.parse(new TextDecoder().decode(bytes));
+    event = JSON.parse(decoder.decode(bytes));
   } catch {
     return 'the body is not JSON';
   }
@@ -107,7 +107,9 @@ export function createProxy(options: ProxyOptions): ProxyHandler {
     const started = performance.now();
     const forwarded = (reply: Answer) => (observe({ type: 'forwarded', status: reply.status, seconds: (performance.now() - started) / 1000 }), reply);
     try {
-      const upstream = await send(base + path, { method: 'POST', headers, body: incoming.body, signal: timeoutSignal() });
+      // no redirect followed (a 502): a runtime that follows one sends the token, a header of ours, on to wherever
+      // it points, and the copy of the body that fetch keeps for one cost a tenth of the proxy's allocations
+      const upstream = await send(base + path, { method: 'POST', headers, body: incoming.body, redirect: 'error', signal: timeoutSignal() });
       const body = new Uint8Array(await upstream.arrayBuffer());
       const passed: Record<string, string> = {};
       for (const name of ['content-type', 'retry-after']) {

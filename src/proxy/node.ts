@@ -1,5 +1,5 @@
 /** Node's `http` module in front of the handler: `http.createServer(toNodeHandler(proxy))`. */
-import { answer, concat, MAX_BODY, notAllowed, SERVE, type Answer, type Incoming, type Serve } from './answer';
+import { answer, concat, encoder, MAX_BODY, notAllowed, SERVE, type Answer, type Incoming, type Serve } from './answer';
 import type { ProxyHandler } from './types';
 
 /** What `toNodeHandler` needs of Node's `IncomingMessage` and `ServerResponse`. */
@@ -56,7 +56,7 @@ export function toNodeHandler(handler: ProxyHandler) {
       reply = textAnswer(500, 'Internal Server Error in the p13n proxy');
     }
     try {
-      const body = typeof reply.body == 'string' ? new TextEncoder().encode(reply.body) : reply.body || new Uint8Array(0);
+      const body = typeof reply.body == 'string' ? encoder.encode(reply.body) : reply.body || new Uint8Array(0);
       res.writeHead(reply.status, { ...reply.headers, 'content-length': String(body.length) });
       res.end(body);
     } catch {

@@ -7,10 +7,14 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createProxy, memoryStore, redisStore, toNodeHandler } from './index';
 import { proxyMetrics } from './metrics';
+import { nodeHttpFetch } from './node-http-fetch';
 import type { ProxyOptions, RateLimit } from './types';
+
+export { nodeHttpFetch } from './node-http-fetch';
 
 /** What `startProxyServer` takes: the proxy's options (without its store), and the server's own. */
 export interface ServerSettings {
+  /** The proxy's options; `fetch` defaults to Node's own http client (nodeHttpFetch), not the global fetch. */
   proxy: Omit<ProxyOptions, 'store' | 'log' | 'observe' | 'fetch'> & { fetch?: typeof fetch };
   /** `redis://...`: the store every instance deduplicates and rate limits through. None: this process's memory. */
   redisUrl?: string;
@@ -112,8 +116,15 @@ async function connectRedis(url: string, log: (message: string) => void) {
   } catch {
     throw new Error('p13n proxy: REDIS_URL needs the `redis` package: npm install redis');
   }
-  // fail at once while disconnected rather than queue: the proxy then forwards instead of waiting
-  const client = redis.createClient({ url, disableOfflineQueue: true, socket: { reconnectStrategy: (tries: number) => Math.min(tries * 100, 2000) } });
+  // fail at once while disconnected rather than queue: the proxy then forwards instead of waiting. No timeout of
+  // the client's own per command: the proxy times every store call (guard.ts), and the client's 5 s default made a
+  // timer signal for each command, a twentieth of the proxy's CPU
+  const client = redis.createClient({
+    url,
+    disableOfflineQueue: true,
+    commandOptions: { timeout: 0 },
+    socket: { reconnectStrategy: (tries: number) => Math.min(tries * 100, 2000) },
+  });
   client.on('error', () => {}); // it reconnects by itself; the proxy logs what an outage means
   // awaited 2 s at most: with Redis down, connect() waits until it is back, and the proxy serves meanwhile
   const connecting = client.connect().catch((error: Error) => log(`p13n proxy: Redis at ${url}: ${error.message}`));
@@ -127,7 +138,7 @@ export async function startProxyServer(settings: ServerSettings): Promise<ProxyS
   const metrics = await proxyMetrics();
   const client = settings.redisUrl ? await connectRedis(settings.redisUrl, log) : undefined;
   const proxy = toNodeHandler(
-    createProxy({ ...settings.proxy, store: client ? redisStore(client) : memoryStore(), log, observe: metrics.observe }),
+    createProxy({ ...settings.proxy, fetch: settings.proxy.fetch || nodeHttpFetch, store: client ? redisStore(client) : memoryStore(), log, observe: metrics.observe }),
   );
   const timeout = settings.proxy.timeout ?? 10_000;
   const inFlight = new Set<Promise<unknown>>();

@@ -92,7 +92,8 @@ return 0`;
 /**
  * In Redis, so every proxy instance that uses the same server deduplicates together. Pass a connected client of
  * the official `redis` package, made with `disableOfflineQueue: true` so that commands fail at once rather than
- * wait while it reconnects. Keys are `prefix` + `database/table/uuid`, each with its own expiry.
+ * wait while it reconnects, and best with `commandOptions: { timeout: 0 }`: the proxy times every call itself, and the
+ * client's own timeout costs a timer signal per command. Keys are `prefix` + `database/table/uuid`, each with its own expiry.
  */
 export function redisStore(client: RedisClient, { prefix = 'p13n:' }: { prefix?: string } = {}): DedupStore {
   if (!client || typeof client.sendCommand != 'function') {
