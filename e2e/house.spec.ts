@@ -56,8 +56,9 @@ const ALLOWED: Record<string, (target: string, file: string) => boolean> = {
   'snippets/': (target) => /^core\/(config|consent|context|cookie|event|identity|transport)$/.test(target),
   'modules/': (target, file) => target == 'seam' || (file == 'modules/purify/index.ts' && target == 'dompurify'),
   'bindings/': (target) => target == 'react' || target == 'vue',
-  // the handler runs on any runtime; only the server to run takes Node's http, Redis and Prometheus
-  'proxy/': (target, file) => /^proxy\/(server|metrics|cli)\.ts$/.test(file) && /^(node:\w+|redis|prom-client)$/.test(target),
+  // the handler runs on any runtime; only the server to run (and the Node HTTP client it forwards with) takes
+  // Node's modules, Redis and Prometheus
+  'proxy/': (target, file) => /^proxy\/(server|metrics|cli|node-http-fetch)\.ts$/.test(file) && /^(node:\w+|redis|prom-client)$/.test(target),
   'seam.ts': () => false,
   'types.ts': () => false,
   'index.ts': (target) => target == 'core/client',
