@@ -65,7 +65,6 @@ async function proxyMetrics() {
 const IDLE_MS = 4000;
 const agents = { 'http:': new http.Agent({ keepAlive: true, timeout: IDLE_MS }), 'https:': new https.Agent({ keepAlive: true, timeout: IDLE_MS }) };
 const REDIRECTS = [301, 302, 303, 307, 308];
-let shared;
 /**
  * `fetch(url, { method, headers, body, signal, redirect })` for the proxy's forwards: the body bytes in, the whole
  * answer read before it resolves. It rejects as fetch does: the connection failed or was cut, the signal aborted,
@@ -106,8 +105,7 @@ const nodeHttpFetch = ((url, init = {}) => new Promise((resolve, reject) => {
         if (signal.aborted)
             return request.destroy(signal.reason);
         // the proxy's forwards share a signal (index.ts): Node would warn of a leak past 10 listeners
-        if (signal != shared)
-            setMaxListeners(0, (shared = signal));
+        setMaxListeners(0, signal);
         const abort = () => request.destroy(signal.reason);
         signal.addEventListener('abort', abort);
         request.once('close', () => signal.removeEventListener('abort', abort));

@@ -15,7 +15,6 @@ import https from 'node:https';
 const IDLE_MS = 4000;
 const agents = { 'http:': new http.Agent({ keepAlive: true, timeout: IDLE_MS }), 'https:': new https.Agent({ keepAlive: true, timeout: IDLE_MS }) };
 const REDIRECTS = [301, 302, 303, 307, 308];
-let shared: AbortSignal | undefined;
 
 /** What the proxy reads of an answer: a Response to the type system, a small object at run time. */
 interface Answered {
@@ -63,7 +62,7 @@ export const nodeHttpFetch = ((url: string, init: RequestInit = {}) =>
     if (signal) {
       if (signal.aborted) return request.destroy(signal.reason);
       // the proxy's forwards share a signal (index.ts): Node would warn of a leak past 10 listeners
-      if (signal != shared) setMaxListeners(0, (shared = signal));
+      setMaxListeners(0, signal);
       const abort = () => request.destroy(signal.reason);
       signal.addEventListener('abort', abort);
       request.once('close', () => signal.removeEventListener('abort', abort));
