@@ -795,7 +795,9 @@ function exchange(request, signal) {
 async function attempt(request, deadline, early) {
     const controller = new AbortController();
     const { signal } = controller;
-    const timer = request.keepalive || setTimeout(() => controller.abort(), deadline - Date.now());
+    // 0 rather than `keepalive || setTimeout(...)`: clearTimeout(true) is clearTimeout(1), which cancels the page's
+    // first timer
+    const timer = request.keepalive ? 0 : setTimeout(() => controller.abort(), deadline - Date.now());
     // the snippet's request has no signal of ours: the deadline cuts the wait for it instead
     const answer = await (early ? Promise.race([early, new Promise((resolve) => signal.addEventListener('abort', () => resolve(0)))]) : exchange(request, signal));
     clearTimeout(timer);

@@ -1,8 +1,9 @@
 /**
  * The tag inside pages it does not control (issue 7, point 2): Prototype.js, a polluted Object.prototype, fetch
  * and history wrapped by other libraries, cookies and storage blocked, a frozen realm, a sandboxed frame, no
- * network, and ten tags racing the queue. For each: no uncaught error or unhandled rejection, the page's own
- * code gets what it got without the tag, the request is the contract's, and offers render or resolve as usual.
+ * network, ten tags racing the queue, and the page's own timers. For each: no uncaught error or unhandled
+ * rejection, the page's own code gets what it got without the tag, the request is the contract's, and offers
+ * render or resolve as usual.
  * Each test first checks that its hostile change is really in effect, so none passes for the wrong reason.
  */
 import type { Frame } from '@playwright/test';
@@ -1094,6 +1095,29 @@ test.describe('the tag inside pages it does not control', () => {
     expect(events[1].body).toMatchObject({ event: 'add_to_cart', items: ['sku-1'], td_client_id: pageview.body.td_client_id });
     expect(await violations.events()).toEqual([]);
     expect(await violations.console()).toEqual([]);
+    expect(await uncaught(page)).toEqual([]);
+  });
+
+  test("12. the page's timers stay its own: the tag's requests, keepalive tracks among them, cancel none of them", async ({ open, tab: page, posts }) => {
+    await watch(page);
+    // timer ids are small integers counted per page: the page's first timers take ids from 1, which a tag that
+    // cleared a non-id (clearTimeout(true) is clearTimeout(1)) would cancel
+    await open({
+      head: `<script>
+        window.fired = []; window.timers = [];
+        for (var k = 0; k < 20; k++) timers.push(setTimeout(function (id) { return function () { fired.push(id) } }(k), 4000));
+      </script>
+      <script async src="{{TAG}}" data-p13n-init='${config()}'></script>`,
+      body: SLOTS,
+    });
+    const timers: number[] = await page.evaluate(() => (window as any).timers);
+    expect(Math.min(...timers)).toBe(1); // the page's timers really hold the smallest ids
+    await waitForPosts(posts, 1);
+    for (const n of [1, 2, 3]) expect(await call(page, 'track', { event: 'timers', n })).toMatchObject({ ok: true });
+    expect(await call(page, 'personalize')).toMatchObject({ ok: true });
+    await waitForPosts(posts, 5);
+    expect(await page.evaluate(() => (window as any).fired)).toEqual([]); // all the tag's requests ended before the timers were due
+    await expect.poll(() => page.evaluate(() => (window as any).fired.length), { timeout: 10_000 }).toBe(20);
     expect(await uncaught(page)).toEqual([]);
   });
 });

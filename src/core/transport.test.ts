@@ -203,6 +203,22 @@ describe('post', () => {
     expect(fetch.mock.calls[0][1].keepalive).toBe(true);
   });
 
+  it.each([false, true])('clears only timers it set (keepalive %s): never the page\'s timer 1', async (keepalive) => {
+    stubFetch(answer(200, ''));
+    const set = new Set<unknown>();
+    const setTimeout_ = globalThis.setTimeout;
+    vi.spyOn(globalThis, 'setTimeout').mockImplementation(((...args: Parameters<typeof setTimeout>) => {
+      const id = setTimeout_(...args);
+      set.add(id);
+      return id;
+    }) as typeof setTimeout);
+    const clear = vi.spyOn(globalThis, 'clearTimeout');
+    await finish(start(request({ keepalive })));
+    expect(clear).toHaveBeenCalled();
+    // a timer's id, or a value that is none (ids are positive): clearTimeout(true) would be clearTimeout(1)
+    for (const [id] of clear.mock.calls) expect(set.has(id) || Number(id) === 0 || id === undefined, `clearTimeout(${String(id)})`).toBe(true);
+  });
+
   it('reports a network failure as network, retryable, after 3 attempts', async () => {
     const fetch = stubFetch(() => Promise.reject(new TypeError('Failed to fetch')));
     const result = await finish(start());

@@ -87,7 +87,9 @@ export function exchange(request: Pick<Request, 'url' | 'headers' | 'credentials
 async function attempt(request: Request, deadline: number, early?: Promise<Answer>): Promise<Reply> {
   const controller = new AbortController();
   const { signal } = controller;
-  const timer = request.keepalive || setTimeout(() => controller.abort(), deadline - Date.now());
+  // 0 rather than `keepalive || setTimeout(...)`: clearTimeout(true) is clearTimeout(1), which cancels the page's
+  // first timer
+  const timer = request.keepalive ? 0 : setTimeout(() => controller.abort(), deadline - Date.now());
   // the snippet's request has no signal of ours: the deadline cuts the wait for it instead
   const answer = await (early ? Promise.race([early, new Promise<0>((resolve) => signal.addEventListener('abort', () => resolve(0)))]) : exchange(request, signal));
   clearTimeout(timer as ReturnType<typeof setTimeout>);
