@@ -1,9 +1,10 @@
 // Helpers of `npm run bench:proxy` (bench/proxy.mjs): child servers, their Prometheus metrics, the load through
 // autocannon, and percentiles.
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import autocannon from 'autocannon';
+import { spawnUntil } from '../demo/spawn.mjs';
 
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -33,42 +34,21 @@ export function machineBusySeconds() {
 }
 
 /**
- * Runs `node script` with `env` and resolves once its first line of stdout names the URL it listens on:
- * `{ name, url, pid, stop() }`. Every later line (stderr above all: the proxy logs there) goes to `onLine(name, line)`.
- * `nodeArgs` go to node before the script (`--cpu-prof`, for one).
+ * Runs `node script` with `env` and resolves once it prints the URL it listens on: `{ name, url, pid, stop() }`.
+ * Every other line (stderr above all: the proxy logs there) goes to `onLine(name, line)`. `nodeArgs` go to node
+ * before the script (`--cpu-prof`, for one).
  */
-export function startServer(name, script, env, onLine = () => {}, nodeArgs = []) {
+export async function startServer(name, script, env, onLine = () => {}, nodeArgs = []) {
   // the proxy refuses P13N_ variables it does not know: none comes from the bench's own environment
   const inherited = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('P13N_')));
-  const child = spawn(process.execPath, [...nodeArgs, script], { env: { ...inherited, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  const lines = (stream, each) => {
-    let rest = '';
-    stream.setEncoding('utf8').on('data', (chunk) => {
-      const parts = (rest + chunk).split('\n');
-      rest = parts.pop();
-      parts.forEach(each);
-    });
-  };
-  lines(child.stderr, (line) => onLine(name, line));
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  const stop = async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    child.kill('SIGTERM');
-    // a graceful stop waits for requests in flight; none should be left, so 20 s is a hang
-    if ((await Promise.race([exited, sleep(20_000).then(() => 'late')])) == 'late') child.kill('SIGKILL');
-  };
-  return new Promise((resolve, reject) => {
-    let url;
-    const timer = setTimeout(() => (stop(), reject(new Error(`${name} did not start in 10 s`))), 10_000);
-    lines(child.stdout, (line) => {
-      if (url) return onLine(name, line);
-      url = /listening on (http:\/\/\S+)/.exec(line)?.[1];
-      clearTimeout(timer);
-      if (url) resolve({ name, url, pid: child.pid, stop });
-      else stop().then(() => reject(new Error(`${name} printed "${line}" first, not its address`)));
-    });
-    void exited.then((code) => !url && (clearTimeout(timer), reject(new Error(`${name} exited with ${code} before it listened`))));
+  const server = await spawnUntil(process.execPath, [...nodeArgs, script], {
+    ready: /listening on (http:\/\/\S+)/,
+    env: { ...inherited, ...env },
+    name,
+    onLine: (line) => onLine(name, line),
   });
+  // a graceful stop waits for requests in flight; none should be left, so 20 s is a hang (then SIGKILL)
+  return { name, url: server.match[1], pid: server.child.pid, stop: () => server.stop() };
 }
 
 /** A server's Prometheus metrics as `{ 'name{labels}': value }`. */

@@ -1,5 +1,5 @@
-import { spawn } from 'node:child_process';
 import { startRedis } from '../demo/redis.mjs';
+import { spawnUntil } from '../demo/spawn.mjs';
 import { LEASE_MS } from '../src/seam';
 import { config, expect, tagLive, test, type LogEntry } from './fixtures';
 
@@ -104,17 +104,9 @@ const PROXY_ROUNDS: typeof ROUNDS = [
 ];
 
 /** A proxy instance in its own process, as a site runs them: resolves with its URL and a way to stop it. */
-function startInstance(args: string[]) {
-  const child = spawn(process.execPath, ['demo/proxy.mjs', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stderr.on('data', (chunk) => (output += chunk));
-  return new Promise<{ url: string; stop: () => void }>((resolve, reject) => {
-    child.stdout.on('data', (chunk) => {
-      const url = /p13n proxy instance: (http:\S+)/.exec((output += chunk));
-      if (url) resolve({ url: url[1], stop: () => child.kill() });
-    });
-    child.once('exit', (code) => reject(new Error(`demo/proxy.mjs exited with ${code}:\n${output}`)));
-  });
+async function startInstance(args: string[]) {
+  const instance = await spawnUntil(process.execPath, ['demo/proxy.mjs', ...args], { ready: /p13n proxy instance: (http:\S+)/, name: 'demo/proxy.mjs' });
+  return { url: instance.match[1], stop: () => instance.stop() };
 }
 
 /** Two instances sharing a fresh redis-server, with the demo server balancing the site's /p13n/ over them. */
@@ -127,7 +119,7 @@ async function startCluster(server: { apiUrl: string; routeProxy: (urls: string[
     stats,
     async stop() {
       server.routeProxy(null);
-      for (const instance of instances) instance.stop();
+      for (const instance of instances) void instance.stop(); // not waited for: it finishes what is in flight on its own
       await redis.stop();
     },
   };

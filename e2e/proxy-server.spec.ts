@@ -1,9 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createClient } from 'redis';
 import { freePort, startRedis, type RedisServer } from '../demo/redis.mjs';
+import { spawnUntil } from '../demo/spawn.mjs';
 import { config, expect, test } from './fixtures';
 
 /**
@@ -18,28 +18,16 @@ const KEY = '1/' + 'a'.repeat(40);
 const TOKEN = '1/2/' + 'b'.repeat(32);
 const PAGE = 'https://shop.example';
 
-interface Instance {
-  url: string;
-  child: ChildProcess;
-  output: () => string;
-  /** Resolves once the process has exited. */
-  exited: Promise<unknown>;
-}
-
-/** Starts `npx p13n-proxy` with `env`; resolves once it listens (its first line of stdout says where). */
-function startInstance(env: Record<string, string>): Promise<Instance> {
-  const child = spawn(process.execPath, ['dist/p13n-proxy.mjs'], { env: { PATH: process.env.PATH, HOST: '127.0.0.1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stderr!.on('data', (chunk) => (output += chunk));
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  return new Promise((resolve, reject) => {
-    child.stdout!.on('data', (chunk) => {
-      const url = /listening on (http:\S+)/.exec((output += chunk));
-      if (url) resolve({ url: url[1], child, output: () => output, exited });
-    });
-    void exited.then((code) => reject(new Error(`p13n-proxy exited with ${code}:\n${output}`)));
+/** Starts `npx p13n-proxy` with `env`; resolves once it says where it listens. */
+async function startInstance(env: Record<string, string>) {
+  const instance = await spawnUntil(process.execPath, ['dist/p13n-proxy.mjs'], {
+    ready: /listening on (http:\S+)/,
+    env: { PATH: process.env.PATH, HOST: '127.0.0.1', ...env },
+    name: 'p13n-proxy',
   });
+  return { ...instance, url: instance.match[1] };
 }
+type Instance = Awaited<ReturnType<typeof startInstance>>;
 
 interface Arrival {
   uuid: string;
