@@ -976,8 +976,9 @@ test.describe('the tag inside pages it does not control', () => {
       <script>race(6, 'stub')</script>`,
       body: `<script async src="/race/s7.js"></script><script async src="/race/s8.js"></script><script async src="/race/s9.js"></script>`,
     });
-    // what is timed here is the page's own pace (its scripts' random waits, two loads of the bundle), not the tag's:
-    // WebKit under CI's load once took over 5 s for it
+    // what is timed here is the page's own pace (its scripts' random waits, two loads of the bundle), not the tag's.
+    // A second copy that never came was the tag's fault: a track cleared the page's timer 1, the one that loads it
+    // (test 12)
     await page.waitForFunction(() => (window as any).done == 10 && (window as any).copies == 2, null, { timeout: 15_000 }).catch(async (error) => {
       const state = await page.evaluate(() => ({ done: (window as any).done, copies: (window as any).copies, calls: (window as any).calls.length }));
       throw new Error(`${error.message}; the page had ${JSON.stringify(state)}`);
