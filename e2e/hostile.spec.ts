@@ -1106,7 +1106,7 @@ test.describe('the tag inside pages it does not control', () => {
     await open({
       head: `<script>
         window.fired = []; window.timers = [];
-        for (var k = 0; k < 20; k++) timers.push(setTimeout(function (id) { return function () { fired.push(id) } }(k), 4000));
+        for (var k = 0; k < 20; k++) timers.push(setTimeout(function (id) { return function () { fired.push(id) } }(k), 6000));
       </script>
       <script async src="{{TAG}}" data-p13n-init='${config()}'></script>`,
       body: SLOTS,
@@ -1118,7 +1118,7 @@ test.describe('the tag inside pages it does not control', () => {
     expect(await call(page, 'personalize')).toMatchObject({ ok: true });
     await waitForPosts(posts, 5);
     expect(await page.evaluate(() => (window as any).fired)).toEqual([]); // all the tag's requests ended before the timers were due
-    await expect.poll(() => page.evaluate(() => (window as any).fired.length), { timeout: 10_000 }).toBe(20);
+    await expect.poll(() => page.evaluate(() => (window as any).fired.length), { timeout: 15_000 }).toBe(20);
     expect(await uncaught(page)).toEqual([]);
   });
 });
