@@ -18,7 +18,7 @@ export async function startRedis({ port = 0, binary = process.env.REDIS_SERVER |
   port = port || (await freePort());
   const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'];
   const server = await spawnUntil(binary, args, { ready: /Ready to accept connections/, name: 'redis-server' }).catch((error) => {
-    throw /cannot be run/.test(error.message) ? new Error(`${error.message}: install Debian's redis-server, or set REDIS_SERVER`) : error;
+    throw error.cause ? new Error(`${error.message}: install Debian's redis-server, or set REDIS_SERVER`) : error;
   });
   return {
     port,

@@ -5,8 +5,8 @@ import { spawn } from 'node:child_process';
 /**
  * Runs `command` with `args` and resolves once a line it prints (stdout or stderr) matches `ready`:
  * `{ child, match, output(), exited, stop() }`, `match` being `ready`'s match. Rejects, with all it printed, if it
- * cannot be run, exits first, or says nothing that matches within `timeoutMs` (then it is killed). Every other
- * line goes to `onLine`, before and after.
+ * cannot be run (with spawn's error as its `cause`), exits first, or says nothing that matches within `timeoutMs`
+ * (then it is killed). Every other line goes to `onLine`, before and after.
  */
 export function spawnUntil(command, args, { ready, env = process.env, name = command, onLine = () => {}, timeoutMs = 10_000 }) {
   const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -23,13 +23,14 @@ export function spawnUntil(command, args, { ready, env = process.env, name = com
   };
   return new Promise((resolve, reject) => {
     let match;
-    const fail = (why) => {
+    const fail = (why, cause) => {
       clearTimeout(timer);
       if (!gone()) child.kill('SIGKILL');
-      reject(new Error(`${name} ${why}${output ? ':\n' + output : ''}`));
+      reject(new Error(`${name} ${why}${output ? ':\n' + output : ''}`, { cause }));
     };
     const timer = setTimeout(() => fail(`did not start in ${timeoutMs / 1000} s`), timeoutMs);
-    child.once('error', (error) => fail(`cannot be run (${error.message})`));
+    // `cause`: spawn's own error, for a caller with advice on what to install
+    child.once('error', (error) => match || fail(`cannot be run (${error.message})`, error));
     void exited.then((code) => match || fail(`exited with ${code} before it was ready`));
     const lines = (stream) => {
       let rest = '';

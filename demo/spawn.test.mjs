@@ -27,7 +27,9 @@ describe('spawnUntil', () => {
   });
 
   it('rejects when the command cannot be run', async () => {
-    await expect(spawnUntil('/nonexistent/server', [], { ready: /ready/, name: 'server' })).rejects.toThrow(/server cannot be run \(spawn \/nonexistent\/server ENOENT\)/);
+    const started = spawnUntil('/nonexistent/server', [], { ready: /ready/, name: 'server' });
+    await expect(started).rejects.toThrow(/server cannot be run \(spawn \/nonexistent\/server ENOENT\)/);
+    await expect(started).rejects.toMatchObject({ cause: { code: 'ENOENT' } });
   });
 
   it('rejects, and kills it, when it says nothing that matches in time', async () => {
